@@ -1,0 +1,173 @@
+/**
+ * The configuration contract (README "Configuration"): the one place that reads process.env.
+ * Everything is validated at once so that a misconfigured app fails with a single message
+ * naming every bad setting, and a secret's value is never repeated back.
+ */
+import { z } from 'zod';
+import { NotifierError } from './errors';
+import { DATA_CENTRE_NAMES, type DataCentre, resolveZohoHosts } from './zoho/datacentres';
+
+export const DEFAULT_SCHEDULE = '0 */10 * * * *';
+
+export interface Config {
+  zoho: {
+    clientId: string;
+    clientSecret: string;
+    refreshToken: string;
+    dc: DataCentre;
+    accountsUrl: string;
+    apiDomain: string;
+    apiVersion: string;
+    orgName: string;
+  };
+  channels: { slackWebhookUrl?: string; teamsWebhookUrl?: string };
+  schedule: string;
+  state: StateSettings;
+  timezone: string;
+  appInsightsConnectionString?: string;
+}
+
+export type StateSettings =
+  | { kind: 'file'; path: string }
+  | { kind: 'table-connection-string'; connectionString: string }
+  | { kind: 'table-identity'; tableServiceUri: string; clientId?: string };
+
+export class ConfigError extends NotifierError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(
+      'CONFIG_INVALID',
+      `Invalid settings:\n - ${problems.join('\n - ')}`,
+      'Fix these app settings (or local.settings.json / .env for the CLI) and run again; the README lists every setting.',
+    );
+    this.problems = problems;
+  }
+}
+
+/** The secrets in a config, so loggers can scrub them wherever they might slip in. */
+export function secretsOf(config: Config): string[] {
+  const { clientSecret, refreshToken } = config.zoho;
+  const { slackWebhookUrl, teamsWebhookUrl } = config.channels;
+  return [clientSecret, refreshToken, slackWebhookUrl, teamsWebhookUrl].filter((s): s is string => !!s);
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
+
+/** https anywhere; plain http only to this machine (sandboxes and tests). */
+function isAllowedUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
+}
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const required = (name: string, how: string) =>
+  z.string({ error: `${name} is required: ${how}` }).min(1, { error: `${name} is required: ${how}` });
+
+const optionalUrl = (name: string, what: string) =>
+  z
+    .string()
+    .refine(isAllowedUrl, { error: `${name} must be an https:// URL (http:// only for localhost): ${what}` })
+    .optional();
+
+const envSchema = z.object({
+  ZOHO_CLIENT_ID: required('ZOHO_CLIENT_ID', 'the Client ID of your Zoho Self Client (api-console.zoho.com)'),
+  ZOHO_CLIENT_SECRET: required('ZOHO_CLIENT_SECRET', 'the Client Secret of your Zoho Self Client'),
+  ZOHO_REFRESH_TOKEN: required(
+    'ZOHO_REFRESH_TOKEN',
+    'a refresh token with scope ZohoCRM.bulk.backup.READ (README "Create the Zoho credentials")',
+  ),
+  ZOHO_DC: z.enum(DATA_CENTRE_NAMES, { error: `ZOHO_DC must be one of ${DATA_CENTRE_NAMES.join(', ')}` }).default('us'),
+  ZOHO_ACCOUNTS_URL: optionalUrl('ZOHO_ACCOUNTS_URL', "the Zoho accounts server, e.g. https://accounts.zoho.eu"),
+  ZOHO_API_DOMAIN: optionalUrl('ZOHO_API_DOMAIN', 'the Zoho API domain, e.g. https://www.zohoapis.eu'),
+  ZOHO_API_VERSION: z.string().regex(/^v\d+$/, { error: 'ZOHO_API_VERSION must look like v8' }).default('v8'),
+  ZOHO_ORG_NAME: z.string().max(100, { error: 'ZOHO_ORG_NAME must be at most 100 characters' }).default('Zoho CRM'),
+  SLACK_WEBHOOK_URL: optionalUrl('SLACK_WEBHOOK_URL', 'a Slack incoming webhook URL'),
+  TEAMS_WEBHOOK_URL: optionalUrl('TEAMS_WEBHOOK_URL', 'a Teams Workflows "When a Teams webhook request is received" URL'),
+  BACKUP_WATCH_SCHEDULE: z
+    .string()
+    .regex(/^\S+( \S+){5}$/, { error: 'BACKUP_WATCH_SCHEDULE must be an NCRONTAB expression with six fields, e.g. 0 */10 * * * *' })
+    .default(DEFAULT_SCHEDULE),
+  STATE_FILE: z.string().optional(),
+  AzureWebJobsStorage: z.string().optional(),
+  AzureWebJobsStorage__tableServiceUri: optionalUrl('AzureWebJobsStorage__tableServiceUri', 'the Table endpoint of the storage account'),
+  AzureWebJobsStorage__accountName: z
+    .string()
+    .regex(/^[a-z0-9]{3,24}$/, { error: 'AzureWebJobsStorage__accountName must be a storage account name (3-24 lowercase letters and digits)' })
+    .optional(),
+  AzureWebJobsStorage__credential: z
+    .literal('managedidentity', { error: 'AzureWebJobsStorage__credential must be managedidentity when set' })
+    .optional(),
+  AzureWebJobsStorage__clientId: z.string().optional(),
+  NOTIFY_TIMEZONE: z.string().refine(isTimeZone, { error: 'NOTIFY_TIMEZONE must be an IANA time zone such as Europe/Berlin' }).default('UTC'),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+});
+
+/** Rules across settings, checked even when single settings are wrong, so one run names them all. */
+function crossSettingProblems(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (!env.SLACK_WEBHOOK_URL && !env.TEAMS_WEBHOOK_URL) {
+    problems.push('SLACK_WEBHOOK_URL or TEAMS_WEBHOOK_URL (at least one) is required: where to post the alerts');
+  }
+  const hasTableSettings =
+    env.AzureWebJobsStorage || env.AzureWebJobsStorage__tableServiceUri || env.AzureWebJobsStorage__accountName;
+  if (!env.STATE_FILE && !hasTableSettings) {
+    problems.push(
+      'STATE_FILE or AzureWebJobsStorage (a connection string, or AzureWebJobsStorage__accountName with AzureWebJobsStorage__credential=managedidentity) is required: where the state is kept',
+    );
+  }
+  return problems;
+}
+
+/** Empty app settings mean "unset": the portal and Bicep both produce them. */
+function withoutEmptyValues(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].trim() !== ''),
+  );
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = withoutEmptyValues(env);
+  const parsed = envSchema.safeParse(present);
+  // Only our own messages are used: zod's defaults could quote the rejected value.
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)), ...crossSettingProblems(present)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  const e = parsed.data;
+  const hosts = resolveZohoHosts(e.ZOHO_DC, { accountsUrl: e.ZOHO_ACCOUNTS_URL, apiDomain: e.ZOHO_API_DOMAIN });
+  return {
+    zoho: {
+      clientId: e.ZOHO_CLIENT_ID,
+      clientSecret: e.ZOHO_CLIENT_SECRET,
+      refreshToken: e.ZOHO_REFRESH_TOKEN,
+      dc: e.ZOHO_DC,
+      ...hosts,
+      apiVersion: e.ZOHO_API_VERSION,
+      orgName: e.ZOHO_ORG_NAME,
+    },
+    channels: { slackWebhookUrl: e.SLACK_WEBHOOK_URL, teamsWebhookUrl: e.TEAMS_WEBHOOK_URL },
+    schedule: e.BACKUP_WATCH_SCHEDULE,
+    state: stateSettings(e),
+    timezone: e.NOTIFY_TIMEZONE,
+    appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
+  };
+}
+
+function stateSettings(e: z.infer<typeof envSchema>): StateSettings {
+  if (e.STATE_FILE) return { kind: 'file', path: e.STATE_FILE };
+  if (e.AzureWebJobsStorage) return { kind: 'table-connection-string', connectionString: e.AzureWebJobsStorage };
+  const tableServiceUri =
+    e.AzureWebJobsStorage__tableServiceUri ?? `https://${e.AzureWebJobsStorage__accountName}.table.core.windows.net`;
+  return { kind: 'table-identity', tableServiceUri, clientId: e.AzureWebJobsStorage__clientId };
+}

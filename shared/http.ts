@@ -1,0 +1,79 @@
+/**
+ * The one axios set-up for outbound calls: a timeout per attempt, no redirects (a redirect
+ * would carry the Authorization header to a host we did not choose), raw text bodies (so a
+ * non-JSON answer is seen as such), and bounded retries with backoff for 429, 5xx and
+ * network errors that honour Retry-After (axios-retry).
+ */
+import axios, { type AxiosError, type AxiosInstance } from 'axios';
+import axiosRetry, { exponentialDelay, retryAfter } from 'axios-retry';
+
+export interface RetryingHttpOptions {
+  /** Time allowed for one attempt. */
+  timeoutMs?: number;
+  /** Attempts after the first one, for 429, 5xx and network errors only. */
+  retries?: number;
+  /** First backoff step; doubles on every retry (with jitter). */
+  retryBaseDelayMs?: number;
+  /** A Retry-After longer than this is not waited for: the call fails now, the next check retries. */
+  maxRetryAfterMs?: number;
+  onRetry?: (retry: { attempt: number; status?: number; url: string }) => void;
+}
+
+export const DEFAULT_HTTP_OPTIONS: Required<Omit<RetryingHttpOptions, 'onRetry'>> = {
+  timeoutMs: 15_000,
+  retries: 3,
+  retryBaseDelayMs: 500,
+  maxRetryAfterMs: 30_000,
+};
+
+export function createRetryingHttp(options: RetryingHttpOptions = {}): AxiosInstance {
+  const o = { ...DEFAULT_HTTP_OPTIONS, ...options };
+  const http = axios.create({
+    timeout: o.timeoutMs,
+    maxRedirects: 0,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    validateStatus: (status) => status >= 200 && status < 300,
+  });
+  axiosRetry(http, {
+    retries: o.retries,
+    shouldResetTimeout: true,
+    retryDelay: (attempt, error) => exponentialDelay(attempt - 1, error, o.retryBaseDelayMs),
+    retryCondition: (error) => isTransient(error) && retryAfter(error) <= o.maxRetryAfterMs,
+    onRetry: (attempt, error, config) =>
+      o.onRetry?.({ attempt, status: error.response?.status, url: safeUrl(config.url) }),
+  });
+  return http;
+}
+
+function isTransient(error: AxiosError): boolean {
+  if (!error.response) return error.code !== 'ERR_CANCELED';
+  return error.response.status === 429 || error.response.status >= 500;
+}
+
+/** Origin and path only: query strings may carry credentials. */
+export function safeUrl(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '';
+  }
+}
+
+/** A short, secret-free reason for a request that got no HTTP answer. */
+export function networkReason(error: AxiosError): string {
+  if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') return 'timed out';
+  return error.code ?? 'network error';
+}
+
+/** JSON.parse that says "not JSON" instead of throwing a parser message with the body in it. */
+export function parseJson(text: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (typeof text !== 'string') return { ok: true, value: text };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Zoho CRM's backup API (GET /backup, /backup/history, /backup/urls). Every answer is
+ * validated; every failure becomes one of the typed errors in ./errors. The OAuth token is
+ * only ever attached to URLs on the configured API domain.
+ */
+import { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
+import type { z } from 'zod';
+import { networkReason, parseJson } from '../http';
+import {
+  UntrustedHostError,
+  ZohoInvalidTokenError,
+  ZohoResponseError,
+  ZohoUnreachableError,
+  type ZohoEndpoint,
+  zohoApiError,
+} from './errors';
+import {
+  type BackupDetails,
+  backupDetailsSchema,
+  type DownloadUrls,
+  downloadUrlsSchema,
+  type HistoryRow,
+  historyPageSchema,
+} from './schemas';
+import type { AccessTokenSource } from './tokens';
+
+export type ApiEndpoint = Exclude<ZohoEndpoint, 'token' | 'download'>;
+
+export interface ZohoBackupClientOptions {
+  apiDomain: string;
+  apiVersion: string;
+  tokens: AccessTokenSource;
+  http: AxiosInstance;
+  /** Zoho's maximum, so a year of history usually takes one call. */
+  perPage?: number;
+  /** A guard against an API that keeps saying more_records: true. */
+  maxHistoryPages?: number;
+}
+
+/** HTTP requests sent to Zoho per endpoint, retries included: each one costs an API credit. */
+export type ZohoCallCounts = Record<ApiEndpoint, number>;
+
+export class ZohoBackupClient {
+  readonly calls: ZohoCallCounts = { backup: 0, 'backup/history': 0, 'backup/urls': 0 };
+  private readonly baseUrl: string;
+  private readonly trustedOrigin: string;
+
+  constructor(private readonly options: ZohoBackupClientOptions) {
+    this.baseUrl = `${options.apiDomain}/crm/bulk/${options.apiVersion}`;
+    this.trustedOrigin = new URL(options.apiDomain).origin;
+    // Count at the socket level so that retries made by axios-retry are counted too.
+    options.http.interceptors.request.use((config) => {
+      const endpoint = this.endpointOf(config.url);
+      if (endpoint) this.calls[endpoint] += 1;
+      return config;
+    });
+  }
+
+  /** The current backup schedule, or null when none was ever scheduled. */
+  async getBackupDetails(): Promise<BackupDetails | null> {
+    const body = await this.get('backup');
+    return body === null ? null : this.validate('backup', backupDetailsSchema, body).backup;
+  }
+
+  /** Every history row of the past year, in whatever order Zoho returns them. */
+  async listHistory(): Promise<HistoryRow[]> {
+    const perPage = this.options.perPage ?? 200;
+    const maxPages = this.options.maxHistoryPages ?? 50;
+    const rows: HistoryRow[] = [];
+    for (let page = 1; page <= maxPages; page += 1) {
+      const body = await this.get('backup/history', { page, per_page: perPage });
+      if (body === null) return rows; // 204: no backups in the past year (or no further page)
+      const parsed = this.validate('backup/history', historyPageSchema, body);
+      rows.push(...parsed.history);
+      if (!parsed.info.more_records) return rows;
+    }
+    throw new ZohoResponseError('backup/history', `more_records was still true after ${maxPages} pages`);
+  }
+
+  /** The latest backup's download links, or null while there are none (204). */
+  async getDownloadUrls(): Promise<DownloadUrls | null> {
+    const body = await this.get('backup/urls');
+    return body === null ? null : this.validate('backup/urls', downloadUrlsSchema, body).urls;
+  }
+
+  private endpointOf(url: string | undefined): ApiEndpoint | undefined {
+    if (!url?.startsWith(`${this.baseUrl}/`)) return undefined;
+    const path = new URL(url).pathname.slice(new URL(this.baseUrl).pathname.length + 1);
+    return (['backup', 'backup/history', 'backup/urls'] as const).find((e) => e === path);
+  }
+
+  /** GET with the token; a refused token is replaced once. Returns null for 204. */
+  private async get(endpoint: ApiEndpoint, params?: Record<string, number>): Promise<unknown> {
+    const url = `${this.baseUrl}/${endpoint}`;
+    if (new URL(url).origin !== this.trustedOrigin) throw new UntrustedHostError(new URL(url).host, [this.trustedOrigin]);
+    const token = await this.options.tokens.getAccessToken();
+    try {
+      return await this.send(endpoint, url, token, params);
+    } catch (error) {
+      if (!(error instanceof ZohoInvalidTokenError)) throw error;
+      // Revoked or expired early: mint a fresh one and try exactly once more.
+      this.options.tokens.invalidate(token);
+      return this.send(endpoint, url, await this.options.tokens.getAccessToken(), params);
+    }
+  }
+
+  private async send(endpoint: ApiEndpoint, url: string, token: string, params?: Record<string, number>): Promise<unknown> {
+    let response: AxiosResponse;
+    try {
+      response = await this.options.http.get(url, { params, headers: { Authorization: `Zoho-oauthtoken ${token}` } });
+    } catch (error) {
+      if (!isAxiosError(error)) throw error;
+      if (!error.response) throw new ZohoUnreachableError(endpoint, networkReason(error));
+      const parsed = parseJson(error.response.data);
+      throw zohoApiError(endpoint, error.response.status, parsed.ok ? parsed.value : undefined);
+    }
+    if (response.status === 204 || response.data === '') return null;
+    const parsed = parseJson(response.data);
+    if (!parsed.ok) {
+      const type = String(response.headers['content-type'] ?? 'no content type').split(';')[0];
+      throw new ZohoResponseError(endpoint, `HTTP ${response.status} with a body that is not JSON (${type})`);
+    }
+    return parsed.value;
+  }
+
+  private validate<S extends z.ZodType>(endpoint: ApiEndpoint, schema: S, body: unknown): z.infer<S> {
+    const result = schema.safeParse(body);
+    if (result.success) return result.data;
+    const problems = result.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
+    throw new ZohoResponseError(endpoint, problems);
+  }
+}

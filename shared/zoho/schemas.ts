@@ -1,0 +1,60 @@
+/**
+ * The shapes of Zoho's backup API answers (seeds and zoho-crm-oas-v8-backup.json), checked at
+ * the edge so that bad data becomes a ZohoResponseError instead of a wrong decision later.
+ * Kept a little looser than the OpenAPI file where Zoho's own samples are (nullable dates,
+ * missing attachment links), because a monitor that breaks on a harmless variation is worse.
+ */
+import { z } from 'zod';
+
+const zohoDateTime = z.iso.datetime({ offset: true });
+
+const zohoUser = z.object({ id: z.string(), name: z.string(), zuid: z.string().optional() });
+
+export const historyRowSchema = z.object({
+  id: z.string().min(1),
+  log_time: zohoDateTime.nullable(),
+  state: z.string().nullable().optional(),
+  action: z.string().nullable().optional(),
+  repeat_type: z.string().nullable().optional(),
+  file_name: z.string().nullable().optional(),
+  count: z.number().int().nullable().optional(),
+  done_by: zohoUser.nullable().optional(),
+});
+
+export const historyPageSchema = z.object({
+  history: z.array(historyRowSchema),
+  info: z.object({
+    page: z.number().int(),
+    per_page: z.number().int(),
+    count: z.number().int(),
+    more_records: z.boolean(),
+  }),
+});
+
+export const downloadUrlsSchema = z.object({
+  urls: z.object({
+    data_links: z.array(z.url()),
+    attachment_links: z.array(z.url()).default([]),
+    expiry_date: zohoDateTime,
+  }),
+});
+
+export const backupDetailsSchema = z.object({
+  backup: z.object({
+    id: z.string(),
+    scheduled_date: zohoDateTime.nullable().optional(),
+    start_date: zohoDateTime.nullable().optional(),
+    rrule: z.string().nullable().optional(),
+    requester: zohoUser.nullable().optional(),
+    status: z.string(),
+  }),
+});
+
+export const tokenResponseSchema = z.union([
+  z.object({ access_token: z.string().min(1), expires_in: z.number().positive(), api_domain: z.string().optional() }),
+  z.object({ error: z.string() }),
+]);
+
+export type HistoryRow = z.infer<typeof historyRowSchema>;
+export type DownloadUrls = z.infer<typeof downloadUrlsSchema>['urls'];
+export type BackupDetails = z.infer<typeof backupDetailsSchema>['backup'];

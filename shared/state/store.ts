@@ -1,0 +1,42 @@
+/**
+ * Where the watch keeps what it has announced, with optimistic concurrency: every write
+ * names the ETag it read, so two overlapping runs (timer + HTTP, two instances, two CLI
+ * processes) can never both claim the same backup. Records are keyed by Zoho org, so more
+ * orgs can be watched later, and by kind, so the token cache never contends with the watch.
+ */
+import { NotifierError } from '../errors';
+
+export type StateKind = 'watch' | 'token';
+
+export interface StoredRecord<T> {
+  value: T;
+  etag: string;
+}
+
+export interface StateStore {
+  read<T>(org: string, kind: StateKind): Promise<StoredRecord<T> | undefined>;
+  /**
+   * Writes only if the record still has `etag` (or, with `etag` undefined, does not exist
+   * yet); otherwise throws StateConflictError. Returns the new ETag.
+   */
+  write<T>(org: string, kind: StateKind, value: T, etag: string | undefined): Promise<string>;
+}
+
+/** Someone else wrote the record since we read it: re-read and decide again. */
+export class StateConflictError extends NotifierError {
+  constructor(org: string, kind: StateKind) {
+    super('STATE_CONFLICT', `The ${kind} state of ${org} was changed by another run.`, 'Nothing to do: the other run carries on.');
+  }
+}
+
+/** The store itself failed (unreachable, forbidden, corrupt). */
+export class StateStoreError extends NotifierError {
+  constructor(detail: string, hint: string) {
+    super('STATE_UNAVAILABLE', `The state store failed: ${detail}`, hint);
+  }
+}
+
+/** Table keys may not hold / \ # ? or control characters; org keys are ours, but be strict. */
+export function orgKey(raw: string): string {
+  return raw.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200);
+}

@@ -1,0 +1,77 @@
+/** StateStore over Azure Table storage (AzureWebJobsStorage), one entity per org and kind. */
+import { RestError, TableClient } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/core-auth';
+import { type StateKind, type StateStore, type StoredRecord, StateConflictError, StateStoreError } from './store';
+
+export const STATE_TABLE = 'zohobackupstate';
+
+interface StateEntity {
+  partitionKey: string;
+  rowKey: string;
+  json: string;
+}
+
+export class TableStateStore implements StateStore {
+  private ready?: Promise<void>;
+
+  constructor(private readonly table: TableClient) {}
+
+  static fromConnectionString(connectionString: string, tableName = STATE_TABLE): TableStateStore {
+    // Azurite serves plain http on loopback; the SDK refuses that unless told it is fine.
+    return new TableStateStore(TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: isLoopback(connectionString) }));
+  }
+
+  static withIdentity(tableServiceUri: string, credential: TokenCredential, tableName = STATE_TABLE): TableStateStore {
+    return new TableStateStore(new TableClient(tableServiceUri, tableName, credential));
+  }
+
+  async read<T>(org: string, kind: StateKind): Promise<StoredRecord<T> | undefined> {
+    await this.ensureTable();
+    try {
+      const entity = await this.table.getEntity<StateEntity>(org, kind);
+      return { value: JSON.parse(entity.json) as T, etag: entity.etag };
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw storeError(error);
+    }
+  }
+
+  async write<T>(org: string, kind: StateKind, value: T, etag: string | undefined): Promise<string> {
+    await this.ensureTable();
+    const entity: StateEntity = { partitionKey: org, rowKey: kind, json: JSON.stringify(value) };
+    try {
+      const result =
+        etag === undefined
+          ? await this.table.createEntity(entity)
+          : await this.table.updateEntity(entity, 'Replace', { etag });
+      if (!result.etag) throw new StateStoreError('Table storage answered without an ETag', 'Check the storage account.');
+      return result.etag;
+    } catch (error) {
+      if (error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412)) throw new StateConflictError(org, kind);
+      throw storeError(error);
+    }
+  }
+
+  private ensureTable(): Promise<void> {
+    this.ready ??= this.table.createTable().catch((error: unknown) => {
+      this.ready = undefined;
+      throw storeError(error);
+    });
+    return this.ready;
+  }
+}
+
+function isLoopback(connectionString: string): boolean {
+  return /UseDevelopmentStorage=true/i.test(connectionString) || /Endpoint=http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(connectionString);
+}
+
+function storeError(error: unknown): StateStoreError {
+  if (error instanceof StateStoreError) return error;
+  const status = error instanceof RestError ? error.statusCode : undefined;
+  const code = error instanceof RestError ? error.code : (error as { code?: string })?.code;
+  const hint =
+    status === 403
+      ? 'The app identity needs the "Storage Table Data Contributor" role on the storage account.'
+      : 'Check AzureWebJobsStorage (or its __accountName/__credential settings) and that the storage account is reachable.';
+  return new StateStoreError(`Table storage ${status ? `HTTP ${status} ` : ''}${code ?? 'error'}`, hint);
+}

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { FileStateStore } from '../shared/state/fileStore';
+import { StateConflictError, type StateStore } from '../shared/state/store';
+import { StoredTokenCache } from '../shared/state/tokenCache';
+import { freshTableStore } from './support/azurite';
+
+const stores: Array<[string, () => StateStore]> = [
+  ['TableStateStore (Azurite)', freshTableStore],
+  ['FileStateStore', () => new FileStateStore(join(mkdtempSync(join(tmpdir(), 'state-')), 'state.json'))],
+];
+
+describe.each(stores)('%s', (_name, makeStore) => {
+  let store: StateStore;
+  beforeEach(() => {
+    store = makeStore();
+  });
+
+  it('has no record before the first write, and creates its table or file on first use', async () => {
+    await expect(store.read('org-a', 'watch')).resolves.toBeUndefined();
+  });
+
+  it('writes, reads back, and updates with the ETag it read', async () => {
+    const etag = await store.write('org-a', 'watch', { step: 1 }, undefined);
+    await expect(store.read('org-a', 'watch')).resolves.toEqual({ value: { step: 1 }, etag });
+    const next = await store.write('org-a', 'watch', { step: 2 }, etag);
+    expect(next).not.toBe(etag);
+    await expect(store.read('org-a', 'watch')).resolves.toEqual({ value: { step: 2 }, etag: next });
+  });
+
+  it('keeps orgs and kinds apart', async () => {
+    await store.write('org-a', 'watch', { a: true }, undefined);
+    await store.write('org-b', 'watch', { b: true }, undefined);
+    await store.write('org-a', 'token', { t: true }, undefined);
+    expect((await store.read('org-b', 'watch'))?.value).toEqual({ b: true });
+    expect((await store.read('org-a', 'token'))?.value).toEqual({ t: true });
+  });
+
+  it('refuses a create when the record exists and an update with a stale ETag', async () => {
+    const first = await store.write('org-a', 'watch', { v: 1 }, undefined);
+    await expect(store.write('org-a', 'watch', { v: 'again' }, undefined)).rejects.toBeInstanceOf(StateConflictError);
+    await store.write('org-a', 'watch', { v: 2 }, first);
+    await expect(store.write('org-a', 'watch', { v: 'stale' }, first)).rejects.toBeInstanceOf(StateConflictError);
+    expect((await store.read('org-a', 'watch'))?.value).toEqual({ v: 2 });
+  });
+
+  it('lets exactly one of three writers racing on one ETag win', async () => {
+    const etag = await store.write('org-a', 'watch', { owner: 'nobody' }, undefined);
+    const results = await Promise.allSettled(
+      ['run-1', 'run-2', 'run-3'].map((owner) => store.write('org-a', 'watch', { owner }, etag)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof StateConflictError)).toHaveLength(2);
+  });
+
+  it('backs the token cache, so a later run finds the token', async () => {
+    const token = { accessToken: '1000.abc.def', expiresAt: Date.now() + 3_600_000, credentialFingerprint: 'f' };
+    await new StoredTokenCache(store, 'org-a').save(token);
+    await expect(new StoredTokenCache(store, 'org-a').load()).resolves.toEqual(token);
+    const later = new StoredTokenCache(store, 'org-a');
+    await later.load();
+    await later.save({ ...token, accessToken: '1000.new.one' });
+    await expect(new StoredTokenCache(store, 'org-a').load()).resolves.toMatchObject({ accessToken: '1000.new.one' });
+  });
+});
+
+describe('FileStateStore across processes', () => {
+  it('lets exactly one of several processes racing on one ETag win', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'state-')), 'state.json');
+    const etag = await new FileStateStore(path).write('org', 'watch', { owner: 'nobody' }, undefined);
+    const storeModule = resolve(__dirname, '../dist/shared/state/fileStore.js');
+    const script = `
+      const { FileStateStore } = require(${JSON.stringify(storeModule)});
+      new FileStateStore(process.argv[1]).write('org', 'watch', { owner: process.pid }, process.argv[2])
+        .then(() => console.log('won'), (e) => console.log(e.code));`;
+    const run = promisify(execFile);
+    const outputs = await Promise.all(Array.from({ length: 4 }, () => run(process.execPath, ['-e', script, path, etag])));
+    const verdicts = outputs.map((o) => o.stdout.trim()).sort();
+    expect(verdicts).toEqual(['STATE_CONFLICT', 'STATE_CONFLICT', 'STATE_CONFLICT', 'won']);
+  });
+
+  it('keeps the file private to its owner, since it caches an access token', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'state-')), 'state.json');
+    await new FileStateStore(path).write('org', 'token', { accessToken: 'x' }, undefined);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('says which file is corrupt instead of starting over silently', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'state-')), 'state.json');
+    require('node:fs').writeFileSync(path, '{ not json');
+    await expect(new FileStateStore(path).read('org', 'watch')).rejects.toMatchObject({
+      code: 'STATE_UNAVAILABLE',
+      message: expect.stringContaining('state.json is not valid JSON'),
+    });
+  });
+});

@@ -1,0 +1,50 @@
+/** The "backup ready" notice: what completed, when its links expire, one link per zip part. */
+import { formatDateTime, formatRelative, type MessageContext, type Notice } from './notice';
+
+export interface BackupLinks {
+  data: string[];
+  attachments: string[];
+}
+
+export interface BackupReady {
+  orgName: string;
+  completedAt: Date;
+  expiresAt: Date;
+  links: BackupLinks;
+  /** Zoho's org id and backup job id, read from the links. */
+  zgid?: string;
+  jobId?: string;
+  doneBy?: string;
+}
+
+/** Label every part "Data 1 of 2", "Attachments 1 of 1" so a reader knows none is missing. */
+export function labelledParts(links: BackupLinks): Array<{ label: string; url: string }> {
+  const label = (kind: string, urls: string[]) => urls.map((url, i) => ({ label: `${kind} ${i + 1} of ${urls.length}`, url }));
+  return [...label('Data', links.data), ...label('Attachments', links.attachments)];
+}
+
+/** Zoho's links look like https://download-accl.zoho.com/v2/crm/{zgid}/backup/{jobId}/Data_001.zip */
+export function idsFromLink(url: string | undefined): { zgid?: string; jobId?: string } {
+  const match = url?.match(/\/crm\/(\d+)\/backup\/(\d+)\//);
+  return match ? { zgid: match[1], jobId: match[2] } : {};
+}
+
+export function backupReadyNotice(backup: BackupReady, ctx: MessageContext): Notice {
+  const expires = `${formatDateTime(backup.expiresAt, ctx.timezone)} (${formatRelative(backup.expiresAt, ctx.now)})`;
+  const parts = labelledParts(backup.links);
+  const counts = `${backup.links.data.length} data, ${backup.links.attachments.length} attachments`;
+  return {
+    title: 'Zoho CRM backup ready',
+    tone: 'good',
+    summary: `The ${backup.orgName} backup is ready to download: ${parts.length} ${parts.length === 1 ? 'file' : 'files'}, links expire ${expires}.`,
+    facts: [
+      { label: 'Org', value: backup.zgid ? `${backup.orgName} (${backup.zgid})` : backup.orgName },
+      { label: 'Completed', value: formatDateTime(backup.completedAt, ctx.timezone) },
+      { label: 'Links expire', value: expires },
+      { label: 'Files', value: counts },
+      ...(backup.doneBy ? [{ label: 'Scheduled by', value: backup.doneBy }] : []),
+    ],
+    links: parts,
+    note: 'Downloading needs a Zoho sign-in with access to this org. Zoho deletes the files when the links expire.',
+  };
+}

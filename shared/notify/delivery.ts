@@ -1,0 +1,48 @@
+/** The contract every chat channel fulfils, and the error it throws when a message did not land. */
+import { NotifierError } from '../errors';
+import type { Channel, MessageContext, Notice } from './notice';
+
+export interface Notifier<Payload = unknown> {
+  readonly channel: Channel;
+  /** Pure: the exact payload that would be posted (dry runs show it). */
+  render(notice: Notice, ctx: MessageContext): Payload;
+  /** Posts it; resolves only when the channel accepted it. */
+  deliver(payload: Payload): Promise<void>;
+}
+
+const CHANNEL_NAMES: Record<Channel, string> = { slack: 'Slack', teams: 'Teams' };
+const SETTING: Record<Channel, string> = { slack: 'SLACK_WEBHOOK_URL', teams: 'TEAMS_WEBHOOK_URL' };
+
+/**
+ * The channel refused the message or could not be reached. Names the channel and the
+ * channel's own error text (e.g. `no_service`), never the webhook URL.
+ */
+export class DeliveryError extends NotifierError {
+  constructor(
+    readonly channel: Channel,
+    readonly status: number | undefined,
+    readonly providerCode: string,
+    hint?: string,
+  ) {
+    const name = CHANNEL_NAMES[channel];
+    super(
+      status === undefined ? `${channel.toUpperCase()}_UNREACHABLE` : `${channel.toUpperCase()}_REJECTED`,
+      status === undefined
+        ? `${name} could not be reached (${providerCode})`
+        : `${name} refused the message: HTTP ${status} ${providerCode}`,
+      hint ??
+        (status === undefined || status === 429 || status >= 500
+          ? `${name} is unavailable; the next check sends the message again.`
+          : `Check ${SETTING[channel]}; the next check sends the message again.`),
+    );
+  }
+}
+
+/**
+ * Slack and Workflows report errors as short codes (`no_service`, `TriggerInputSchemaMismatch`).
+ * Anything else (an HTML page that might echo the URL) is not repeated.
+ */
+export function providerText(raw: unknown): string {
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  return /^[A-Za-z][\w.-]{0,79}$/.test(text) ? text : 'unrecognised answer';
+}

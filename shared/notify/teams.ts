@@ -1,0 +1,91 @@
+/**
+ * Microsoft Teams through a Workflows (Power Automate) webhook, the replacement for the
+ * retired Office 365 connectors: an Adaptive Card 1.5 in the message envelope the
+ * "When a Teams webhook request is received" trigger expects, kept under 28 KB.
+ */
+import { type AxiosInstance, isAxiosError } from 'axios';
+import { createRetryingHttp, networkReason, parseJson } from '../http';
+import { DeliveryError, type Notifier, providerText } from './delivery';
+import type { MessageContext, Notice } from './notice';
+
+export const TEAMS_MAX_BYTES = 28 * 1024;
+const TONE_COLOR: Record<Notice['tone'], string> = { good: 'Good', warning: 'Warning', danger: 'Attention', info: 'Default' };
+const LINKS_PER_BLOCK = 10;
+
+export interface TeamsMessage {
+  type: 'message';
+  attachments: Array<{ contentType: 'application/vnd.microsoft.card.adaptive'; contentUrl: null; content: AdaptiveCard }>;
+}
+
+export interface AdaptiveCard {
+  $schema: string;
+  type: 'AdaptiveCard';
+  version: '1.5';
+  body: Array<Record<string, unknown>>;
+  msteams: { width: 'Full' };
+}
+
+function envelope(card: AdaptiveCard): TeamsMessage {
+  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
+}
+
+function card(notice: Notice, links: Notice['links'], omitted: number): AdaptiveCard {
+  const body: Array<Record<string, unknown>> = [
+    { type: 'TextBlock', text: notice.title, size: 'Large', weight: 'Bolder', style: 'heading', color: TONE_COLOR[notice.tone], wrap: true },
+    { type: 'TextBlock', text: notice.summary, wrap: true },
+    { type: 'FactSet', facts: notice.facts.map((f) => ({ title: f.label, value: f.value })) },
+  ];
+  // Links as markdown lines rather than buttons: Teams shows only a handful of card actions.
+  for (let i = 0; i < links.length; i += LINKS_PER_BLOCK) {
+    const lines = links.slice(i, i + LINKS_PER_BLOCK).map((l) => `- [${l.label}](${l.url})`);
+    body.push({ type: 'TextBlock', text: lines.join('\n'), wrap: true, spacing: i === 0 ? 'Medium' : 'None' });
+  }
+  if (omitted > 0) body.push({ type: 'TextBlock', text: `${omitted} more links are listed by the backupStatus endpoint.`, wrap: true });
+  if (notice.note) body.push({ type: 'TextBlock', text: notice.note, wrap: true, size: 'Small', isSubtle: true });
+  return { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.5', body, msteams: { width: 'Full' } };
+}
+
+export function renderTeamsMessage(notice: Notice, _ctx?: MessageContext): TeamsMessage {
+  let shown = notice.links.length;
+  for (;;) {
+    const message = envelope(card(notice, notice.links.slice(0, shown), notice.links.length - shown));
+    if (Buffer.byteLength(JSON.stringify(message)) <= TEAMS_MAX_BYTES || shown === 0) return message;
+    shown = Math.floor(shown * 0.9);
+  }
+}
+
+export class TeamsNotifier implements Notifier<TeamsMessage> {
+  readonly channel = 'teams' as const;
+
+  constructor(
+    private readonly webhookUrl: string,
+    private readonly http: AxiosInstance = createRetryingHttp({ retries: 2, timeoutMs: 15_000 }),
+  ) {}
+
+  render(notice: Notice, ctx: MessageContext): TeamsMessage {
+    return renderTeamsMessage(notice, ctx);
+  }
+
+  async deliver(message: TeamsMessage): Promise<void> {
+    try {
+      // Workflows answers 202 Accepted; any 2xx means the flow took the message.
+      await this.http.post(this.webhookUrl, JSON.stringify(message), { headers: { 'Content-Type': 'application/json' } });
+    } catch (error) {
+      if (!isAxiosError(error)) throw error;
+      if (!error.response) throw new DeliveryError('teams', undefined, networkReason(error));
+      throw new DeliveryError('teams', error.response.status, teamsErrorCode(error.response.data), TEAMS_HINTS[error.response.status]);
+    }
+  }
+}
+
+/** Workflows errors look like {"error":{"code":"TriggerInputSchemaMismatch","message":"..."}}. */
+function teamsErrorCode(body: unknown): string {
+  const parsed = parseJson(body);
+  const code = parsed.ok ? (parsed.value as { error?: { code?: unknown } } | null)?.error?.code : undefined;
+  return providerText(code);
+}
+
+const TEAMS_HINTS: Record<number, string> = {
+  401: 'The workflow refused the call: recreate the "When a Teams webhook request is received" trigger and set TEAMS_WEBHOOK_URL.',
+  404: 'The workflow was deleted or turned off: turn it on, or create a new one and set TEAMS_WEBHOOK_URL.',
+};

@@ -1,0 +1,50 @@
+/** What backupStatus and `zoho-backup-notifier status` show: the stored state, no secrets. */
+import { formatRelative } from './notify/notice';
+import type { StateStore } from './state/store';
+import type { ChannelDelivery, WatchState } from './state/watchState';
+
+export interface StatusView {
+  org: string;
+  backup: {
+    historyId: string;
+    completedAt: string;
+    jobId?: string;
+    zgid?: string;
+    expiresAt: string;
+    expires: string;
+    expired: boolean;
+    announced: boolean;
+    links: { data: string[]; attachments: string[] };
+    deliveries: Partial<Record<string, ChannelDelivery>>;
+  } | null;
+  lastCheck: WatchState['lastCheck'] | null;
+  lastSuccessAt: string | null;
+  lastError: WatchState['lastError'] | null;
+  checkInProgress: boolean;
+}
+
+export async function readStatus(store: StateStore, org: { key: string; name: string }, now = new Date()): Promise<StatusView> {
+  const state = (await store.read<WatchState>(org.key, 'watch'))?.value ?? {};
+  const backup = state.backup;
+  return {
+    org: org.name,
+    backup: backup
+      ? {
+          historyId: backup.historyId,
+          completedAt: backup.logTime,
+          jobId: backup.jobId,
+          zgid: backup.zgid,
+          expiresAt: backup.expiresAt,
+          expires: formatRelative(new Date(backup.expiresAt), now),
+          expired: Date.parse(backup.expiresAt) <= now.getTime(),
+          announced: backup.announce,
+          links: backup.links,
+          deliveries: backup.deliveries,
+        }
+      : null,
+    lastCheck: state.lastCheck ?? null,
+    lastSuccessAt: state.lastSuccessAt ?? null,
+    lastError: state.lastError ?? null,
+    checkInProgress: !!state.claim && Date.parse(state.claim.until) > now.getTime(),
+  };
+}

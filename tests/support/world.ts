@@ -1,0 +1,76 @@
+/**
+ * A whole world for the watch, over real sockets: the Zoho sandbox, a Slack and a Teams
+ * receiver, and a state store (Azurite Table by default). Runs go through the same runtime
+ * the functions and the CLI build from settings.
+ */
+import { WebhookReceiver } from '../../cli/sandbox/webhookReceiver';
+import { ZohoSandbox, type ZohoSandboxOptions } from '../../cli/sandbox/zohoSandbox';
+import { loadConfig } from '../../shared/config';
+import type { Logger } from '../../shared/log';
+import { createRuntime, type Runtime } from '../../shared/runtime';
+import type { StateStore } from '../../shared/state/store';
+import type { WatchState } from '../../shared/state/watchState';
+import { runCheck } from '../../shared/watch';
+import { freshTableStore } from './azurite';
+import { FAST_RETRIES } from './zoho';
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+export interface World {
+  sandbox: ZohoSandbox;
+  receiver: WebhookReceiver;
+  store: StateStore;
+  settings: Record<string, string>;
+  logLines: string[];
+  /** A fresh runtime, as a new process or function instance would build. */
+  runtime(): Runtime;
+  check(options?: { dryRun?: boolean; runtime?: Runtime }): ReturnType<typeof runCheck>;
+  watchState(): Promise<WatchState | undefined>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(
+  options: { channels?: Array<'slack' | 'teams'>; sandbox?: ZohoSandboxOptions; store?: StateStore; settings?: Record<string, string> } = {},
+): Promise<World> {
+  const sandbox = await ZohoSandbox.start(options.sandbox);
+  const receiver = await WebhookReceiver.start();
+  const store = options.store ?? freshTableStore();
+  const channels = options.channels ?? ['slack', 'teams'];
+  const settings: Record<string, string> = {
+    ...sandbox.settings,
+    ZOHO_ORG_NAME: 'Zylker Inc',
+    STATE_FILE: '/unused/because/the/store/is/given.json',
+    ...(channels.includes('slack') ? { SLACK_WEBHOOK_URL: receiver.slackUrl } : {}),
+    ...(channels.includes('teams') ? { TEAMS_WEBHOOK_URL: receiver.teamsUrl } : {}),
+    ...options.settings,
+  };
+  const logLines: string[] = [];
+  const capture: Logger = {
+    info: (m, p) => logLines.push(`INFO ${m} ${JSON.stringify(p ?? {})}`),
+    warn: (m, p) => logLines.push(`WARN ${m} ${JSON.stringify(p ?? {})}`),
+    error: (m, p) => logLines.push(`ERROR ${m} ${JSON.stringify(p ?? {})}`),
+  };
+  const runtime = () => createRuntime(loadConfig(settings), { http: FAST_RETRIES, log: capture, store });
+  const shared = runtime();
+  return {
+    sandbox,
+    receiver,
+    store,
+    settings,
+    logLines,
+    runtime,
+    check: (opts = {}) => {
+      const rt = opts.runtime ?? shared;
+      return runCheck({ ...rt.watch, log: rt.logger(capture) }, { dryRun: opts.dryRun });
+    },
+    watchState: async () => (await store.read<WatchState>(shared.org.key, 'watch'))?.value,
+    close: async () => {
+      await Promise.all([sandbox.close(), receiver.close()]);
+    },
+  };
+}
+
+export function hoursAgo(hours: number): Date {
+  return new Date(Date.now() - hours * HOUR);
+}

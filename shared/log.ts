@@ -36,3 +36,12 @@ export function redactingLogger(base: Logger, secrets: readonly string[]): Logge
     write(scrub(message, secrets), props && (JSON.parse(scrub(JSON.stringify(props), secrets)) as LogProps));
   return { info: wrap(base.info), warn: wrap(base.warn), error: wrap(base.error) };
 }
+
+/** The Functions host's InvocationContext (or anything with the same three methods) as a Logger. */
+export function hostLogger(host: { log(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void }): Logger {
+  return {
+    info: (message, props) => host.log(line(message, props)),
+    warn: (message, props) => host.warn(line(message, props)),
+    error: (message, props) => host.error(line(message, props)),
+  };
+}

@@ -22,7 +22,7 @@ export interface MessageContext {
   now: Date;
 }
 
-/** "Fri 27 Nov 2026, 17:31 UTC" in the configured zone. */
+/** "Fri, 27 Nov 2026, 17:31 UTC" in the configured zone. */
 export function formatDateTime(date: Date, timezone: string): string {
   return new Intl.DateTimeFormat('en-GB', {
     timeZone: timezone,

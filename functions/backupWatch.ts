@@ -1,0 +1,23 @@
+/** Timer: runs a backup check on BACKUP_WATCH_SCHEDULE (default every 10 minutes). */
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { CheckFailedError } from '../shared/functionsSupport';
+import { hostLogger } from '../shared/log';
+import { type Runtime, workerRuntimeFromEnv } from '../shared/runtime';
+import { runCheck } from '../shared/watch';
+
+export function backupWatchHandler(getRuntime: () => Runtime = workerRuntimeFromEnv) {
+  return async (timer: Timer, context: InvocationContext): Promise<void> => {
+    const runtime = getRuntime();
+    const log = runtime.logger(hostLogger(context));
+    if (timer.isPastDue) log.warn('backupWatch is running late (isPastDue): a host restart or a long previous run delayed it');
+    const report = await runCheck({ ...runtime.watch, log });
+    // A failed check must fail the invocation, or monitoring would see a green timer.
+    if (!report.ok) throw new CheckFailedError(report);
+  };
+}
+
+app.timer('backupWatch', {
+  schedule: '%BACKUP_WATCH_SCHEDULE%',
+  runOnStartup: false,
+  handler: backupWatchHandler(),
+});

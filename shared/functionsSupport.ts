@@ -1,0 +1,32 @@
+/**
+ * What the HTTP and timer functions share, kept free of @azure/functions so the core stays
+ * host-agnostic: JSON answers, and the error that marks a failed timer run as failed.
+ */
+import { describeError, NotifierError } from './errors';
+import type { CheckReport } from './watch';
+
+export interface JsonAnswer {
+  status: number;
+  jsonBody: unknown;
+  headers: Record<string, string>;
+}
+
+export function jsonAnswer(status: number, body: unknown): JsonAnswer {
+  return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store' } };
+}
+
+/** A 500 for a runtime that could not be built (invalid settings): says which, never a value. */
+export function setupFailedAnswer(error: unknown): JsonAnswer {
+  return jsonAnswer(500, { error: describeError(error) });
+}
+
+/**
+ * Thrown by the timer when a check failed, so the invocation counts as failed in Application
+ * Insights and the "checks failing" alert can fire. Carries the check's own safe error.
+ */
+export class CheckFailedError extends NotifierError {
+  constructor(report: CheckReport) {
+    const cause = report.error ?? report.deliveries.find((d) => d.error)?.error;
+    super(cause?.code ?? 'CHECK_FAILED', `backup check ${report.outcome}: ${cause?.message ?? 'see the check report'}`, cause?.hint ?? '');
+  }
+}

@@ -1,0 +1,136 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
+import { backupCheckHandler } from '../functions/backupCheck';
+import { backupStatusHandler } from '../functions/backupStatus';
+import { backupWatchHandler } from '../functions/backupWatch';
+import { loadConfig } from '../shared/config';
+import { hoursAgo, startWorld, type World } from './support/world';
+
+const root = join(__dirname, '..');
+let world: World;
+afterEach(async () => {
+  await world?.close();
+});
+
+function context(lines: string[]): InvocationContext {
+  return new InvocationContext({
+    functionName: 'test',
+    logHandler: (level, ...args) => lines.push(`${level} ${args.join(' ')}`),
+  });
+}
+
+const timer = (isPastDue = false) => ({ isPastDue, schedule: { adjustForDST: true }, scheduleStatus: {} }) as unknown as Timer;
+
+describe('the function app layout', () => {
+  it('has package.json "main" match every built function file, and each registers a function', () => {
+    const main = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).main as string;
+    expect(main).toBe('dist/functions/*.js');
+    const sources = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '.js'));
+    const built = readdirSync(join(root, 'dist/functions')).filter((f) => f.endsWith('.js'));
+    expect(built.sort()).toEqual(sources.sort());
+    for (const file of built) expect(readFileSync(join(root, 'dist/functions', file), 'utf8')).toMatch(/functions_1\.app\.(timer|http)\(/);
+  });
+
+  it('runs the timer on the BACKUP_WATCH_SCHEDULE setting, not on startup', () => {
+    const source = readFileSync(join(root, 'functions/backupWatch.ts'), 'utf8');
+    expect(source).toContain("schedule: '%BACKUP_WATCH_SCHEDULE%'");
+    expect(source).toContain('runOnStartup: false');
+    expect(JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')).Values.BACKUP_WATCH_SCHEDULE).toBe('0 */10 * * * *');
+  });
+});
+
+describe('backupCheck (HTTP POST)', () => {
+  it('runs a check now and answers its report', async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    const handler = backupCheckHandler(() => world.runtime());
+
+    const response = await handler(new HttpRequest({ method: 'POST', url: 'http://localhost/api/backupCheck' }), context([]));
+
+    expect(response.status).toBe(200);
+    expect(response.jsonBody).toMatchObject({ outcome: 'announced', deliveries: [{ channel: 'slack', result: 'sent' }, { channel: 'teams', result: 'sent' }] });
+    expect(world.receiver.messages).toHaveLength(2);
+  });
+
+  it('renders without sending on ?dryRun=true', async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    const response = await backupCheckHandler(() => world.runtime())(
+      new HttpRequest({ method: 'POST', url: 'http://localhost/api/backupCheck?dryRun=true', query: { dryRun: 'true' } }),
+      context([]),
+    );
+    expect(response.jsonBody).toMatchObject({ outcome: 'dry-run', preview: { slack: expect.anything(), teams: expect.anything() } });
+    expect(world.receiver.messages).toHaveLength(0);
+  });
+
+  it('answers 502 with the error when Zoho fails, and no secret', async () => {
+    world = await startWorld();
+    world.sandbox.inject({ endpoint: 'backup/history', code: 'NO_PERMISSION' });
+    const lines: string[] = [];
+    const response = await backupCheckHandler(() => world.runtime())(new HttpRequest({ method: 'POST', url: 'http://localhost/api/backupCheck' }), context(lines));
+    expect(response.status).toBe(502);
+    expect(response.jsonBody).toMatchObject({ outcome: 'failed', error: { code: 'NO_PERMISSION' } });
+    const text = JSON.stringify(response) + lines.join('\n');
+    for (const secret of [world.settings.ZOHO_CLIENT_SECRET!, world.settings.ZOHO_REFRESH_TOKEN!, world.receiver.slackUrl, world.receiver.teamsUrl]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(lines.join('\n')).toMatch(/error backup check: failed/);
+  });
+
+  it('answers 500 naming the settings when the configuration is invalid', async () => {
+    const response = await backupCheckHandler(() => {
+      throw (() => {
+        try {
+          return loadConfig({ ZOHO_CLIENT_SECRET: 'do-not-echo-this-secret' });
+        } catch (error) {
+          return error;
+        }
+      })();
+    })(new HttpRequest({ method: 'POST', url: 'http://localhost/api/backupCheck' }), context([]));
+    expect(response.status).toBe(500);
+    expect(JSON.stringify(response.jsonBody)).toContain('ZOHO_CLIENT_ID is required');
+    expect(JSON.stringify(response.jsonBody)).not.toContain('do-not-echo-this-secret');
+  });
+});
+
+describe('backupStatus (HTTP GET)', () => {
+  it('shows the last announced backup, its expiry, deliveries and the last check', async () => {
+    world = await startWorld();
+    const backup = world.sandbox.completeBackup({ at: hoursAgo(1) });
+    const runtime = world.runtime();
+    await world.check({ runtime });
+
+    const response = await backupStatusHandler(() => runtime)(new HttpRequest({ method: 'GET', url: 'http://localhost/api/backupStatus' }), context([]));
+
+    expect(response.status).toBe(200);
+    expect(response.jsonBody).toMatchObject({
+      org: 'Zylker Inc',
+      backup: { historyId: backup.historyId, jobId: backup.jobId, expired: false, expires: 'in 6 days', deliveries: { slack: { status: 'delivered' }, teams: { status: 'delivered' } } },
+      lastCheck: { outcome: 'announced' },
+      lastError: null,
+      checkInProgress: false,
+    });
+    expect(JSON.stringify(response.jsonBody)).not.toContain('accessToken');
+  });
+});
+
+describe('backupWatch (timer)', () => {
+  it('logs a late run, checks, and succeeds', async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    const lines: string[] = [];
+    await backupWatchHandler(() => world.runtime())(timer(true), context(lines));
+    expect(lines.join('\n')).toMatch(/warning backupWatch is running late \(isPastDue\)/);
+    expect(world.receiver.messages).toHaveLength(2);
+  });
+
+  it('fails the invocation when the check fails, so monitoring sees it', async () => {
+    world = await startWorld();
+    world.sandbox.revokeRefreshToken();
+    await expect(backupWatchHandler(() => world.runtime())(timer(), context([]))).rejects.toMatchObject({
+      code: 'ZOHO_INVALID_REFRESH_TOKEN',
+      message: expect.stringContaining('backup check failed'),
+    });
+  });
+});

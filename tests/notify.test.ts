@@ -1,0 +1,155 @@
+import { WebhookReceiver } from '../cli/sandbox/webhookReceiver';
+import { backupReadyNotice, idsFromLink, labelledParts } from '../shared/notify/backupReady';
+import { DeliveryError } from '../shared/notify/delivery';
+import { formatDateTime, formatRelative, type Notice } from '../shared/notify/notice';
+import { renderSlackMessage, SlackNotifier } from '../shared/notify/slack';
+import { renderTeamsMessage, TEAMS_MAX_BYTES, TeamsNotifier } from '../shared/notify/teams';
+import { createRetryingHttp } from '../shared/http';
+
+const now = new Date('2026-11-22T08:00:00Z');
+const link = (kind: string, i: number) =>
+  `https://download-accl.zoho.com/v2/crm/757345985/backup/4876876000001594004/${kind}_${String(i).padStart(3, '0')}.zip`;
+
+function notice(dataParts: number, attachmentParts = 1, orgName = 'Zylker <Europe> & Co'): Notice {
+  return backupReadyNotice(
+    {
+      orgName,
+      completedAt: new Date('2026-11-21T17:31:03Z'),
+      expiresAt: new Date('2026-11-28T17:31:03Z'),
+      links: {
+        data: Array.from({ length: dataParts }, (_, i) => link('Data', i + 1)),
+        attachments: Array.from({ length: attachmentParts }, (_, i) => link('Attachments', i + 1)),
+      },
+      ...idsFromLink(link('Data', 1)),
+      doneBy: 'Patricia Boyle',
+    },
+    { timezone: 'Asia/Kolkata', now },
+  );
+}
+
+describe('the backup-ready notice', () => {
+  it('labels every part so a reader can tell none is missing', () => {
+    expect(labelledParts({ data: ['a', 'b'], attachments: ['c'] }).map((p) => p.label)).toEqual(['Data 1 of 2', 'Data 2 of 2', 'Attachments 1 of 1']);
+  });
+
+  it('reads the org and job ids from Zoho\'s link', () => {
+    expect(idsFromLink(link('Data', 1))).toEqual({ zgid: '757345985', jobId: '4876876000001594004' });
+    expect(idsFromLink('https://example.com/file.zip')).toEqual({});
+  });
+
+  it('gives the expiry in the configured time zone and relative to now', () => {
+    const n = notice(1);
+    expect(n.facts.find((f) => f.label === 'Links expire')?.value).toBe('Sat, 28 Nov 2026, 23:01 GMT+5:30 (in 6 days)');
+    expect(n.summary).toContain('2 files');
+    expect(n.note).toMatch(/Zoho sign-in/);
+  });
+
+  it('says "in 5 hours" or "3 days ago" as the distance demands', () => {
+    expect(formatRelative(new Date(now.getTime() + 5 * 3_600_000 + 60_000), now)).toBe('in 5 hours');
+    expect(formatRelative(new Date(now.getTime() - 3 * 86_400_000), now)).toBe('3 days ago');
+    expect(formatDateTime(now, 'UTC')).toBe('Sun, 22 Nov 2026, 08:00 UTC');
+  });
+});
+
+describe('Slack rendering', () => {
+  it('has a header, the facts, one button per part and the sign-in note', () => {
+    const message = renderSlackMessage(notice(2));
+    expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'actions', 'context']);
+    const buttons = (message.blocks[3] as unknown as { elements: Array<{ text: { text: string }; url: string }> }).elements;
+    expect(buttons.map((b) => b.text.text)).toEqual(['Data 1 of 2', 'Data 2 of 2', 'Attachments 1 of 1']);
+    expect(buttons[2]?.url).toBe(link('Attachments', 1));
+    expect(message.text).toMatch(/^The Zylker <Europe> & Co backup is ready to download: 3 files/);
+  });
+
+  it('escapes &, < and > in mrkdwn', () => {
+    expect(JSON.stringify(renderSlackMessage(notice(1)).blocks[2])).toContain('Zylker &lt;Europe&gt; &amp; Co');
+  });
+
+  it.each([1, 40, 200, 2000])('stays within 50 blocks and 25 buttons a block with %i parts', (parts) => {
+    const message = renderSlackMessage(notice(parts, 0));
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    for (const block of message.blocks) {
+      if (block.type === 'actions') expect((block.elements as unknown[]).length).toBeLessThanOrEqual(25);
+      if (block.type === 'section' && block.text) expect(((block.text as { text: string }).text).length).toBeLessThanOrEqual(3000);
+    }
+    const shown = message.blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements as unknown[]).length;
+    if (shown < parts) expect(JSON.stringify(message.blocks.at(-2))).toContain(`${parts - shown} more links`);
+    else expect(shown).toBe(parts);
+  });
+});
+
+describe('Teams rendering', () => {
+  it('wraps an Adaptive Card 1.5 in the Workflows message envelope', () => {
+    const message = renderTeamsMessage(notice(2));
+    expect(message).toMatchObject({
+      type: 'message',
+      attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.5' } }],
+    });
+    const text = JSON.stringify(message);
+    expect(text).toContain(`[Data 2 of 2](${link('Data', 2)})`);
+    expect(text).toContain('"title":"Links expire"');
+  });
+
+  it.each([40, 2000])('stays under 28 KB with %i parts, saying what was left out', (parts) => {
+    const text = JSON.stringify(renderTeamsMessage(notice(parts)));
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
+    if (parts === 40) expect(text).toContain('Data 40 of 40');
+    else expect(text).toMatch(/\d+ more links are listed by the backupStatus endpoint/);
+  });
+});
+
+describe('channel clients', () => {
+  let receiver: WebhookReceiver;
+  beforeEach(async () => {
+    receiver = await WebhookReceiver.start();
+  });
+  afterEach(async () => {
+    await receiver.close();
+  });
+
+  it('posts to Slack and Teams and is accepted (200 ok / 202)', async () => {
+    const slack = new SlackNotifier(receiver.slackUrl);
+    const teams = new TeamsNotifier(receiver.teamsUrl);
+    await slack.deliver(slack.render(notice(1), { timezone: 'UTC', now }));
+    await teams.deliver(teams.render(notice(1), { timezone: 'UTC', now }));
+    expect(receiver.messages.map((m) => m.channel)).toEqual(['slack', 'teams']);
+  });
+
+  it.each(['no_service', 'channel_not_found', 'channel_is_archived'])('names Slack\'s %s, with what to do, and not the URL', async (code) => {
+    receiver.failNext('slack', { status: 404, error: code });
+    const slack = new SlackNotifier(receiver.slackUrl);
+    const error = (await slack.deliver(renderSlackMessage(notice(1))).catch((e: unknown) => e)) as DeliveryError;
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(error.message).toBe(`Slack refused the message: HTTP 404 ${code}`);
+    expect(error.hint).toMatch(/SLACK_WEBHOOK_URL/);
+    expect(JSON.stringify(error) + error.stack).not.toContain(receiver.slackUrl);
+  });
+
+  it('names Teams\' Workflows error code and not the URL', async () => {
+    receiver.failNext('teams', { status: 400, error: 'TriggerInputSchemaMismatch' });
+    const teams = new TeamsNotifier(receiver.teamsUrl, createRetryingHttp({ retries: 0 }));
+    const error = (await teams.deliver(renderTeamsMessage(notice(1))).catch((e: unknown) => e)) as DeliveryError;
+    expect(error.message).toBe('Teams refused the message: HTTP 400 TriggerInputSchemaMismatch');
+    expect(JSON.stringify(error) + error.stack).not.toContain('sig=');
+  });
+
+  it('retries Teams on 429 and 5xx before giving up', async () => {
+    receiver.failNext('teams', { status: 429, error: 'TooManyRequests', retryAfterSeconds: 0 });
+    receiver.failNext('teams', { status: 502, error: 'BadGateway' });
+    const teams = new TeamsNotifier(receiver.teamsUrl, createRetryingHttp({ retries: 2, retryBaseDelayMs: 5 }));
+    await teams.deliver(renderTeamsMessage(notice(1)));
+    expect(receiver.received('teams')).toHaveLength(1);
+  });
+
+  it('reports an unreachable channel by its socket error, not its URL', async () => {
+    const url = receiver.slackUrl;
+    await receiver.close();
+    const error = (await new SlackNotifier(url).deliver(renderSlackMessage(notice(1))).catch((e: unknown) => e)) as DeliveryError;
+    expect(error.code).toBe('SLACK_UNREACHABLE');
+    // Plain Node reports ECONNREFUSED; under jest, fetch's error comes from another realm and
+    // @slack/webhook re-wraps it without its cause, so only "network error" is left.
+    expect(error.message).toMatch(/^Slack could not be reached \((ECONNREFUSED|network error)\)$/);
+    expect(JSON.stringify(error)).not.toContain(url);
+    receiver = await WebhookReceiver.start();
+  });
+});

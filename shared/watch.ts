@@ -212,17 +212,16 @@ class CheckRun {
    * state: another run may have claimed it, finished it, or moved on to a newer backup.
    */
   private async claim(candidate: TrackedBackup): Promise<TrackedBackup | undefined> {
-    let claimed: TrackedBackup | undefined;
-    await this.mutateState((state) => {
+    const written = await this.mutateState((state) => {
       const current = state.backup;
       if (this.claimedByOther(state)) return undefined;
       if (current && current.historyId !== candidate.historyId && Date.parse(current.logTime) >= Date.parse(candidate.logTime)) return undefined;
       const backup = current?.historyId === candidate.historyId ? current : candidate;
       if (this.pendingChannels(backup).length === 0) return undefined;
-      claimed = backup;
       return { ...state, backup, claim: { owner: this.runId, until: new Date(this.now().getTime() + this.claimTtlMs()).toISOString() } };
     });
-    return claimed;
+    // Only what was actually written counts: an attempt that lost the race decided nothing.
+    return written?.claim?.owner === this.runId ? written.backup : undefined;
   }
 
   private async deliver(notifier: Notifier, notice: Notice, backup: TrackedBackup): Promise<DeliveryResult> {
@@ -271,16 +270,17 @@ class CheckRun {
   /**
    * Read, change, write with the ETag just read; on a conflict, read again and re-decide.
    * `change` returns undefined when, on the fresh state, there is nothing to write.
+   * Returns the state written, or undefined when nothing was.
    */
-  private async mutateState(change: (state: WatchState) => WatchState | undefined): Promise<void> {
+  private async mutateState(change: (state: WatchState) => WatchState | undefined): Promise<WatchState | undefined> {
     const { store, org } = this.deps;
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const current = await store.read<WatchState>(org.key, 'watch');
       const next = change(current?.value ?? {});
-      if (!next) return;
+      if (!next) return undefined;
       try {
         await store.write(org.key, 'watch', next, current?.etag);
-        return;
+        return next;
       } catch (error) {
         if (!(error instanceof StateConflictError)) throw error;
       }

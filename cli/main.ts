@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+/**
+ * zoho-backup-notifier: the same core as the functions, from a terminal.
+ *   check [--dry-run] [--json]   one check cycle (exit 0 done, 1 a Zoho call or delivery failed, 2 settings/usage)
+ *   status [--json]              the stored state
+ *   demo                         a short story against a local Zoho sandbox and chat receivers
+ * Argument parsing is node:util's parseArgs: three commands and three flags need no library.
+ */
+import { parseArgs } from 'node:util';
+import { cliSettings, ConfigError, loadConfig } from '../shared/config';
+import { describeError } from '../shared/errors';
+import { consoleLogger, type Logger } from '../shared/log';
+import { formatDateTime, formatRelative } from '../shared/notify/notice';
+import { createRuntime } from '../shared/runtime';
+import { readStatus, type StatusView } from '../shared/status';
+import { type CheckReport, runCheck } from '../shared/watch';
+import { runDemo } from './demo';
+
+const USAGE = `Usage: zoho-backup-notifier <command> [options]
+
+Commands:
+  check [--dry-run] [--json]   Run one backup check now (announces a new backup in Slack/Teams)
+  status [--json]              Show the last announced backup, deliveries, last check and error
+  demo                         Run a short story against a local Zoho sandbox; needs no account
+
+Settings come from the environment, then .env, then local.settings.json (Values), in the
+current folder. Exit codes: 0 done, 1 a Zoho call or a delivery failed, 2 invalid settings or usage.`;
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Log lines go to stderr so that --json output stays parseable. */
+const stderrLogger: Logger = {
+  info: () => {},
+  warn: (message) => console.error(`warning: ${message}`),
+  error: () => {},
+};
+
+export async function main(argv: string[], out: (text: string) => void = console.log, err: (text: string) => void = console.error): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    err(`${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    (parsed.values.help ? out : err)(USAGE);
+    return parsed.values.help ? EXIT.ok : EXIT.usage;
+  }
+  if (rest.length > 0 || !['check', 'status', 'demo'].includes(command)) {
+    err(`Unknown command or argument: ${[command, ...rest].join(' ')}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (command === 'demo') return runDemo(out);
+  try {
+    const runtime = createRuntime(loadConfig(cliSettings(process.cwd())), { log: stderrLogger });
+    if (command === 'status') {
+      const status = await readStatus(runtime.store, runtime.org);
+      out(parsed.values.json ? JSON.stringify(status, null, 2) : describeStatus(status, runtime.config.timezone));
+      return EXIT.ok;
+    }
+    const report = await runCheck({ ...runtime.watch, log: runtime.logger(stderrLogger) }, { dryRun: parsed.values['dry-run'] });
+    out(parsed.values.json ? JSON.stringify(report, null, 2) : describeReport(report, runtime.config.timezone));
+    if (!report.ok) err(describeFailure(report));
+    return report.ok ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    const safe = describeError(error);
+    err(`${safe.message}${safe.hint ? `\n${safe.hint}` : ''}`);
+    return error instanceof ConfigError ? EXIT.usage : EXIT.failed;
+  }
+}
+
+export function describeReport(report: CheckReport, timezone: string): string {
+  const lines = [`Check: ${report.outcome}`];
+  const { backup } = report;
+  if (backup) {
+    lines.push(`Backup: completed ${formatDateTime(new Date(backup.completedAt), timezone)} (history ${backup.historyId}${backup.jobId ? `, job ${backup.jobId}` : ''})`);
+    if (backup.expiresAt) lines.push(`Links expire: ${formatDateTime(new Date(backup.expiresAt), timezone)} (${formatRelative(new Date(backup.expiresAt), new Date())}), ${backup.parts ?? 0} files`);
+  }
+  for (const d of report.deliveries) lines.push(`  ${d.channel}: ${d.result}${d.error ? ` (${d.error.message})` : ''}`);
+  const calls = report.zohoCalls;
+  lines.push(`Zoho API calls: ${calls.history + calls.urls + calls.details} (history ${calls.history}, urls ${calls.urls}); token refreshes: ${calls.tokenRefreshes}`);
+  return lines.join('\n');
+}
+
+function describeFailure(report: CheckReport): string {
+  const failures = report.error ? [report.error] : report.deliveries.flatMap((d) => (d.error ? [d.error] : []));
+  return failures.map((f) => `error ${f.code}: ${f.message}${f.hint ? `\n  what to do: ${f.hint}` : ''}`).join('\n');
+}
+
+export function describeStatus(status: StatusView, timezone: string): string {
+  const lines = [`Org: ${status.org}`];
+  if (!status.backup) lines.push('No backup announced yet.');
+  else {
+    const b = status.backup;
+    lines.push(`Last backup: completed ${formatDateTime(new Date(b.completedAt), timezone)} (history ${b.historyId}${b.jobId ? `, job ${b.jobId}` : ''})`);
+    lines.push(`Links: ${b.expired ? 'expired' : 'expire'} ${formatDateTime(new Date(b.expiresAt), timezone)} (${b.expires})${b.announced ? '' : ', not announced (already expired when first seen)'}`);
+    for (const [channel, d] of Object.entries(b.deliveries)) lines.push(`  ${channel}: ${d?.status} at ${d?.at}${d?.message ? ` (${d.message})` : ''}`);
+    for (const url of [...b.links.data, ...b.links.attachments]) lines.push(`  ${url}`);
+  }
+  lines.push(`Last check: ${status.lastCheck ? `${status.lastCheck.outcome} at ${status.lastCheck.at}` : 'never'}`);
+  if (status.lastError) lines.push(`Last error: ${status.lastError.code} at ${status.lastError.at}: ${status.lastError.message}`);
+  if (status.checkInProgress) lines.push('A check is announcing right now.');
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      consoleLogger.error(describeError(error).message);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}

@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { WebhookReceiver } from '../cli/sandbox/webhookReceiver';
+import { ZohoSandbox } from '../cli/sandbox/zohoSandbox';
+import { hoursAgo } from './support/world';
+
+const CLI = resolve(__dirname, '../dist/cli/main.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI in `cwd` with only the given environment (plus PATH). */
+function cli(args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let zoho: ZohoSandbox;
+let chat: WebhookReceiver;
+let cwd: string;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  zoho = await ZohoSandbox.start();
+  chat = await WebhookReceiver.start();
+  cwd = mkdtempSync(join(tmpdir(), 'cli-'));
+  env = { ...zoho.settings, SLACK_WEBHOOK_URL: chat.slackUrl, TEAMS_WEBHOOK_URL: chat.teamsUrl };
+});
+afterEach(async () => {
+  await Promise.all([zoho.close(), chat.close()]);
+});
+
+describe('zoho-backup-notifier check', () => {
+  it('announces a new backup, exits 0, and keeps its state in ./.zoho-backup-state.json by default', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    const run = await cli(['check'], env, cwd);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^Check: announced/);
+    expect(run.stdout).toMatch(/slack: sent\n {2}teams: sent/);
+    expect(chat.messages).toHaveLength(2);
+    expect(existsSync(join(cwd, '.zoho-backup-state.json'))).toBe(true);
+
+    const again = await cli(['check', '--json'], env, cwd);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'nothing-new', zohoCalls: { history: 1, tokenRefreshes: 0 } });
+  });
+
+  it('renders without sending on --dry-run', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    const run = await cli(['check', '--dry-run', '--json'], env, cwd);
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'dry-run' });
+    expect(chat.messages).toHaveLength(0);
+  });
+
+  it('exits 1 and says which Zoho call failed and what to do, without a secret', async () => {
+    zoho.revokeRefreshToken();
+    const run = await cli(['check'], env, cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error ZOHO_INVALID_REFRESH_TOKEN: Zoho refused the refresh token/);
+    expect(run.stderr).toMatch(/what to do: .*Self Client/);
+    for (const secret of [env.ZOHO_CLIENT_SECRET!, env.ZOHO_REFRESH_TOKEN!, chat.slackUrl, chat.teamsUrl]) {
+      expect(run.stdout + run.stderr).not.toContain(secret);
+    }
+  });
+
+  it('exits 1 when a delivery failed, naming the channel and its error', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    chat.failNext('slack', { status: 403, error: 'action_prohibited' });
+    const run = await cli(['check'], env, cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error SLACK_REJECTED: Slack refused the message: HTTP 403 action_prohibited');
+  });
+
+  it('exits 2 naming every missing setting', async () => {
+    const run = await cli(['check'], {}, cwd);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('ZOHO_CLIENT_ID is required');
+    expect(run.stderr).toContain('SLACK_WEBHOOK_URL or TEAMS_WEBHOOK_URL');
+  });
+
+  it('exits 2 on an unknown command or option', async () => {
+    expect((await cli(['chek'], env, cwd)).code).toBe(2);
+    const run = await cli(['check', '--verbose'], env, cwd);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("Unknown option '--verbose'");
+  });
+
+  it('reads local.settings.json and .env, with the environment winning', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    const { SLACK_WEBHOOK_URL, TEAMS_WEBHOOK_URL, ZOHO_REFRESH_TOKEN, ...rest } = env;
+    writeFileSync(join(cwd, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: { ...rest, ZOHO_REFRESH_TOKEN: 'wrong-token', SLACK_WEBHOOK_URL } }));
+    writeFileSync(join(cwd, '.env'), `TEAMS_WEBHOOK_URL="${TEAMS_WEBHOOK_URL}"\nZOHO_ORG_NAME=From dotenv\n`);
+    const run = await cli(['check'], { ZOHO_REFRESH_TOKEN: ZOHO_REFRESH_TOKEN! }, cwd);
+    expect(run.code).toBe(0);
+    expect(chat.received('slack')).toHaveLength(1);
+    expect(JSON.stringify(chat.received('teams')[0]?.body)).toContain('From dotenv');
+  });
+});
+
+describe('zoho-backup-notifier status', () => {
+  it('shows the stored state, human-readable or as JSON', async () => {
+    const empty = await cli(['status'], env, cwd);
+    expect(empty.stdout).toContain('No backup announced yet.');
+    const backup = zoho.completeBackup({ at: hoursAgo(1) });
+    await cli(['check'], env, cwd);
+
+    const run = await cli(['status'], env, cwd);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`history ${backup.historyId}, job ${backup.jobId}`);
+    expect(run.stdout).toMatch(/slack: delivered at/);
+    expect(run.stdout).toContain('Last check: announced at');
+    const json = JSON.parse((await cli(['status', '--json'], env, cwd)).stdout);
+    expect(json).toMatchObject({ backup: { historyId: backup.historyId, deliveries: { teams: { status: 'delivered' } } } });
+  });
+});
+
+describe('zoho-backup-notifier demo', () => {
+  it('runs the whole story on the embedded sandbox and exits 0', async () => {
+    const run = await cli(['demo'], {}, cwd);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('[Slack]');
+    expect(run.stdout).toContain('[Teams]');
+    expect(run.stdout).toContain('-> nothing-new (Zoho calls: 1, token refreshes: 0)');
+    expect(run.stdout).toContain('Demo finished: every check did what the story expected.');
+  });
+});

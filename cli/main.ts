@@ -65,6 +65,7 @@ export async function main(argv: string[], out: (text: string) => void = console
       return EXIT.ok;
     }
     const report = await runCheck({ ...runtime.watch, log: runtime.logger(stderrLogger) }, { dryRun: parsed.values['dry-run'] });
+    await runtime.telemetry.flush(); // a short-lived process must send before it exits
     out(parsed.values.json ? JSON.stringify(report, null, 2) : describeReport(report, runtime.config.timezone));
     if (!report.ok) err(describeFailure(report));
     return report.ok ? EXIT.ok : EXIT.failed;

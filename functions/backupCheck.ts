@@ -2,10 +2,11 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { jsonAnswer, setupFailedAnswer } from '../shared/functionsSupport';
 import { hostLogger } from '../shared/log';
-import { type Runtime, workerRuntimeFromEnv } from '../shared/runtime';
+import { workerRuntime } from '../shared/lazyRuntime';
+import type { Runtime } from '../shared/runtime';
 import { runCheck } from '../shared/watch';
 
-export function backupCheckHandler(getRuntime: () => Runtime = workerRuntimeFromEnv) {
+export function backupCheckHandler(getRuntime: () => Runtime = workerRuntime) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     let runtime: Runtime;
     try {

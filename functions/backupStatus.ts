@@ -2,10 +2,11 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { describeError } from '../shared/errors';
 import { jsonAnswer, setupFailedAnswer } from '../shared/functionsSupport';
-import { type Runtime, workerRuntimeFromEnv } from '../shared/runtime';
+import { workerRuntime } from '../shared/lazyRuntime';
+import type { Runtime } from '../shared/runtime';
 import { readStatus } from '../shared/status';
 
-export function backupStatusHandler(getRuntime: () => Runtime = workerRuntimeFromEnv) {
+export function backupStatusHandler(getRuntime: () => Runtime = workerRuntime) {
   return async (_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
     let runtime: Runtime;
     try {

@@ -2,10 +2,11 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { CheckFailedError } from '../shared/functionsSupport';
 import { hostLogger } from '../shared/log';
-import { type Runtime, workerRuntimeFromEnv } from '../shared/runtime';
+import { workerRuntime } from '../shared/lazyRuntime';
+import type { Runtime } from '../shared/runtime';
 import { runCheck } from '../shared/watch';
 
-export function backupWatchHandler(getRuntime: () => Runtime = workerRuntimeFromEnv) {
+export function backupWatchHandler(getRuntime: () => Runtime = workerRuntime) {
   return async (timer: Timer, context: InvocationContext): Promise<void> => {
     const runtime = getRuntime();
     const log = runtime.logger(hostLogger(context));

@@ -27,7 +27,11 @@ export interface Config {
   schedule: string;
   state: StateSettings;
   timezone: string;
-  appInsightsConnectionString?: string;
+  telemetry: {
+    connectionString?: string;
+    /** Client id of the managed identity that authenticates telemetry (local auth disabled). */
+    identityClientId?: string;
+  };
 }
 
 export type StateSettings =
@@ -116,7 +120,16 @@ const envSchema = z.object({
   AzureWebJobsStorage__clientId: z.string().optional(),
   NOTIFY_TIMEZONE: z.string().refine(isTimeZone, { error: 'NOTIFY_TIMEZONE must be an IANA time zone such as Europe/Berlin' }).default('UTC'),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z
+  .string()
+  .regex(/^ClientId=[0-9a-fA-F-]{36};Authorization=AAD$/, {
+    error: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING must look like ClientId=<identity client id>;Authorization=AAD',
+  })
+  .optional(),
 });
+
+/** Every setting the app reads (the infra tests hold Bicep and the sample settings to it). */
+export const SETTING_NAMES = Object.keys(envSchema.shape) as Array<keyof typeof envSchema.shape>;
 
 /** Rules across settings, checked even when single settings are wrong, so one run names them all. */
 function crossSettingProblems(env: Record<string, string>): string[] {
@@ -163,7 +176,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     schedule: e.BACKUP_WATCH_SCHEDULE,
     state: stateSettings(e),
     timezone: e.NOTIFY_TIMEZONE,
-    appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    telemetry: {
+      connectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
+      identityClientId: e.APPLICATIONINSIGHTS_AUTHENTICATION_STRING?.match(/^ClientId=([^;]+);/)?.[1],
+    },
   };
 }
 

@@ -53,7 +53,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     onCacheError: () => log.warn('could not read or save the cached Zoho token; a new one is minted'),
   });
   const zoho = new ZohoBackupClient({ apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion, tokens, http });
-  const telemetry = createTelemetry(config.appInsightsConnectionString, secrets);
+  const telemetry = createTelemetry(config.telemetry, secrets);
   return {
     config,
     store,

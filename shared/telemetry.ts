@@ -15,13 +15,26 @@ export type TelemetryMetric = 'CheckDurationMs' | 'ZohoApiCalls' | 'ZohoTokenRef
 
 export const noTelemetry: Telemetry = { event() {}, metric() {}, flush: async () => {} };
 
-export function createTelemetry(connectionString: string | undefined, secrets: readonly string[]): Telemetry {
-  if (!connectionString) return noTelemetry;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+export interface TelemetrySettings {
+  connectionString?: string;
+  /** With Application Insights local auth disabled: the managed identity that may publish. */
+  identityClientId?: string;
+}
+
+export function createTelemetry(settings: TelemetrySettings, secrets: readonly string[]): Telemetry {
+  if (!settings.connectionString) return noTelemetry;
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const appInsights = require('applicationinsights') as typeof import('applicationinsights');
   if (!appInsights.defaultClient) {
-    appInsights.setup(connectionString).setAutoCollectConsole(false).setSendLiveMetrics(false).start();
+    appInsights.setup(settings.connectionString).setAutoCollectConsole(false).setSendLiveMetrics(false);
+    if (settings.identityClientId) {
+      const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
+      // setup() has just created the client (the guard above narrowed it to never).
+      (appInsights.defaultClient as import('applicationinsights').TelemetryClient).config.aadTokenCredential = new ManagedIdentityCredential({ clientId: settings.identityClientId });
+    }
+    appInsights.start();
   }
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const client = appInsights.defaultClient;
   const clean = (properties?: Record<string, string>) =>
     properties && Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, scrub(v, secrets)]));

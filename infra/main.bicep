@@ -1,0 +1,173 @@
+// Zoho CRM backup notifier: everything one resource group needs. Deploy with
+//   az deployment group create -g <group> -p infra/main.bicepparam
+// (or azd up). Secrets are @secure() parameters stored in Key Vault, never outputs.
+targetScope = 'resourceGroup'
+
+@description('Short name that prefixes and seeds every resource name (letters and digits).')
+@minLength(3)
+@maxLength(12)
+param environmentName string
+
+@description('Azure region; defaults to the resource group\'s. Flex Consumption must be available there.')
+param location string = resourceGroup().location
+
+@description('Zoho data centre of your CRM account.')
+@allowed([ 'us', 'eu', 'in', 'au', 'jp', 'ca', 'cn', 'sa' ])
+param zohoDataCentre string = 'us'
+
+@description('Client ID of your Zoho Self Client (not a secret).')
+param zohoClientId string
+
+@description('Client Secret of your Zoho Self Client.')
+@secure()
+param zohoClientSecret string
+
+@description('Refresh token with scope ZohoCRM.bulk.backup.READ.')
+@secure()
+param zohoRefreshToken string
+
+@description('Slack incoming webhook URL; empty for none (at least one of Slack and Teams).')
+@secure()
+param slackWebhookUrl string = ''
+
+@description('Teams Workflows webhook URL; empty for none (at least one of Slack and Teams).')
+@secure()
+param teamsWebhookUrl string = ''
+
+@description('Name of the org as shown in messages.')
+param zohoOrgName string = 'Zoho CRM'
+
+@description('Zoho CRM bulk API version.')
+param zohoApiVersion string = 'v8'
+
+@description('Explicit Zoho accounts server; empty uses the data centre\'s.')
+param zohoAccountsUrl string = ''
+
+@description('Explicit Zoho API domain; empty uses the data centre\'s.')
+param zohoApiDomain string = ''
+
+@description('IANA time zone for dates in messages, e.g. Europe/Berlin.')
+param notifyTimeZone string = 'UTC'
+
+@description('NCRONTAB schedule of the backup check (six fields).')
+param backupWatchSchedule string = '0 */10 * * * *'
+
+@description('E-mail address for monitoring alerts; empty for none.')
+param alertEmail string = ''
+
+@description('Alert when no check has succeeded for this many minutes.')
+@minValue(30)
+param staleCheckMinutes int = 60
+
+var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var tags = { 'azd-env-name': environmentName, app: 'zoho-backup-notifier' }
+var names = {
+  functionApp: 'func-${environmentName}-${token}'
+  plan: 'plan-${environmentName}-${token}'
+  identity: 'id-${environmentName}-${token}'
+  storage: take('st${toLower(environmentName)}${token}', 24)
+  keyVault: take('kv-${environmentName}-${token}', 24)
+  logAnalytics: 'log-${environmentName}-${token}'
+  appInsights: 'appi-${environmentName}-${token}'
+  deploymentContainer: 'app-package-${token}'
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: names.logAnalytics
+    appInsightsName: names.appInsights
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    deploymentContainerName: names.deploymentContainer
+  }
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    zohoClientSecret: zohoClientSecret
+    zohoRefreshToken: zohoRefreshToken
+    slackWebhookUrl: slackWebhookUrl
+    teamsWebhookUrl: teamsWebhookUrl
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  dependsOn: [ rbac ]
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: names.deploymentContainer
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    contractSettings: {
+      ZOHO_CLIENT_ID: zohoClientId
+      ZOHO_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.zohoClientSecretUri})'
+      ZOHO_REFRESH_TOKEN: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.zohoRefreshTokenUri})'
+      ZOHO_DC: zohoDataCentre
+      ZOHO_ACCOUNTS_URL: zohoAccountsUrl
+      ZOHO_API_DOMAIN: zohoApiDomain
+      ZOHO_API_VERSION: zohoApiVersion
+      ZOHO_ORG_NAME: zohoOrgName
+      SLACK_WEBHOOK_URL: empty(slackWebhookUrl) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.slackWebhookUri})'
+      TEAMS_WEBHOOK_URL: empty(teamsWebhookUrl) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.teamsWebhookUri})'
+      BACKUP_WATCH_SCHEDULE: backupWatchSchedule
+      NOTIFY_TIMEZONE: notifyTimeZone
+    }
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    namePrefix: environmentName
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    alertEmail: alertEmail
+    staleCheckMinutes: staleCheckMinutes
+  }
+}
+
+output functionAppName string = functionApp.outputs.name
+output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}'
+output keyVaultName string = keyVault.outputs.name
+output storageAccountName string = storage.outputs.name

@@ -1,0 +1,14 @@
+// Parameters for main.bicep. Secrets are read from the environment at deployment time, so
+// they never sit in this file:  export ZOHO_CLIENT_SECRET=... ZOHO_REFRESH_TOKEN=... and so on.
+using './main.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'zohobackup')
+param zohoDataCentre = readEnvironmentVariable('ZOHO_DC', 'us')
+param zohoClientId = readEnvironmentVariable('ZOHO_CLIENT_ID')
+param zohoClientSecret = readEnvironmentVariable('ZOHO_CLIENT_SECRET')
+param zohoRefreshToken = readEnvironmentVariable('ZOHO_REFRESH_TOKEN')
+param slackWebhookUrl = readEnvironmentVariable('SLACK_WEBHOOK_URL', '')
+param teamsWebhookUrl = readEnvironmentVariable('TEAMS_WEBHOOK_URL', '')
+param zohoOrgName = readEnvironmentVariable('ZOHO_ORG_NAME', 'Zoho CRM')
+param notifyTimeZone = readEnvironmentVariable('NOTIFY_TIMEZONE', 'UTC')
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')

@@ -1,0 +1,54 @@
+// The app's storage account: identity-based access only (no shared keys, no public blobs,
+// TLS 1.2), the deployment container Flex Consumption publishes to, and the state table.
+param name string
+param location string
+param tags object
+param deploymentContainerName string
+
+@description('Azure Table the watch keeps its state in (must match the app: zohobackupstate).')
+param stateTableName string = 'zohobackupstate'
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowCrossTenantReplication: false
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+
+  resource blobService 'blobServices' = {
+    name: 'default'
+    properties: {
+      deleteRetentionPolicy: { enabled: true, days: 7 }
+    }
+
+    resource deploymentContainer 'containers' = {
+      name: deploymentContainerName
+      properties: { publicAccess: 'None' }
+    }
+  }
+
+  resource tableService 'tableServices' = {
+    name: 'default'
+
+    resource stateTable 'tables' = {
+      name: stateTableName
+    }
+  }
+}
+
+output name string = storage.name
+output id string = storage.id
+output blobEndpoint string = storage.properties.primaryEndpoints.blob

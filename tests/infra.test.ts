@@ -1,0 +1,295 @@
+/**
+ * Infrastructure checks without Azure or the Bicep CLI: every Bicep file parses, the
+ * security properties hold on the parsed tree, and the settings the code reads, the Bicep
+ * sets and the sample settings file lists agree.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { Node } from 'web-tree-sitter';
+import { SETTING_NAMES } from '../shared/config';
+import { DATA_CENTRE_NAMES } from '../shared/zoho/datacentres';
+import { STATE_TABLE } from '../shared/state/tableStore';
+import {
+  descendants,
+  entries,
+  identifiersIn,
+  literal,
+  modules,
+  outputs,
+  params,
+  parseBicep,
+  parseBicepFile,
+  property,
+  resources,
+  syntaxProblems,
+} from './support/bicep';
+
+const root = join(__dirname, '..');
+const infra = join(root, 'infra');
+const bicepFiles = [join(infra, 'main.bicep'), ...readdirSync(join(infra, 'modules')).map((f) => join(infra, 'modules', f))];
+
+/** Settings the Functions host reads itself (not our config). */
+const HOST_SETTINGS = [
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__credential',
+  'AzureWebJobsStorage__clientId',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  'BACKUP_WATCH_SCHEDULE',
+];
+
+/** Settings the code reads that Azure deliberately does not set, and why. */
+const NOT_SET_ON_AZURE: Record<string, string> = {
+  STATE_FILE: 'local runs only; on Azure the state lives in Table storage',
+  AzureWebJobsStorage: 'connection-string form; Azure uses the identity-based __accountName form',
+  AzureWebJobsStorage__tableServiceUri: 'alternative to __accountName',
+};
+
+/** Settings the local sample deliberately leaves out, and why. */
+const NOT_IN_SAMPLE: Record<string, string> = {
+  AzureWebJobsStorage__accountName: 'identity-based storage is for Azure; locally Azurite',
+  AzureWebJobsStorage__credential: 'identity-based storage is for Azure',
+  AzureWebJobsStorage__clientId: 'identity-based storage is for Azure',
+  AzureWebJobsStorage__tableServiceUri: 'identity-based storage is for Azure',
+};
+
+const SECRET_SETTINGS = ['ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN', 'SLACK_WEBHOOK_URL', 'TEAMS_WEBHOOK_URL'];
+
+const parsed = new Map<string, Node>();
+async function tree(file: string): Promise<Node> {
+  const path = isAbsolute(file) ? file : join(infra, file);
+  if (!parsed.has(path)) parsed.set(path, await parseBicepFile(path));
+  return parsed.get(path)!;
+}
+
+function resourceOfType(root: Node, type: string) {
+  const found = resources(root).filter((r) => r.type === type);
+  expect(found.length).toBeGreaterThan(0);
+  return found;
+}
+
+describe('Bicep syntax', () => {
+  it.each(bicepFiles.map((f) => [f.slice(root.length + 1), f]))('%s parses with no ERROR or missing node', async (_name, file) => {
+    expect(syntaxProblems(await tree(file))).toEqual([]);
+  });
+
+  it('catches a broken file (so the check above can fail)', async () => {
+    const broken = await parseBicep("resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: \n  properties: { minimumTlsVersion: 'TLS1_2'\n}\n");
+    expect(syntaxProblems(broken).length).toBeGreaterThan(0);
+  });
+
+  it('main.bicepparam sets only parameters main.bicep declares, and every required one', async () => {
+    const text = readFileSync(join(infra, 'main.bicepparam'), 'utf8');
+    expect(text).toMatch(/^using '\.\/main\.bicep'$/m);
+    // The grammar knows Bicep, not bicepparam: give each `param x = value` a type so its
+    // expression is parsed and checked like any Bicep default value.
+    const asBicep = text.replace(/^using .*$/m, '').replace(/^param (\w+) =/gm, 'param $1 string =');
+    const given = params(await parseBicep(asBicep));
+    expect(syntaxProblems(await parseBicep(asBicep))).toEqual([]);
+    const declared = params(await tree('main.bicep'));
+    for (const p of given) expect(declared.map((d) => d.name)).toContain(p.name);
+    for (const p of declared.filter((d) => !d.defaultValue)) expect(given.map((g) => g.name)).toContain(p.name);
+    // Secrets come from the environment, never from the file.
+    for (const p of given.filter((g) => declared.find((d) => d.name === g.name)?.decorators.includes('secure'))) {
+      expect(p.defaultValue?.text).toMatch(/^readEnvironmentVariable\(/);
+    }
+  });
+});
+
+describe('main.bicep', () => {
+  it('deploys at resource-group scope', async () => {
+    const scope = descendants(await tree('main.bicep'), 'target_scope_assignment')[0];
+    expect(scope?.text).toContain("'resourceGroup'");
+  });
+
+  it('describes every parameter, and allows exactly the data centres the code knows', async () => {
+    const declared = params(await tree('main.bicep'));
+    for (const p of declared) expect({ name: p.name, described: p.decorators.includes('description') }).toEqual({ name: p.name, described: true });
+    const dc = declared.find((p) => p.name === 'zohoDataCentre')!;
+    const allowed = dc.decoratorCalls.find((c) => c.namedChildren[0]?.text === 'allowed')!;
+    expect(descendants(allowed, 'string').map(literal)).toEqual(DATA_CENTRE_NAMES);
+  });
+
+  it('takes every secret as a @secure() parameter', async () => {
+    const secure = params(await tree('main.bicep')).filter((p) => p.decorators.includes('secure')).map((p) => p.name);
+    expect(secure.sort()).toEqual(['slackWebhookUrl', 'teamsWebhookUrl', 'zohoClientSecret', 'zohoRefreshToken']);
+  });
+});
+
+describe('security properties', () => {
+  it('storage: StorageV2, TLS 1.2, no public blobs, no shared keys, https only', async () => {
+    const [storage] = resourceOfType(await tree('modules/storage.bicep'), 'Microsoft.Storage/storageAccounts');
+    expect(literal(property(storage!.body, 'kind'))).toBe('StorageV2');
+    expect(literal(property(storage!.body, 'properties.minimumTlsVersion'))).toBe('TLS1_2');
+    expect(literal(property(storage!.body, 'properties.allowBlobPublicAccess'))).toBe(false);
+    expect(literal(property(storage!.body, 'properties.allowSharedKeyAccess'))).toBe(false);
+    expect(literal(property(storage!.body, 'properties.supportsHttpsTrafficOnly'))).toBe(true);
+    const [container] = resourceOfType(await tree('modules/storage.bicep'), 'Microsoft.Storage/storageAccounts/blobServices/containers');
+    expect(literal(property(container!.body, 'properties.publicAccess'))).toBe('None');
+  });
+
+  it('storage: provisions the state table the code uses', async () => {
+    const p = params(await tree('modules/storage.bicep')).find((x) => x.name === 'stateTableName');
+    expect(literal(p?.defaultValue)).toBe(STATE_TABLE);
+  });
+
+  it('key vault: RBAC authorization, soft delete and purge protection', async () => {
+    const [vault] = resourceOfType(await tree('modules/keyvault.bicep'), 'Microsoft.KeyVault/vaults');
+    expect(literal(property(vault!.body, 'properties.enableRbacAuthorization'))).toBe(true);
+    expect(literal(property(vault!.body, 'properties.enableSoftDelete'))).toBe(true);
+    expect(literal(property(vault!.body, 'properties.enablePurgeProtection'))).toBe(true);
+  });
+
+  it('key vault: secure parameters flow only into secret values (or emptiness checks)', async () => {
+    const root = await tree('modules/keyvault.bicep');
+    const secure = params(root).filter((p) => p.decorators.includes('secure')).map((p) => p.name);
+    expect(secure).toHaveLength(4);
+    const secretValues = resourceOfType(root, 'Microsoft.KeyVault/vaults/secrets').map((s) => property(s.body, 'properties.value')!);
+    for (const reference of descendants(root, 'identifier').filter((i) => secure.includes(i.text) && i.parent?.type !== 'parameter_declaration')) {
+      const inSecretValue = secretValues.some((v) => v.equals(reference));
+      const inEmptyCheck = reference.parent?.parent?.type === 'call_expression' && reference.parent.parent.namedChildren[0]?.text === 'empty';
+      expect({ line: reference.startPosition.row + 1, safe: inSecretValue || inEmptyCheck }).toEqual({ line: reference.startPosition.row + 1, safe: true });
+    }
+  });
+
+  it('main: secure parameters go only to the key vault module (or emptiness checks)', async () => {
+    const root = await tree('main.bicep');
+    const secure = params(root).filter((p) => p.decorators.includes('secure')).map((p) => p.name);
+    const vaultModule = modules(root).find((m) => m.path === 'modules/keyvault.bicep')!;
+    for (const reference of descendants(root, 'identifier').filter((i) => secure.includes(i.text) && i.parent?.type !== 'parameter_declaration')) {
+      const inVaultModule = reference.startIndex >= vaultModule.body.startIndex && reference.endIndex <= vaultModule.body.endIndex;
+      const inEmptyCheck = reference.parent?.parent?.type === 'call_expression' && reference.parent.parent.namedChildren[0]?.text === 'empty';
+      expect({ line: reference.startPosition.row + 1, safe: inVaultModule || inEmptyCheck }).toEqual({ line: reference.startPosition.row + 1, safe: true });
+    }
+  });
+
+  it('no output carries a secret, a key or a connection string with a key', async () => {
+    for (const file of bicepFiles) {
+      const root = await tree(file);
+      const secure = params(root).filter((p) => p.decorators.includes('secure')).map((p) => p.name);
+      for (const output of outputs(root)) {
+        const used = identifiersIn(output.value);
+        expect({ file, output: output.name, secrets: used.filter((u) => secure.includes(u)) }).toEqual({ file, output: output.name, secrets: [] });
+        expect(used.some((u) => /^list(Keys|Secrets|AccountSas|ServiceSas)$/i.test(u))).toBe(false);
+      }
+    }
+  });
+
+  it('function app: Flex Consumption, Linux, Node 22, HTTPS only, TLS 1.2, no FTP, user-assigned identity', async () => {
+    const root = await tree('modules/functionapp.bicep');
+    const [plan] = resourceOfType(root, 'Microsoft.Web/serverfarms');
+    expect(literal(property(plan!.body, 'sku.name'))).toBe('FC1');
+    expect(literal(property(plan!.body, 'properties.reserved'))).toBe(true);
+    const [site] = resourceOfType(root, 'Microsoft.Web/sites');
+    expect(literal(property(site!.body, 'kind'))).toBe('functionapp,linux');
+    expect(literal(property(site!.body, 'properties.httpsOnly'))).toBe(true);
+    expect(literal(property(site!.body, 'properties.siteConfig.minTlsVersion'))).toBe('1.2');
+    expect(literal(property(site!.body, 'properties.siteConfig.ftpsState'))).toBe('Disabled');
+    expect(property(site!.body, 'properties.keyVaultReferenceIdentity')?.text).toBe('identityId');
+    expect(literal(property(site!.body, 'identity.type'))).toBe('UserAssigned');
+    expect(literal(property(site!.body, 'properties.functionAppConfig.runtime.name'))).toBe('node');
+    expect(literal(property(site!.body, 'properties.functionAppConfig.runtime.version'))).toBe('22');
+    expect(literal(property(site!.body, 'properties.functionAppConfig.deployment.storage.authentication.type'))).toBe('UserAssignedIdentity');
+    const publishing = resourceOfType(root, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+    expect(publishing.map((p) => [literal(property(p.body, 'name')), literal(property(p.body, 'properties.allow'))]).sort()).toEqual([['ftp', false], ['scm', false]]);
+  });
+
+  it('app settings: secrets only as Key Vault references, storage identity-based', async () => {
+    const settings = await bicepAppSettings();
+    for (const name of SECRET_SETTINGS) {
+      const strings = [settings.get(name)!, ...descendants(settings.get(name)!, 'string')].filter((n) => n.type === 'string');
+      const nonEmpty = strings.filter((s) => s.text !== "''");
+      expect(nonEmpty.length).toBeGreaterThan(0);
+      for (const s of nonEmpty) expect(s.text).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=\$\{keyVault\.outputs\.\w+Uri\}\)'$/);
+    }
+    expect(literal(settings.get('AzureWebJobsStorage__credential'))).toBe('managedidentity');
+    expect(settings.has('AzureWebJobsStorage')).toBe(false);
+  });
+
+  it('rbac: the five least-privilege roles, each named by a deterministic guid()', async () => {
+    const assignments = resourceOfType(await tree('modules/rbac.bicep'), 'Microsoft.Authorization/roleAssignments');
+    const roleVar = descendants(await tree('modules/rbac.bicep'), 'variable_declaration').find((v) => v.namedChildren[0]?.text === 'roles')!;
+    const roleIds = Object.fromEntries(entries(roleVar.namedChildren[1]!).map(([k, v]) => [k, literal(v)]));
+    expect(Object.values(roleIds).sort()).toEqual(
+      [
+        'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', // Storage Blob Data Owner
+        '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', // Storage Table Data Contributor
+        '974c5e8b-45b9-4653-ba55-5f855dd0fb88', // Storage Queue Data Contributor
+        '4633458b-17de-408a-b874-0445c86b69e6', // Key Vault Secrets User
+        '3913510d-42f4-4e42-8a64-420c390055eb', // Monitoring Metrics Publisher
+      ].sort(),
+    );
+    expect(assignments).toHaveLength(5);
+    const used = new Set<string>();
+    for (const a of assignments) {
+      const name = property(a.body, 'name')!;
+      expect(name.type).toBe('call_expression');
+      expect(name.namedChildren[0]?.text).toBe('guid');
+      expect(literal(property(a.body, 'properties.principalType'))).toBe('ServicePrincipal');
+      used.add(property(a.body, 'properties.roleDefinitionId')!.text.match(/roles\.(\w+)/)![1]!);
+    }
+    expect([...used].sort()).toEqual(Object.keys(roleIds).sort());
+  });
+
+  it('alerts: failing checks and no successful check both alert an action group', async () => {
+    const root = await tree('modules/alerts.bicep');
+    resourceOfType(root, 'Microsoft.Insights/actionGroups');
+    const rules = resourceOfType(root, 'Microsoft.Insights/scheduledQueryRules');
+    expect(rules).toHaveLength(2);
+    for (const rule of rules) expect(property(rule.body, 'properties.actions.actionGroups')?.text).toContain('actionGroup.id');
+    const queries = rules.map((r) => descendants(r.body, 'string').map(literal).find((s) => typeof s === 'string' && s.startsWith('requests')));
+    expect(queries).toEqual([expect.stringContaining('success == false'), expect.stringContaining('success == true')]);
+  });
+});
+
+/** The app settings the Bicep sets: main's contractSettings plus the module's own. */
+async function bicepAppSettings(): Promise<Map<string, Node>> {
+  const main = await tree('main.bicep');
+  const appModule = modules(main).find((m) => m.path === 'modules/functionapp.bicep')!;
+  const contract = property(appModule.body, 'params.contractSettings')!;
+  const [site] = resources(await tree('modules/functionapp.bicep')).filter((r) => r.type === 'Microsoft.Web/sites/config');
+  const union = property(site!.body, 'properties')!;
+  const moduleObject = descendants(union, 'object')[0]!;
+  return new Map([...entries(contract), ...entries(moduleObject)]);
+}
+
+describe('settings consistency', () => {
+  const sample = Object.keys(JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')).Values as object);
+
+  it('Bicep sets every setting the code reads (but the documented exceptions)', async () => {
+    const set = [...(await bicepAppSettings()).keys()];
+    const missing = SETTING_NAMES.filter((name) => !set.includes(name) && !(name in NOT_SET_ON_AZURE));
+    expect(missing).toEqual([]);
+  });
+
+  it('every setting Bicep sets is read by the code or by the Functions host', async () => {
+    const orphans = [...(await bicepAppSettings()).keys()].filter((name) => !(SETTING_NAMES as string[]).includes(name) && !HOST_SETTINGS.includes(name));
+    expect(orphans).toEqual([]);
+  });
+
+  it('the sample settings file lists every setting the code reads (but the documented exceptions), and no orphan', () => {
+    expect(SETTING_NAMES.filter((name) => !sample.includes(name) && !(name in NOT_IN_SAMPLE))).toEqual([]);
+    expect(sample.filter((name) => !(SETTING_NAMES as string[]).includes(name) && !HOST_SETTINGS.includes(name) && name !== 'FUNCTIONS_WORKER_RUNTIME')).toEqual([]);
+  });
+
+  it('every setting the code reads is in the README configuration table', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const name of SETTING_NAMES) expect({ name, documented: readme.includes(`\`${name}\``) }).toEqual({ name, documented: true });
+  });
+});
+
+describe('deployment files', () => {
+  it('azure.yaml deploys this folder as a TypeScript function app with the Bicep in infra/', () => {
+    const azd = readFileSync(join(root, 'azure.yaml'), 'utf8');
+    expect(azd).toMatch(/^ {4}project: \.$/m);
+    expect(azd).toMatch(/^ {4}language: ts$/m);
+    expect(azd).toMatch(/^ {4}host: function$/m);
+    expect(azd).toMatch(/^ {2}path: infra$/m);
+  });
+
+  it('.funcignore keeps sources, tests and tooling out of the published package', () => {
+    const ignored = readFileSync(join(root, '.funcignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const entry of ['*.ts', 'tests/', 'bench/', 'infra/', 'local.settings.json', '.env', 'tsconfig*.json', 'dist-bench/']) expect(ignored).toContain(entry);
+    for (const kept of ['dist/', 'host.json', 'node_modules/']) expect(ignored).not.toContain(kept);
+  });
+});

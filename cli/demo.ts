@@ -34,6 +34,11 @@ const STORY: Chapter[] = [
     happen: (zoho) => zoho.completeBackup({ at: new Date(Date.now() - HOUR), dataParts: 1, attachmentParts: 1 }),
     expect: 'announced',
   },
+  {
+    title: 'The backup after that fails (an alert, sent once)',
+    happen: (zoho) => zoho.failBackup(new Date()),
+    expect: 'nothing-new',
+  },
 ];
 
 export async function runDemo(out: (text: string) => void): Promise<number> {
@@ -58,7 +63,8 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
       const runtime = createRuntime(config, { log: silentLogger });
       const report = await runCheck({ ...runtime.watch, log: silentLogger });
       const calls = report.zohoCalls;
-      out(`   -> ${report.outcome} (Zoho calls: ${calls.history + calls.urls}, token refreshes: ${calls.tokenRefreshes})\n`);
+      const alerts = report.alerts.map((a) => `, alert: ${a.kind}`).join('');
+      out(`   -> ${report.outcome}${alerts} (Zoho calls: ${calls.history + calls.urls + calls.details}, token refreshes: ${calls.tokenRefreshes})\n`);
       if (report.outcome !== chapter.expect) failures += 1;
     }
     out(failures === 0 ? 'Demo finished: every check did what the story expected.' : `Demo finished with ${failures} unexpected outcome(s).`);

@@ -84,13 +84,14 @@ export function describeReport(report: CheckReport, timezone: string): string {
     if (backup.expiresAt) lines.push(`Links expire: ${formatDateTime(new Date(backup.expiresAt), timezone)} (${formatRelative(new Date(backup.expiresAt), new Date())}), ${backup.parts ?? 0} files`);
   }
   for (const d of report.deliveries) lines.push(`  ${d.channel}: ${d.result}${d.error ? ` (${d.error.message})` : ''}`);
+  for (const a of report.alerts) lines.push(`Alert ${a.kind}: ${a.summary} [${a.deliveries.map((d) => `${d.channel} ${d.result}`).join(', ')}]`);
   const calls = report.zohoCalls;
   lines.push(`Zoho API calls: ${calls.history + calls.urls + calls.details} (history ${calls.history}, urls ${calls.urls}); token refreshes: ${calls.tokenRefreshes}`);
   return lines.join('\n');
 }
 
 function describeFailure(report: CheckReport): string {
-  const failures = report.error ? [report.error] : report.deliveries.flatMap((d) => (d.error ? [d.error] : []));
+  const failures = report.error ? [report.error] : [...report.deliveries, ...report.alerts.flatMap((a) => a.deliveries)].flatMap((d) => (d.error ? [d.error] : []));
   return failures.map((f) => `error ${f.code}: ${f.message}${f.hint ? `\n  what to do: ${f.hint}` : ''}`).join('\n');
 }
 
@@ -104,6 +105,13 @@ export function describeStatus(status: StatusView, timezone: string): string {
     for (const [channel, d] of Object.entries(b.deliveries)) lines.push(`  ${channel}: ${d?.status} at ${d?.at}${d?.message ? ` (${d.message})` : ''}`);
     for (const url of [...b.links.data, ...b.links.attachments]) lines.push(`  ${url}`);
   }
+  for (const alert of status.alerts) {
+    const channels = Object.entries(alert.deliveries).map(([c, d]) => `${c} ${d?.status}`).join(', ');
+    lines.push(`Alert ${alert.kind} (${alert.raisedAt}): ${alert.summary}${channels ? ` [${channels}]` : ''}`);
+  }
+  const incident = status.health.incident;
+  if (incident && !incident.resolvedAt) lines.push(`Monitor unhealthy since ${incident.since}: ${incident.code} (${status.health.consecutiveFailures} failed checks)`);
+  if (status.schedule) lines.push(`Schedule: ${status.schedule.status}${status.schedule.scheduledDate ? `, next ${status.schedule.scheduledDate}` : ''} (read ${status.schedule.checkedAt})`);
   lines.push(`Last check: ${status.lastCheck ? `${status.lastCheck.outcome} at ${status.lastCheck.at}` : 'never'}`);
   if (status.lastError) lines.push(`Last error: ${status.lastError.code} at ${status.lastError.at}: ${status.lastError.message}`);
   if (status.checkInProgress) lines.push('A check is announcing right now.');

@@ -52,6 +52,16 @@ param notifyTimeZone string = 'UTC'
 @description('NCRONTAB schedule of the backup check (six fields).')
 param backupWatchSchedule string = '0 */10 * * * *'
 
+@description('How long past its scheduled time a backup may run before it is reported overdue (e.g. 6h).')
+param backupOverdueGrace string = '6h'
+
+@description('Consecutive failed checks (for passing errors) before the monitor reports itself in Slack/Teams.')
+@minValue(1)
+param alertAfterFailures int = 3
+
+@description('How long before the links expire to remind (e.g. 24h); 0 disables.')
+param remindBeforeExpiry string = '24h'
+
 @description('E-mail address for monitoring alerts; empty for none.')
 param alertEmail string = ''
 
@@ -150,6 +160,9 @@ module functionApp 'modules/functionapp.bicep' = {
       SLACK_WEBHOOK_URL: empty(slackWebhookUrl) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.slackWebhookUri})'
       TEAMS_WEBHOOK_URL: empty(teamsWebhookUrl) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.teamsWebhookUri})'
       BACKUP_WATCH_SCHEDULE: backupWatchSchedule
+      BACKUP_OVERDUE_GRACE: backupOverdueGrace
+      ALERT_AFTER_FAILURES: string(alertAfterFailures)
+      REMIND_BEFORE_EXPIRY: remindBeforeExpiry
       NOTIFY_TIMEZONE: notifyTimeZone
     }
   }

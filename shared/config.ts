@@ -25,6 +25,14 @@ export interface Config {
   };
   channels: { slackWebhookUrl?: string; teamsWebhookUrl?: string };
   schedule: string;
+  alerts: {
+    /** How long past its scheduled time a backup may take before it is reported overdue. */
+    overdueGraceMs: number;
+    /** Consecutive failed checks (for transient errors) before the monitor reports itself unhealthy. */
+    alertAfterFailures: number;
+    /** How long before the links expire to remind; 0 disables. */
+    remindBeforeExpiryMs: number;
+  };
   state: StateSettings;
   timezone: string;
   telemetry: {
@@ -80,6 +88,15 @@ function isTimeZone(value: string): boolean {
   }
 }
 
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "90m", "6h", "1d" (or "0") in milliseconds; undefined when it is not such a duration. */
+export function parseDuration(text: string): number | undefined {
+  if (text.trim() === '0') return 0;
+  const match = text.trim().match(/^(\d{1,4})\s*([mhd])$/);
+  return match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : undefined;
+}
+
 const required = (name: string, how: string) =>
   z.string({ error: `${name} is required: ${how}` }).min(1, { error: `${name} is required: ${how}` });
 
@@ -118,7 +135,19 @@ const envSchema = z.object({
     .literal('managedidentity', { error: 'AzureWebJobsStorage__credential must be managedidentity when set' })
     .optional(),
   AzureWebJobsStorage__clientId: z.string().optional(),
-  NOTIFY_TIMEZONE: z.string().refine(isTimeZone, { error: 'NOTIFY_TIMEZONE must be an IANA time zone such as Europe/Berlin' }).default('UTC'),
+  BACKUP_OVERDUE_GRACE: z
+  .string()
+  .refine((v) => parseDuration(v) !== undefined, { error: 'BACKUP_OVERDUE_GRACE must be a duration such as 6h, 90m or 1d' })
+  .default('6h'),
+ALERT_AFTER_FAILURES: z
+  .string()
+  .regex(/^[1-9]\d{0,2}$/, { error: 'ALERT_AFTER_FAILURES must be a whole number from 1 to 999' })
+  .default('3'),
+REMIND_BEFORE_EXPIRY: z
+  .string()
+  .refine((v) => parseDuration(v) !== undefined, { error: 'REMIND_BEFORE_EXPIRY must be a duration such as 24h or 12h, or 0 to disable' })
+  .default('24h'),
+NOTIFY_TIMEZONE: z.string().refine(isTimeZone, { error: 'NOTIFY_TIMEZONE must be an IANA time zone such as Europe/Berlin' }).default('UTC'),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
 APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z
   .string()
@@ -174,6 +203,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     channels: { slackWebhookUrl: e.SLACK_WEBHOOK_URL, teamsWebhookUrl: e.TEAMS_WEBHOOK_URL },
     schedule: e.BACKUP_WATCH_SCHEDULE,
+    alerts: {
+      overdueGraceMs: parseDuration(e.BACKUP_OVERDUE_GRACE)!,
+      alertAfterFailures: Number(e.ALERT_AFTER_FAILURES),
+      remindBeforeExpiryMs: parseDuration(e.REMIND_BEFORE_EXPIRY)!,
+    },
     state: stateSettings(e),
     timezone: e.NOTIFY_TIMEZONE,
     telemetry: {

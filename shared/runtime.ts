@@ -60,7 +60,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     org,
     telemetry,
     logger,
-    watch: { zoho, tokens, store, notifiers: createNotifiers(config), org, timezone: config.timezone, telemetry },
+    watch: { zoho, tokens, store, notifiers: createNotifiers(config), org, timezone: config.timezone, alerts: config.alerts, telemetry },
   };
 }
 

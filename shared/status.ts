@@ -17,6 +17,9 @@ export interface StatusView {
     links: { data: string[]; attachments: string[] };
     deliveries: Partial<Record<string, ChannelDelivery>>;
   } | null;
+  alerts: Array<{ kind: string; occurrence: string; raisedAt: string; summary: string; deliveries: Partial<Record<string, ChannelDelivery>> }>;
+  health: { consecutiveFailures: number; incident: NonNullable<WatchState['health']>['incident'] | null };
+  schedule: WatchState['schedule'] | null;
   lastCheck: WatchState['lastCheck'] | null;
   lastSuccessAt: string | null;
   lastError: WatchState['lastError'] | null;
@@ -42,6 +45,15 @@ export async function readStatus(store: StateStore, org: { key: string; name: st
           deliveries: backup.deliveries,
         }
       : null,
+    alerts: Object.entries(state.alerts ?? {}).map(([kind, record]) => ({
+      kind,
+      occurrence: record.occurrence,
+      raisedAt: record.raisedAt,
+      summary: record.notice.summary,
+      deliveries: record.deliveries,
+    })),
+    health: { consecutiveFailures: state.health?.consecutiveFailures ?? 0, incident: state.health?.incident ?? null },
+    schedule: state.schedule ?? null,
     lastCheck: state.lastCheck ?? null,
     lastSuccessAt: state.lastSuccessAt ?? null,
     lastError: state.lastError ?? null,

@@ -10,7 +10,7 @@ export interface Telemetry {
   flush(): Promise<void>;
 }
 
-export type TelemetryEvent = 'BackupAnnounced' | 'DeliveryFailed' | 'CheckFailed';
+export type TelemetryEvent = 'BackupAnnounced' | 'DeliveryFailed' | 'CheckFailed' | 'AlertRaised';
 export type TelemetryMetric = 'CheckDurationMs' | 'ZohoApiCalls' | 'ZohoTokenRefreshes';
 
 export const noTelemetry: Telemetry = { event() {}, metric() {}, flush: async () => {} };

@@ -1,31 +1,56 @@
 /**
- * One check cycle: history -> decide -> urls -> claim -> notify -> record (design §6).
+ * One check cycle: history -> decide -> urls -> claim -> notify -> record (design §6), then
+ * the alerts: failed or overdue backups, a stopped schedule, links about to expire, and the
+ * monitor's own health.
  *
  * - The newest completed backup is found by log_time, whatever order Zoho returns.
- * - Before sending, a run claims the backup with a conditional write; a run that loses the
- *   race sends nothing. Each channel's delivery is recorded as soon as it lands, so a Slack
- *   success and a Teams failure retries only Teams on the next run.
+ * - Every announcement (a backup or an alert) goes through the Announcer: claimed with a
+ *   conditional write, delivered once per channel, each delivery recorded as it lands.
  * - Nothing is advanced on a failure: a Zoho error, a 204 from /backup/urls or a refused
  *   message leaves the work for the next run. A crash between sending and recording may
  *   repeat a message; it never drops one.
  * - A quiet check costs one Zoho call (the history) and, with a cached token, no refresh.
+ *   /backup is called only when its answer can change (see needsBackupDetails).
  */
 import { randomUUID } from 'node:crypto';
+import {
+  type AlertSettings,
+  cacheSchedule,
+  detectExpiringLinks,
+  detectFailedBackup,
+  detectOverdueBackup,
+  detectStoppedSchedule,
+  needsBackupDetails,
+  nextHealth,
+  type Occurrence,
+} from './alerts';
+import { type AnnouncementTarget, Announcer, type DeliveryResult } from './announcer';
 import { describeError } from './errors';
 import { type Logger, silentLogger } from './log';
+import {
+  backupFailedNotice,
+  backupOverdueNotice,
+  linksExpiringNotice,
+  monitorRecoveredNotice,
+  monitorUnhealthyNotice,
+  scheduleStoppedNotice,
+} from './notify/alertNotices';
 import { backupReadyNotice, idsFromLink } from './notify/backupReady';
 import type { Notifier } from './notify/delivery';
 import type { Channel, MessageContext, Notice } from './notify/notice';
-import { StateConflictError, type StateStore, StateStoreError } from './state/store';
-import type { ChannelDelivery, TrackedBackup, WatchState } from './state/watchState';
+import type { StateStore } from './state/store';
+import type { AlertKind, AlertRecord, TrackedBackup, WatchState } from './state/watchState';
 import { noTelemetry, type Telemetry } from './telemetry';
 import type { ZohoCallCounts } from './zoho/client';
-import type { DownloadUrls, HistoryRow } from './zoho/schemas';
+import type { BackupDetails, DownloadUrls, HistoryRow } from './zoho/schemas';
+
+export type { DeliveryResult } from './announcer';
 
 export interface WatchDeps {
   zoho: {
     listHistory(): Promise<HistoryRow[]>;
     getDownloadUrls(): Promise<DownloadUrls | null>;
+    getBackupDetails(): Promise<BackupDetails | null>;
     readonly calls: ZohoCallCounts;
   };
   tokens?: { readonly mintedCount: number };
@@ -33,6 +58,7 @@ export interface WatchDeps {
   notifiers: readonly Notifier[];
   org: { key: string; name: string };
   timezone: string;
+  alerts?: AlertSettings;
   now?: () => Date;
   /** Who this run is, in claims. */
   runId?: string;
@@ -41,6 +67,8 @@ export interface WatchDeps {
   log?: Logger;
   telemetry?: Telemetry;
 }
+
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = { overdueGraceMs: 6 * 3_600_000, alertAfterFailures: 3, remindBeforeExpiryMs: 24 * 3_600_000 };
 
 export type CheckOutcome =
   | 'no-backup'
@@ -59,12 +87,6 @@ export interface SafeError {
   hint?: string;
 }
 
-export interface DeliveryResult {
-  channel: Channel;
-  result: 'sent' | 'already-sent' | 'failed' | 'would-send';
-  error?: SafeError;
-}
-
 export interface BackupSummary {
   historyId: string;
   completedAt: string;
@@ -74,7 +96,15 @@ export interface BackupSummary {
   parts?: number;
 }
 
+export interface AlertResult {
+  kind: AlertKind;
+  occurrence: string;
+  summary: string;
+  deliveries: DeliveryResult[];
+}
+
 export interface CheckReport {
+  /** What happened to the newest backup. */
   outcome: CheckOutcome;
   /** False when a Zoho call, the state store or a delivery failed: the next run retries. */
   ok: boolean;
@@ -82,13 +112,15 @@ export interface CheckReport {
   durationMs: number;
   backup?: BackupSummary;
   deliveries: DeliveryResult[];
+  /** Alerts announced (or retried) by this check. */
+  alerts: AlertResult[];
   zohoCalls: { history: number; urls: number; details: number; tokenRefreshes: number };
   error?: SafeError;
   /** Dry runs only: the exact payloads that would have been posted. */
   preview?: Partial<Record<Channel, unknown>>;
 }
 
-type Decision = Pick<CheckReport, 'outcome'> & Partial<Pick<CheckReport, 'backup' | 'deliveries' | 'error' | 'preview'>>;
+type Decision = Pick<CheckReport, 'outcome'> & Partial<Pick<CheckReport, 'backup' | 'deliveries' | 'alerts' | 'error' | 'preview'>>;
 
 export function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = {}): Promise<CheckReport> {
   return new CheckRun(deps, options.dryRun ?? false).execute();
@@ -106,21 +138,32 @@ export function newestCompletedBackup(rows: readonly HistoryRow[]): (HistoryRow 
 
 class CheckRun {
   private readonly now: () => Date;
-  private readonly runId: string;
   private readonly log: Logger;
   private readonly telemetry: Telemetry;
+  private readonly settings: AlertSettings;
   private readonly started: Date;
   private readonly callsBefore: ZohoCallCounts;
   private readonly tokensBefore: number;
+  private readonly announcer: Announcer;
 
   constructor(private readonly deps: WatchDeps, private readonly dryRun: boolean) {
     this.now = deps.now ?? (() => new Date());
-    this.runId = deps.runId ?? randomUUID();
     this.log = deps.log ?? silentLogger;
     this.telemetry = deps.telemetry ?? noTelemetry;
+    this.settings = deps.alerts ?? DEFAULT_ALERT_SETTINGS;
     this.started = this.now();
     this.callsBefore = { ...deps.zoho.calls };
     this.tokensBefore = deps.tokens?.mintedCount ?? 0;
+    this.announcer = new Announcer({
+      store: deps.store,
+      orgKey: deps.org.key,
+      notifiers: deps.notifiers,
+      runId: deps.runId ?? randomUUID(),
+      now: this.now,
+      claimTtlMs: deps.claimTtlMs ?? 10 * 60_000,
+      log: this.log,
+      messageContext: () => this.messageContext(),
+    });
   }
 
   async execute(): Promise<CheckReport> {
@@ -137,8 +180,17 @@ class CheckRun {
   }
 
   private async decide(): Promise<Decision> {
-    const tracked = (await this.deps.store.read<WatchState>(this.deps.org.key, 'watch'))?.value.backup;
-    const newest = newestCompletedBackup(await this.deps.zoho.listHistory());
+    const rows = await this.deps.zoho.listHistory();
+    const backupDecision = await this.decideBackup(rows);
+    const alerts = this.dryRun ? [] : await this.raiseAlerts(rows);
+    return { ...backupDecision, alerts };
+  }
+
+  // ---- the newest backup --------------------------------------------------------------
+
+  private async decideBackup(rows: HistoryRow[]): Promise<Decision> {
+    const tracked = (await this.readState()).backup;
+    const newest = newestCompletedBackup(rows);
     if (!newest) return { outcome: 'no-backup' };
     if (tracked && !isNewer(newest, tracked)) return this.resume(tracked);
 
@@ -148,22 +200,22 @@ class CheckRun {
     if (!backup || !linksBelongTo(backup, newest, tracked)) return { outcome: 'links-pending', backup: { historyId: newest.id, completedAt: newest.log_time } };
     if (!backup.announce) {
       // First seen after its links expired (e.g. the first run, or the app was down for a week).
-      if (!this.dryRun) await this.mutateState((state) => ({ ...state, backup }));
+      if (!this.dryRun) await this.announcer.mutate((state) => ({ ...state, backup }));
       return { outcome: 'links-expired', backup: summarise(backup) };
     }
-    return this.announce(backup);
+    return this.announceBackup(backup);
   }
 
   /** The newest backup is the one already tracked: finish its announcement if a channel missed it. */
   private resume(tracked: TrackedBackup): Promise<Decision> | Decision {
-    const pending = this.pendingChannels(tracked);
-    if (!tracked.announce || pending.length === 0 || this.isExpired(tracked)) {
-      return { outcome: 'nothing-new', backup: summarise(tracked), deliveries: this.alreadySent(tracked) };
+    const pending = this.announcer.pendingChannels(tracked.deliveries);
+    if (!tracked.announce || pending.length === 0 || Date.parse(tracked.expiresAt) <= this.now().getTime()) {
+      return { outcome: 'nothing-new', backup: summarise(tracked), deliveries: this.announcer.alreadySent(tracked.deliveries) };
     }
-    return this.announce(tracked);
+    return this.announceBackup(tracked);
   }
 
-  private async announce(candidate: TrackedBackup): Promise<Decision> {
+  private async announceBackup(candidate: TrackedBackup): Promise<Decision> {
     const notice = backupReadyNotice(
       {
         orgName: this.deps.org.name,
@@ -177,137 +229,108 @@ class CheckRun {
       this.messageContext(),
     );
     if (this.dryRun) return this.preview(candidate, notice);
-
-    const claimed = await this.claim(candidate);
-    if (!claimed) return { outcome: 'claimed-elsewhere', backup: summarise(candidate) };
-    const deliveries: DeliveryResult[] = [];
-    try {
-      for (const notifier of this.deps.notifiers) {
-        deliveries.push(
-          claimed.deliveries[notifier.channel]?.status === 'delivered'
-            ? { channel: notifier.channel, result: 'already-sent' }
-            : await this.deliver(notifier, notice, claimed),
-        );
-      }
-    } finally {
-      await this.releaseClaim();
-    }
+    const deliveries = await this.announcer.announce(backupTarget(candidate), notice);
+    if (!deliveries) return { outcome: 'claimed-elsewhere', backup: summarise(candidate) };
     const failed = deliveries.some((d) => d.result === 'failed');
-    return { outcome: failed ? 'delivery-failed' : 'announced', backup: summarise(claimed), deliveries };
+    return { outcome: failed ? 'delivery-failed' : 'announced', backup: summarise(candidate), deliveries };
   }
 
   private preview(candidate: TrackedBackup, notice: Notice): Decision {
-    const pending = this.pendingChannels(candidate);
-    const preview = Object.fromEntries(pending.map((n) => [n.channel, n.render(notice, this.messageContext())]));
+    const pending = this.announcer.pendingChannels(candidate.deliveries);
     return {
       outcome: 'dry-run',
       backup: summarise(candidate),
       deliveries: pending.map((n) => ({ channel: n.channel, result: 'would-send' as const })),
-      preview,
+      preview: Object.fromEntries(pending.map((n) => [n.channel, n.render(notice, this.messageContext())])),
     };
   }
 
-  /**
-   * Takes the backup for this run with a conditional write, deciding again on the fresh
-   * state: another run may have claimed it, finished it, or moved on to a newer backup.
-   */
-  private async claim(candidate: TrackedBackup): Promise<TrackedBackup | undefined> {
-    const written = await this.mutateState((state) => {
-      const current = state.backup;
-      if (this.claimedByOther(state)) return undefined;
-      if (current && current.historyId !== candidate.historyId && Date.parse(current.logTime) >= Date.parse(candidate.logTime)) return undefined;
-      const backup = current?.historyId === candidate.historyId ? current : candidate;
-      if (this.pendingChannels(backup).length === 0) return undefined;
-      return { ...state, backup, claim: { owner: this.runId, until: new Date(this.now().getTime() + this.claimTtlMs()).toISOString() } };
-    });
-    // Only what was actually written counts: an attempt that lost the race decided nothing.
-    return written?.claim?.owner === this.runId ? written.backup : undefined;
-  }
+  // ---- alerts -------------------------------------------------------------------------
 
-  private async deliver(notifier: Notifier, notice: Notice, backup: TrackedBackup): Promise<DeliveryResult> {
-    const attempts = (backup.deliveries[notifier.channel]?.attempts ?? 0) + 1;
-    let result: DeliveryResult;
-    let delivery: ChannelDelivery;
-    try {
-      await notifier.deliver(notifier.render(notice, this.messageContext()));
-      result = { channel: notifier.channel, result: 'sent' };
-      delivery = { status: 'delivered', at: this.now().toISOString(), attempts };
-    } catch (error) {
-      const safe = describeError(error);
-      result = { channel: notifier.channel, result: 'failed', error: safe };
-      delivery = { status: 'failed', at: this.now().toISOString(), code: safe.code, message: safe.message, attempts };
-      this.log.warn(`${notifier.channel} delivery failed: ${safe.message}`, { code: safe.code, hint: safe.hint });
+  private async raiseAlerts(rows: HistoryRow[]): Promise<AlertResult[]> {
+    const state = await this.refreshSchedule(await this.readState());
+    const { org } = this.deps;
+    const ctx = this.messageContext();
+    const found: Array<[Occurrence, Notice]> = [];
+    const failed = detectFailedBackup(rows, state, this.now());
+    if (failed) found.push([failed, backupFailedNotice(org.name, { at: failed.detail.log_time, by: failed.detail.done_by?.name, repeatType: failed.detail.repeat_type }, ctx)]);
+    const stopped = detectStoppedSchedule(rows, state, this.now());
+    if (stopped) found.push([stopped, scheduleStoppedNotice(org.name, stopped.detail, ctx)]);
+    const overdue = detectOverdueBackup(rows, state.schedule, this.now(), this.settings.overdueGraceMs);
+    if (overdue) found.push([overdue, backupOverdueNotice(org.name, overdue.detail, this.settings.overdueGraceMs, ctx)]);
+    const expiring = detectExpiringLinks(state.backup, this.now(), this.settings.remindBeforeExpiryMs);
+    if (expiring) found.push([expiring, linksExpiringNotice(org.name, expiring.detail, ctx)]);
+
+    const results: AlertResult[] = [];
+    for (const [occurrence, notice] of found) {
+      const result = await this.announceAlert(occurrence.kind, occurrence.occurrence, notice, state);
+      if (result) results.push(result);
     }
-    // Recorded at once: if this run dies now, the next one knows this channel is done.
-    await this.mutateState((state) =>
-      state.backup?.historyId === backup.historyId
-        ? { ...state, backup: { ...state.backup, deliveries: { ...state.backup.deliveries, [notifier.channel]: delivery } } }
-        : undefined,
-    );
-    return result;
+    return [...results, ...(await this.resumeAlerts(found.map(([o]) => o.kind)))];
   }
 
-  private async releaseClaim(): Promise<void> {
-    await this.mutateState((state) => (state.claim?.owner === this.runId ? { ...state, claim: undefined } : undefined));
+  /** Calls /backup only when its answer can change, and caches it. */
+  private async refreshSchedule(state: WatchState): Promise<WatchState> {
+    if (!needsBackupDetails(state.schedule, this.now(), this.settings.overdueGraceMs)) return state;
+    const schedule = cacheSchedule(await this.deps.zoho.getBackupDetails(), state.schedule, this.now());
+    return (await this.announcer.mutate((fresh) => ({ ...fresh, schedule }))) ?? { ...state, schedule };
   }
+
+  /** An alert a channel missed earlier, whatever the detectors say now. */
+  private async resumeAlerts(handled: AlertKind[]): Promise<AlertResult[]> {
+    const results: AlertResult[] = [];
+    const records = Object.entries((await this.readState()).alerts ?? {}) as Array<[AlertKind, AlertRecord]>;
+    for (const [kind, record] of records) {
+      if (handled.includes(kind) || this.announcer.pendingChannels(record.deliveries).length === 0) continue;
+      const result = await this.announceAlert(kind, record.occurrence, record.notice);
+      if (result) results.push(result);
+    }
+    return results;
+  }
+
+  private async announceAlert(kind: AlertKind, occurrence: string, notice: Notice, known?: WatchState): Promise<AlertResult | undefined> {
+    const record = known?.alerts?.[kind];
+    if (record?.occurrence === occurrence && this.announcer.pendingChannels(record.deliveries).length === 0) return undefined;
+    const deliveries = await this.announcer.announce(alertTarget(kind, occurrence, notice, this.now()), notice);
+    return deliveries && { kind, occurrence, summary: notice.summary, deliveries };
+  }
+
+  /** The monitor's own health: one alert per incident, one "recovered" when it ends. */
+  private async announceHealth(report: CheckReport, state: WatchState): Promise<AlertResult[]> {
+    const incident = state.health?.incident;
+    if (!incident?.alerted) return [];
+    const ctx = this.messageContext();
+    const [kind, notice] = incident.resolvedAt
+      ? (['monitor-recovered', monitorRecoveredNotice(this.deps.org.name, incident, ctx)] as const)
+      : (['monitor-unhealthy', monitorUnhealthyNotice(this.deps.org.name, incident, state.health?.consecutiveFailures ?? 1, ctx)] as const);
+    const result = await this.announceAlert(kind, incident.since, notice, state);
+    return result ? [result] : [];
+  }
+
+  // ---- bookkeeping --------------------------------------------------------------------
 
   private async recordCheck(report: CheckReport): Promise<void> {
     const at = report.checkedAt;
+    const checkFailure = report.outcome === 'failed' ? report.error : undefined;
     const firstError = report.error ?? report.deliveries.find((d) => d.error)?.error;
     try {
-      await this.mutateState((state) => ({
+      const written = await this.announcer.mutate((state) => ({
         ...state,
+        watchingSince: state.watchingSince ?? (report.ok ? at : undefined),
         lastCheck: { at, outcome: report.outcome },
         ...(report.ok ? { lastSuccessAt: at } : {}),
         ...(firstError ? { lastError: { at, ...firstError } } : {}),
+        health: nextHealth(state.health, checkFailure, this.now(), this.settings.alertAfterFailures),
       }));
+      if (written) report.alerts.push(...(await this.announceHealth(report, written)));
     } catch (error) {
       // The check itself is reported either way; only its bookkeeping is lost.
       this.log.warn(`could not record the check: ${describeError(error).message}`);
     }
   }
 
-  /**
-   * Read, change, write with the ETag just read; on a conflict, read again and re-decide.
-   * `change` returns undefined when, on the fresh state, there is nothing to write.
-   * Returns the state written, or undefined when nothing was.
-   */
-  private async mutateState(change: (state: WatchState) => WatchState | undefined): Promise<WatchState | undefined> {
-    const { store, org } = this.deps;
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const current = await store.read<WatchState>(org.key, 'watch');
-      const next = change(current?.value ?? {});
-      if (!next) return undefined;
-      try {
-        await store.write(org.key, 'watch', next, current?.etag);
-        return next;
-      } catch (error) {
-        if (!(error instanceof StateConflictError)) throw error;
-      }
-    }
-    throw new StateStoreError('five writes in a row lost to other runs', 'Too many runs at once: check BACKUP_WATCH_SCHEDULE and how often backupCheck is called.');
-  }
-
-  private claimedByOther(state: WatchState): boolean {
-    return !!state.claim && state.claim.owner !== this.runId && Date.parse(state.claim.until) > this.now().getTime();
-  }
-
-  private pendingChannels(backup: TrackedBackup): Notifier[] {
-    return this.deps.notifiers.filter((n) => backup.deliveries[n.channel]?.status !== 'delivered');
-  }
-
-  private alreadySent(backup: TrackedBackup): DeliveryResult[] {
-    return this.deps.notifiers
-      .filter((n) => backup.deliveries[n.channel]?.status === 'delivered')
-      .map((n) => ({ channel: n.channel, result: 'already-sent' as const }));
-  }
-
-  private isExpired(backup: TrackedBackup): boolean {
-    return Date.parse(backup.expiresAt) <= this.now().getTime();
-  }
-
-  private claimTtlMs(): number {
-    return this.deps.claimTtlMs ?? 10 * 60_000;
+  private async readState(): Promise<WatchState> {
+    return (await this.deps.store.read<WatchState>(this.deps.org.key, 'watch'))?.value ?? {};
   }
 
   private messageContext(): MessageContext {
@@ -316,11 +339,13 @@ class CheckRun {
 
   private report(decision: Decision): CheckReport {
     const calls = this.deps.zoho.calls;
+    const alertDeliveryFailed = (decision.alerts ?? []).some((a) => a.deliveries.some((d) => d.result === 'failed'));
     return {
-      ok: decision.outcome !== 'failed' && decision.outcome !== 'delivery-failed',
+      ok: decision.outcome !== 'failed' && decision.outcome !== 'delivery-failed' && !alertDeliveryFailed,
       checkedAt: this.started.toISOString(),
       durationMs: this.now().getTime() - this.started.getTime(),
       deliveries: [],
+      alerts: [],
       ...decision,
       zohoCalls: {
         history: calls['backup/history'] - this.callsBefore['backup/history'],
@@ -335,16 +360,48 @@ class CheckRun {
     const { telemetry } = this;
     const summary = { outcome: report.outcome, historyId: report.backup?.historyId ?? '', org: this.deps.org.name };
     if (report.outcome === 'announced') telemetry.event('BackupAnnounced', summary);
-    for (const d of report.deliveries.filter((d) => d.error)) telemetry.event('DeliveryFailed', { ...summary, channel: d.channel, code: d.error!.code });
+    const failedDeliveries = [...report.deliveries, ...report.alerts.flatMap((a) => a.deliveries)].filter((d) => d.error);
+    for (const d of failedDeliveries) telemetry.event('DeliveryFailed', { ...summary, channel: d.channel, code: d.error!.code });
+    for (const a of report.alerts) telemetry.event('AlertRaised', { ...summary, kind: a.kind, occurrence: a.occurrence });
     if (report.outcome === 'failed') telemetry.event('CheckFailed', { ...summary, code: report.error?.code ?? '' });
     telemetry.metric('CheckDurationMs', report.durationMs);
     telemetry.metric('ZohoApiCalls', report.zohoCalls.history + report.zohoCalls.urls + report.zohoCalls.details);
     telemetry.metric('ZohoTokenRefreshes', report.zohoCalls.tokenRefreshes);
     const line = `backup check: ${report.outcome}`;
-    const props = { ...summary, error: report.error?.code, zohoCalls: report.zohoCalls };
+    const props = { ...summary, error: report.error?.code, alerts: report.alerts.map((a) => a.kind), zohoCalls: report.zohoCalls };
     if (report.ok) this.log.info(line, props);
     else this.log.error(line, props);
   }
+}
+
+/** The backup in state.backup, keyed by its history row id. */
+function backupTarget(candidate: TrackedBackup): AnnouncementTarget {
+  return {
+    find: (state) => (state.backup?.historyId === candidate.historyId ? state.backup.deliveries : undefined),
+    // Never step back: if the fresh state tracks a newer backup, this one is history.
+    adopt: (state) =>
+      state.backup && Date.parse(state.backup.logTime) >= Date.parse(candidate.logTime) ? undefined : { ...state, backup: candidate },
+    record: (state, channel, delivery) => {
+      const backup = state.backup!;
+      const announcedAt = backup.announcedAt ?? (delivery.status === 'delivered' ? delivery.at : undefined);
+      return { ...state, backup: { ...backup, announcedAt, deliveries: { ...backup.deliveries, [channel]: delivery } } };
+    },
+  };
+}
+
+/** One alert kind's latest occurrence in state.alerts; a new occurrence replaces the old. */
+function alertTarget(kind: AlertKind, occurrence: string, notice: Notice, now: Date): AnnouncementTarget {
+  return {
+    find: (state) => (state.alerts?.[kind]?.occurrence === occurrence ? state.alerts[kind]!.deliveries : undefined),
+    adopt: (state) => ({
+      ...state,
+      alerts: { ...state.alerts, [kind]: { occurrence, raisedAt: now.toISOString(), notice, deliveries: {} } },
+    }),
+    record: (state, channel, delivery) => {
+      const record = state.alerts![kind]!;
+      return { ...state, alerts: { ...state.alerts, [kind]: { ...record, deliveries: { ...record.deliveries, [channel]: delivery } } } };
+    },
+  };
 }
 
 function isNewer(row: HistoryRow & { log_time: string }, tracked: TrackedBackup): boolean {

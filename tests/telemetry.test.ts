@@ -86,7 +86,7 @@ describe('telemetry', () => {
       expect(events.map((e) => e.name).sort()).toEqual(['DeliveryFailed']);
       expect(events[0]?.properties).toMatchObject({ channel: 'teams', code: 'TEAMS_REJECTED', outcome: 'delivery-failed' });
       expect(metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['CheckDurationMs', 'ZohoApiCalls', 'ZohoTokenRefreshes']));
-      expect(metrics.find((m) => m.name === 'ZohoApiCalls')?.value).toBe(2);
+      expect(metrics.find((m) => m.name === 'ZohoApiCalls')?.value).toBe(3); // history, urls, and the schedule read once on a first run
 
       chat.failNext('slack', { status: 0, dropConnection: true });
       await run([join(root, 'dist/cli/main.js'), 'check'], env, mkdtempSync(join(tmpdir(), 'telemetry-')));

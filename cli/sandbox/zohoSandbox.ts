@@ -230,6 +230,11 @@ export class ZohoSandbox {
     this.faults.push({ times: 1, ...fault });
   }
 
+  /** The refresh token works again (as if the user had set a new, valid one). */
+  restoreRefreshToken(): void {
+    this.revokedRefreshTokens.clear();
+  }
+
   /** Every access token stops working, as when an admin revokes them. */
   revokeAccessTokens(): void {
     this.liveTokens.clear();

@@ -1,5 +1,5 @@
 /** What the watch remembers per org between runs (the 'watch' record of the state store). */
-import type { Channel } from '../notify/notice';
+import type { Channel, Notice } from '../notify/notice';
 
 export interface ChannelDelivery {
   status: 'delivered' | 'failed';
@@ -23,10 +23,53 @@ export interface TrackedBackup {
   /** False when its links had already expired when first seen: recorded, never announced. */
   announce: boolean;
   deliveries: Partial<Record<Channel, ChannelDelivery>>;
+  /** When the announcement first reached a channel (the expiry reminder compares against it). */
+  announcedAt?: string;
+  /** Set by the archive once every part is stored: no expiry reminder is needed then. */
+  archived?: boolean;
+}
+
+export type AlertKind =
+  | 'backup-failed'
+  | 'schedule-stopped'
+  | 'backup-overdue'
+  | 'links-expiring'
+  | 'monitor-unhealthy'
+  | 'monitor-recovered';
+
+/** The latest occurrence of one kind of alert and how far its announcement got. */
+export interface AlertRecord {
+  occurrence: string;
+  raisedAt: string;
+  /** Kept so a channel that missed it gets the very same message on the next run. */
+  notice: Notice;
+  deliveries: Partial<Record<Channel, ChannelDelivery>>;
+}
+
+/** The backup schedule as /backup last reported it (cached: each call costs an API credit). */
+export interface CachedSchedule {
+  id: string;
+  status: string;
+  scheduledDate: string | null;
+  /** The scheduled date seen before this one, so a missed run is noticed even after Zoho moves on. */
+  previousScheduledDate?: string | null;
+  requester?: string;
+  checkedAt: string;
+}
+
+export interface HealthState {
+  consecutiveFailures: number;
+  /** Open while checks fail; `alerted` once it is worth telling people; `resolvedAt` once a check succeeds again. */
+  incident?: { since: string; code: string; message: string; hint?: string; alerted: boolean; resolvedAt?: string };
 }
 
 export interface WatchState {
+  /** When this monitor first checked successfully: older history is not alerted, bar the current state. */
+  watchingSince?: string;
   backup?: TrackedBackup;
+  alerts?: Partial<Record<AlertKind, AlertRecord>>;
+  schedule?: CachedSchedule;
+  health?: HealthState;
   /** Who is sending right now; another run leaves the backup alone until `until`. */
   claim?: { owner: string; until: string };
   lastCheck?: { at: string; outcome: string };

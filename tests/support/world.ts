@@ -25,7 +25,7 @@ export interface World {
   logLines: string[];
   /** A fresh runtime, as a new process or function instance would build. */
   runtime(): Runtime;
-  check(options?: { dryRun?: boolean; runtime?: Runtime }): ReturnType<typeof runCheck>;
+  check(options?: { dryRun?: boolean; runtime?: Runtime; now?: Date }): ReturnType<typeof runCheck>;
   watchState(): Promise<WatchState | undefined>;
   close(): Promise<void>;
 }
@@ -62,7 +62,8 @@ export async function startWorld(
     runtime,
     check: (opts = {}) => {
       const rt = opts.runtime ?? shared;
-      return runCheck({ ...rt.watch, log: rt.logger(capture) }, { dryRun: opts.dryRun });
+      const now = opts.now;
+      return runCheck({ ...rt.watch, log: rt.logger(capture), ...(now ? { now: () => new Date(now) } : {}) }, { dryRun: opts.dryRun });
     },
     watchState: async () => (await store.read<WatchState>(shared.org.key, 'watch'))?.value,
     close: async () => {

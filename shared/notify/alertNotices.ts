@@ -1,0 +1,109 @@
+/** The notices for what went wrong: each says what happened, when, and what to do about it. */
+import { labelledParts } from './backupReady';
+import { formatDateTime, formatRelative, type MessageContext, type Notice } from './notice';
+
+const BACKUP_SETTINGS = 'Zoho CRM Setup > Data Administration > Export/Backup';
+
+export function backupFailedNotice(orgName: string, failure: { at: string; by?: string; repeatType?: string | null }, ctx: MessageContext): Notice {
+  const when = formatDateTime(new Date(failure.at), ctx.timezone);
+  return {
+    title: 'Zoho CRM backup failed',
+    tone: 'danger',
+    summary: `The ${orgName} backup failed at ${when}: there is no new backup to download.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'Failed at', value: `${when} (${formatRelative(new Date(failure.at), ctx.now)})` },
+      ...(failure.by ? [{ label: 'Scheduled by', value: failure.by }] : []),
+      ...(failure.repeatType ? [{ label: 'Schedule', value: failure.repeatType }] : []),
+    ],
+    links: [],
+    note: `What to do: retry from ${BACKUP_SETTINGS}, or schedule an immediate backup there. If it fails again, contact Zoho support.`,
+  };
+}
+
+export function scheduleStoppedNotice(orgName: string, stop: { at?: string; by?: string }, ctx: MessageContext): Notice {
+  const who = stop.by ? ` by ${stop.by}` : '';
+  const when = stop.at ? ` on ${formatDateTime(new Date(stop.at), ctx.timezone)}` : '';
+  return {
+    title: 'Zoho CRM backups stopped',
+    tone: 'warning',
+    summary: `The ${orgName} backup schedule was stopped${who}${when}: no further backups will run.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      ...(stop.by ? [{ label: 'Stopped by', value: stop.by }] : []),
+      ...(stop.at ? [{ label: 'Stopped at', value: formatDateTime(new Date(stop.at), ctx.timezone) }] : []),
+    ],
+    links: [],
+    note: `What to do: if this was not intended, schedule backups again in ${BACKUP_SETTINGS}.`,
+  };
+}
+
+export function backupOverdueNotice(orgName: string, overdue: { scheduledFor: string; by?: string }, graceMs: number, ctx: MessageContext): Notice {
+  const when = formatDateTime(new Date(overdue.scheduledFor), ctx.timezone);
+  return {
+    title: 'Zoho CRM backup overdue',
+    tone: 'warning',
+    summary: `The ${orgName} backup scheduled for ${when} has not completed ${Math.round(graceMs / 3_600_000)} hours or more later.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'Scheduled for', value: `${when} (${formatRelative(new Date(overdue.scheduledFor), ctx.now)})` },
+      ...(overdue.by ? [{ label: 'Scheduled by', value: overdue.by }] : []),
+    ],
+    links: [],
+    note: `What to do: check the backup's status in ${BACKUP_SETTINGS}; schedule an immediate backup if it did not run.`,
+  };
+}
+
+export function linksExpiringNotice(
+  orgName: string,
+  backup: { logTime: string; expiresAt: string; links: { data: string[]; attachments: string[] } },
+  ctx: MessageContext,
+): Notice {
+  const expires = `${formatDateTime(new Date(backup.expiresAt), ctx.timezone)} (${formatRelative(new Date(backup.expiresAt), ctx.now)})`;
+  return {
+    title: 'Zoho CRM backup links expire soon',
+    tone: 'warning',
+    summary: `The download links of the ${orgName} backup of ${formatDateTime(new Date(backup.logTime), ctx.timezone)} expire ${expires}.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'Links expire', value: expires },
+    ],
+    links: labelledParts(backup.links),
+    note: 'Download the files now if you keep your own copy: Zoho deletes them when the links expire. Downloading needs a Zoho sign-in.',
+  };
+}
+
+export function monitorUnhealthyNotice(
+  orgName: string,
+  incident: { since: string; code: string; message: string; hint?: string },
+  failedChecks: number,
+  ctx: MessageContext,
+): Notice {
+  return {
+    title: 'Zoho backup monitor cannot check backups',
+    tone: 'danger',
+    summary: `The backup monitor for ${orgName} has failed since ${formatDateTime(new Date(incident.since), ctx.timezone)} (${incident.code}): backups are not being watched.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'Error', value: `${incident.code}: ${incident.message}` },
+      { label: 'Failed checks', value: String(failedChecks) },
+    ],
+    links: [],
+    note: `What to do: ${incident.hint ?? 'see the README troubleshooting table for this code.'}`,
+  };
+}
+
+export function monitorRecoveredNotice(orgName: string, incident: { since: string; resolvedAt?: string; code: string }, ctx: MessageContext): Notice {
+  const resolved = incident.resolvedAt ? new Date(incident.resolvedAt) : ctx.now;
+  return {
+    title: 'Zoho backup monitor recovered',
+    tone: 'good',
+    summary: `The backup monitor for ${orgName} is checking backups again (it failed with ${incident.code} since ${formatDateTime(new Date(incident.since), ctx.timezone)}).`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'Down since', value: formatDateTime(new Date(incident.since), ctx.timezone) },
+      { label: 'Recovered at', value: formatDateTime(resolved, ctx.timezone) },
+    ],
+    links: [],
+  };
+}

@@ -104,6 +104,10 @@ export function describeStatus(status: StatusView, timezone: string): string {
     lines.push(`Links: ${b.expired ? 'expired' : 'expire'} ${formatDateTime(new Date(b.expiresAt), timezone)} (${b.expires})${b.announced ? '' : ', not announced (already expired when first seen)'}`);
     for (const [channel, d] of Object.entries(b.deliveries)) lines.push(`  ${channel}: ${d?.status} at ${d?.at}${d?.message ? ` (${d.message})` : ''}`);
     for (const url of [...b.links.data, ...b.links.attachments]) lines.push(`  ${url}`);
+    if (b.archive) {
+      lines.push(`Archive: ${b.archive.container}/${b.archive.prefix}/${b.archive.completedAt ? ` (complete ${b.archive.completedAt})` : ''}`);
+      for (const [file, part] of Object.entries(b.archive.parts)) lines.push(`  ${file}: ${part.status}${part.size !== undefined ? `, ${part.size} bytes` : ''}${part.error ? ` (${part.error})` : ''}`);
+    }
   }
   for (const alert of status.alerts) {
     const channels = Object.entries(alert.deliveries).map(([c, d]) => `${c} ${d?.status}`).join(', ');

@@ -62,6 +62,19 @@ param alertAfterFailures int = 3
 @description('How long before the links expire to remind (e.g. 24h); 0 disables.')
 param remindBeforeExpiry string = '24h'
 
+@description('Keep a copy of every backup in the storage account before Zoho\'s links expire.')
+param archiveEnabled bool = false
+
+@description('Blob container for the archive.')
+param archiveContainer string = 'archive'
+
+@description('Days the archive keeps a backup (moved to the Cool tier after 30 days).')
+@minValue(31)
+param archiveRetentionDays int = 365
+
+@description('Origins allowed to receive the Zoho token for downloads; empty: the data centre\'s download*.zoho hosts.')
+param zohoDownloadHosts string = ''
+
 @description('E-mail address for monitoring alerts; empty for none.')
 param alertEmail string = ''
 
@@ -99,6 +112,8 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: names.deploymentContainer
+    archiveContainerName: archiveContainer
+    archiveRetentionDays: archiveRetentionDays
   }
 }
 
@@ -164,6 +179,9 @@ module functionApp 'modules/functionapp.bicep' = {
       ALERT_AFTER_FAILURES: string(alertAfterFailures)
       REMIND_BEFORE_EXPIRY: remindBeforeExpiry
       NOTIFY_TIMEZONE: notifyTimeZone
+      ARCHIVE_ENABLED: string(archiveEnabled)
+      ARCHIVE_CONTAINER: archiveContainer
+      ZOHO_DOWNLOAD_HOSTS: zohoDownloadHosts
     }
   }
 }

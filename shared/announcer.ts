@@ -9,7 +9,7 @@ import type { Logger } from './log';
 import type { Notifier } from './notify/delivery';
 import type { Channel, MessageContext, Notice } from './notify/notice';
 import { StateConflictError, type StateStore, StateStoreError } from './state/store';
-import type { ChannelDelivery, WatchState } from './state/watchState';
+import type { AlertKind, ChannelDelivery, WatchState } from './state/watchState';
 
 export interface DeliveryResult {
   channel: Channel;
@@ -128,4 +128,22 @@ export class Announcer {
     await this.mutate((state) => (target.find(state) ? target.record(state, notifier.channel, delivery) : undefined));
     return result;
   }
+}
+
+/**
+ * One alert's latest occurrence in state.alerts, under `key` (its kind unless several may be
+ * open at once); a new occurrence replaces the old.
+ */
+export function alertTarget(kind: AlertKind, occurrence: string, notice: Notice, now: Date, key: string = kind): AnnouncementTarget {
+  return {
+    find: (state) => (state.alerts?.[key]?.occurrence === occurrence ? state.alerts[key]!.deliveries : undefined),
+    adopt: (state) => ({
+      ...state,
+      alerts: { ...state.alerts, [key]: { kind, occurrence, raisedAt: now.toISOString(), notice, deliveries: {} } },
+    }),
+    record: (state, channel, delivery) => {
+      const record = state.alerts![key]!;
+      return { ...state, alerts: { ...state.alerts, [key]: { ...record, deliveries: { ...record.deliveries, [channel]: delivery } } } };
+    },
+  };
 }

@@ -34,6 +34,14 @@ export interface Config {
     remindBeforeExpiryMs: number;
   };
   state: StateSettings;
+  /** The app's storage account (AzureWebJobsStorage), when one is configured. */
+  azureStorage?: AzureStorageSettings;
+  archive: {
+    enabled: boolean;
+    container: string;
+    /** Origins allowed to receive the Zoho token with a download; empty: the DC's download hosts. */
+    downloadOrigins: string[];
+  };
   timezone: string;
   telemetry: {
     connectionString?: string;
@@ -42,10 +50,11 @@ export interface Config {
   };
 }
 
-export type StateSettings =
-  | { kind: 'file'; path: string }
-  | { kind: 'table-connection-string'; connectionString: string }
-  | { kind: 'table-identity'; tableServiceUri: string; clientId?: string };
+export type AzureStorageSettings =
+  | { kind: 'connection-string'; connectionString: string }
+  | { kind: 'identity'; tableServiceUri: string; blobServiceUri: string; queueServiceUri: string; clientId?: string };
+
+export type StateSettings = { kind: 'file'; path: string } | { kind: 'table'; storage: AzureStorageSettings };
 
 export class ConfigError extends NotifierError {
   readonly problems: string[];
@@ -147,6 +156,19 @@ REMIND_BEFORE_EXPIRY: z
   .string()
   .refine((v) => parseDuration(v) !== undefined, { error: 'REMIND_BEFORE_EXPIRY must be a duration such as 24h or 12h, or 0 to disable' })
   .default('24h'),
+ARCHIVE_ENABLED: z.enum(['true', 'false'], { error: 'ARCHIVE_ENABLED must be true or false' }).default('false'),
+ARCHIVE_CONTAINER: z
+  .string()
+  .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, { error: 'ARCHIVE_CONTAINER must be a blob container name (3-63 lowercase letters, digits and single hyphens)' })
+  .default('archive'),
+ZOHO_DOWNLOAD_HOSTS: z
+  .string()
+  .refine((v) => v.split(',').every((h) => isAllowedUrl(h.trim())), {
+    error: 'ZOHO_DOWNLOAD_HOSTS must be a comma-separated list of origins such as https://download-accl.zoho.com (http:// only for localhost)',
+  })
+  .optional(),
+AzureWebJobsStorage__blobServiceUri: optionalUrl('AzureWebJobsStorage__blobServiceUri', 'the Blob endpoint of the storage account'),
+AzureWebJobsStorage__queueServiceUri: optionalUrl('AzureWebJobsStorage__queueServiceUri', 'the Queue endpoint of the storage account'),
 NOTIFY_TIMEZONE: z.string().refine(isTimeZone, { error: 'NOTIFY_TIMEZONE must be an IANA time zone such as Europe/Berlin' }).default('UTC'),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
 APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z
@@ -168,6 +190,9 @@ function crossSettingProblems(env: Record<string, string>): string[] {
   }
   const hasTableSettings =
     env.AzureWebJobsStorage || env.AzureWebJobsStorage__tableServiceUri || env.AzureWebJobsStorage__accountName;
+  if (env.ARCHIVE_ENABLED === 'true' && !hasTableSettings) {
+    problems.push('ARCHIVE_ENABLED=true needs AzureWebJobsStorage (or its identity-based settings): the archive is kept in Blob storage');
+  }
   if (!env.STATE_FILE && !hasTableSettings) {
     problems.push(
       'STATE_FILE or AzureWebJobsStorage (a connection string, or AzureWebJobsStorage__accountName with AzureWebJobsStorage__credential=managedidentity) is required: where the state is kept',
@@ -190,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)), ...crossSettingProblems(present)];
   if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
+  const azureStorage = azureStorageSettings(e);
   const hosts = resolveZohoHosts(e.ZOHO_DC, { accountsUrl: e.ZOHO_ACCOUNTS_URL, apiDomain: e.ZOHO_API_DOMAIN });
   return {
     zoho: {
@@ -208,7 +234,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       alertAfterFailures: Number(e.ALERT_AFTER_FAILURES),
       remindBeforeExpiryMs: parseDuration(e.REMIND_BEFORE_EXPIRY)!,
     },
-    state: stateSettings(e),
+    state: e.STATE_FILE ? { kind: 'file', path: e.STATE_FILE } : { kind: 'table', storage: azureStorage! },
+    azureStorage,
+    archive: {
+      enabled: e.ARCHIVE_ENABLED === 'true',
+      container: e.ARCHIVE_CONTAINER,
+      downloadOrigins: (e.ZOHO_DOWNLOAD_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean).map((h) => new URL(h).origin),
+    },
     timezone: e.NOTIFY_TIMEZONE,
     telemetry: {
       connectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
@@ -217,12 +249,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-function stateSettings(e: z.infer<typeof envSchema>): StateSettings {
-  if (e.STATE_FILE) return { kind: 'file', path: e.STATE_FILE };
-  if (e.AzureWebJobsStorage) return { kind: 'table-connection-string', connectionString: e.AzureWebJobsStorage };
-  const tableServiceUri =
-    e.AzureWebJobsStorage__tableServiceUri ?? `https://${e.AzureWebJobsStorage__accountName}.table.core.windows.net`;
-  return { kind: 'table-identity', tableServiceUri, clientId: e.AzureWebJobsStorage__clientId };
+function azureStorageSettings(e: z.infer<typeof envSchema>): AzureStorageSettings | undefined {
+  if (e.AzureWebJobsStorage) return { kind: 'connection-string', connectionString: e.AzureWebJobsStorage };
+  const account = e.AzureWebJobsStorage__accountName;
+  const endpoint = (service: string, explicit?: string) => explicit ?? `https://${account}.${service}.core.windows.net`;
+  if (!account && !e.AzureWebJobsStorage__tableServiceUri) return undefined;
+  return {
+    kind: 'identity',
+    tableServiceUri: endpoint('table', e.AzureWebJobsStorage__tableServiceUri),
+    blobServiceUri: endpoint('blob', e.AzureWebJobsStorage__blobServiceUri),
+    queueServiceUri: endpoint('queue', e.AzureWebJobsStorage__queueServiceUri),
+    clientId: e.AzureWebJobsStorage__clientId,
+  };
 }
 
 export const CLI_DEFAULT_STATE_FILE = '.zoho-backup-state.json';

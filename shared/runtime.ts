@@ -3,7 +3,7 @@
  * functions build one per worker (warm invocations reuse the clients and the token); the
  * CLI builds one per process. Tests build their own from sandbox settings.
  */
-import { type Config, loadConfig, secretsOf, type StateSettings } from './config';
+import { type AzureStorageSettings, type Config, loadConfig, secretsOf, type StateSettings } from './config';
 import { createRetryingHttp, type RetryingHttpOptions } from './http';
 import { consoleLogger, type Logger, redactingLogger } from './log';
 import type { Notifier } from './notify/delivery';
@@ -13,6 +13,10 @@ import { FileStateStore } from './state/fileStore';
 import { orgKey, type StateStore } from './state/store';
 import { TableStateStore } from './state/tableStore';
 import { StoredTokenCache } from './state/tokenCache';
+import { ARCHIVE_QUEUE, isTrustedDownloadUrl, trustedDownloadHostsLabel } from './archive/plan';
+import { type ArchiveQueue, StorageArchiveQueue } from './archive/queue';
+import type { ArchiveDeps } from './archive/worker';
+import { containerClient, identityCredential, queueClient } from './azureStorage';
 import { createTelemetry, type Telemetry } from './telemetry';
 import type { WatchDeps } from './watch';
 import { ZohoBackupClient } from './zoho/client';
@@ -25,6 +29,8 @@ export interface Runtime {
   telemetry: Telemetry;
   /** Watch collaborators; `log` is per invocation, so it is added by whoever runs a check. */
   watch: Omit<WatchDeps, 'log'>;
+  /** The archive worker's collaborators, with ARCHIVE_ENABLED=true. */
+  archive?: ArchiveDeps;
   /** Wraps a host's logger so that no secret of this config can reach it. */
   logger(base?: Logger): Logger;
 }
@@ -54,13 +60,47 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   });
   const zoho = new ZohoBackupClient({ apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion, tokens, http });
   const telemetry = createTelemetry(config.telemetry, secrets);
+  const notifiers = createNotifiers(config);
+  const archive = config.archive.enabled && config.azureStorage ? archiveRuntime(config, config.azureStorage, { store, org, tokens, notifiers }) : undefined;
   return {
     config,
     store,
     org,
     telemetry,
     logger,
-    watch: { zoho, tokens, store, notifiers: createNotifiers(config), org, timezone: config.timezone, alerts: config.alerts, telemetry },
+    watch: {
+      zoho,
+      tokens,
+      store,
+      notifiers,
+      org,
+      timezone: config.timezone,
+      alerts: config.alerts,
+      archive: archive && { queue: archive.queue, container: config.archive.container },
+      telemetry,
+    },
+    archive: archive?.worker,
+  };
+}
+
+/** The archive's queue (for the watch) and the worker's collaborators, with ARCHIVE_ENABLED. */
+function archiveRuntime(
+  config: Config,
+  storage: AzureStorageSettings,
+  shared: { store: StateStore; org: { key: string; name: string }; tokens: ZohoTokenProvider; notifiers: Notifier[] },
+): { queue: ArchiveQueue; worker: ArchiveDeps } {
+  const { downloadOrigins } = config.archive;
+  return {
+    queue: new StorageArchiveQueue(queueClient(storage, ARCHIVE_QUEUE)),
+    worker: {
+      ...shared,
+      // Downloads are long: a minute of silence is a dead connection; 429/5xx before the body are retried.
+      http: createRetryingHttp({ timeoutMs: 60_000, retries: 2 }),
+      container: containerClient(storage, config.archive.container),
+      isTrustedUrl: (url) => isTrustedDownloadUrl(url, config.zoho.dc, downloadOrigins),
+      trustedHosts: trustedDownloadHostsLabel(config.zoho.dc, downloadOrigins),
+      timezone: config.timezone,
+    },
   };
 }
 
@@ -73,21 +113,11 @@ export function createNotifiers(config: Config): Notifier[] {
 }
 
 export function createStateStore(settings: StateSettings): StateStore {
-  switch (settings.kind) {
-    case 'file':
-      return new FileStateStore(settings.path);
-    case 'table-connection-string':
-      return TableStateStore.fromConnectionString(settings.connectionString);
-    case 'table-identity': {
-      // Loaded only here: @azure/identity is large and most local runs never need it.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const identity = require('@azure/identity') as typeof import('@azure/identity');
-      const credential = settings.clientId
-        ? new identity.ManagedIdentityCredential({ clientId: settings.clientId })
-        : new identity.DefaultAzureCredential();
-      return TableStateStore.withIdentity(settings.tableServiceUri, credential);
-    }
-  }
+  if (settings.kind === 'file') return new FileStateStore(settings.path);
+  const storage = settings.storage;
+  return storage.kind === 'connection-string'
+    ? TableStateStore.fromConnectionString(storage.connectionString)
+    : TableStateStore.withIdentity(storage.tableServiceUri, identityCredential(storage.clientId));
 }
 
 let workerRuntime: Runtime | undefined;

@@ -1,7 +1,7 @@
 /** What backupStatus and `zoho-backup-notifier status` show: the stored state, no secrets. */
 import { formatRelative } from './notify/notice';
 import type { StateStore } from './state/store';
-import type { ChannelDelivery, WatchState } from './state/watchState';
+import type { ArchiveProgress, ChannelDelivery, WatchState } from './state/watchState';
 
 export interface StatusView {
   org: string;
@@ -16,6 +16,8 @@ export interface StatusView {
     announced: boolean;
     links: { data: string[]; attachments: string[] };
     deliveries: Partial<Record<string, ChannelDelivery>>;
+    /** Archive progress per part (ARCHIVE_ENABLED=true). */
+    archive: ArchiveProgress | null;
   } | null;
   alerts: Array<{ kind: string; occurrence: string; raisedAt: string; summary: string; deliveries: Partial<Record<string, ChannelDelivery>> }>;
   health: { consecutiveFailures: number; incident: NonNullable<WatchState['health']>['incident'] | null };
@@ -43,10 +45,11 @@ export async function readStatus(store: StateStore, org: { key: string; name: st
           announced: backup.announce,
           links: backup.links,
           deliveries: backup.deliveries,
+          archive: backup.archive ?? null,
         }
       : null,
-    alerts: Object.entries(state.alerts ?? {}).map(([kind, record]) => ({
-      kind,
+    alerts: Object.values(state.alerts ?? {}).map((record) => ({
+      kind: record.kind,
       occurrence: record.occurrence,
       raisedAt: record.raisedAt,
       summary: record.notice.summary,

@@ -24,7 +24,9 @@ import {
   nextHealth,
   type Occurrence,
 } from './alerts';
-import { type AnnouncementTarget, Announcer, type DeliveryResult } from './announcer';
+import { alertTarget, type AnnouncementTarget, Announcer, type DeliveryResult } from './announcer';
+import { archiveMessages, archivePrefix } from './archive/plan';
+import type { ArchiveQueue } from './archive/queue';
 import { describeError } from './errors';
 import { type Logger, silentLogger } from './log';
 import {
@@ -59,6 +61,8 @@ export interface WatchDeps {
   org: { key: string; name: string };
   timezone: string;
   alerts?: AlertSettings;
+  /** With ARCHIVE_ENABLED: where announced backups' parts are queued for the archive worker. */
+  archive?: { queue: ArchiveQueue; container: string };
   now?: () => Date;
   /** Who this run is, in claims. */
   runId?: string;
@@ -207,9 +211,10 @@ class CheckRun {
   }
 
   /** The newest backup is the one already tracked: finish its announcement if a channel missed it. */
-  private resume(tracked: TrackedBackup): Promise<Decision> | Decision {
+  private async resume(tracked: TrackedBackup): Promise<Decision> {
     const pending = this.announcer.pendingChannels(tracked.deliveries);
     if (!tracked.announce || pending.length === 0 || Date.parse(tracked.expiresAt) <= this.now().getTime()) {
+      if (!this.dryRun) await this.queueArchive(tracked);
       return { outcome: 'nothing-new', backup: summarise(tracked), deliveries: this.announcer.alreadySent(tracked.deliveries) };
     }
     return this.announceBackup(tracked);
@@ -225,14 +230,45 @@ class CheckRun {
         zgid: candidate.zgid,
         jobId: candidate.jobId,
         doneBy: candidate.doneBy,
+        archiveLocation: this.deps.archive && `${this.deps.archive.container}/${archivePrefix(candidate, this.deps.org.key)}`,
       },
       this.messageContext(),
     );
     if (this.dryRun) return this.preview(candidate, notice);
     const deliveries = await this.announcer.announce(backupTarget(candidate), notice);
     if (!deliveries) return { outcome: 'claimed-elsewhere', backup: summarise(candidate) };
+    await this.queueArchive(candidate);
     const failed = deliveries.some((d) => d.result === 'failed');
     return { outcome: failed ? 'delivery-failed' : 'announced', backup: summarise(candidate), deliveries };
+  }
+
+  /**
+   * Queues each part of an announced backup for the archive worker, once. Enqueued before it
+   * is recorded: a crash in between repeats messages (the worker skips archived parts)
+   * rather than losing them.
+   */
+  private async queueArchive(backup: TrackedBackup): Promise<void> {
+    const archive = this.deps.archive;
+    if (!archive || backup.archive || !backup.announce || Date.parse(backup.expiresAt) <= this.now().getTime()) return;
+    const messages = archiveMessages(backup, this.deps.org.key);
+    await archive.queue.enqueue(messages);
+    const at = this.now().toISOString();
+    await this.announcer.mutate((state) =>
+      state.backup?.historyId === backup.historyId && !state.backup.archive
+        ? {
+            ...state,
+            backup: {
+              ...state.backup,
+              archive: {
+                container: archive.container,
+                prefix: archivePrefix(backup, this.deps.org.key),
+                queuedAt: at,
+                parts: Object.fromEntries(messages.map((m) => [m.fileName, { status: 'queued' as const, at }])),
+              },
+            },
+          }
+        : undefined,
+    );
   }
 
   private preview(candidate: TrackedBackup, notice: Notice): Decision {
@@ -276,14 +312,14 @@ class CheckRun {
     return (await this.announcer.mutate((fresh) => ({ ...fresh, schedule }))) ?? { ...state, schedule };
   }
 
-  /** An alert a channel missed earlier, whatever the detectors say now. */
+  /** An alert a channel missed earlier (here or in the archive), whatever the detectors say now. */
   private async resumeAlerts(handled: AlertKind[]): Promise<AlertResult[]> {
     const results: AlertResult[] = [];
-    const records = Object.entries((await this.readState()).alerts ?? {}) as Array<[AlertKind, AlertRecord]>;
-    for (const [kind, record] of records) {
-      if (handled.includes(kind) || this.announcer.pendingChannels(record.deliveries).length === 0) continue;
-      const result = await this.announceAlert(kind, record.occurrence, record.notice);
-      if (result) results.push(result);
+    const records = Object.entries((await this.readState()).alerts ?? {}) as Array<[string, AlertRecord]>;
+    for (const [key, record] of records) {
+      if (handled.includes(key as AlertKind) || this.announcer.pendingChannels(record.deliveries).length === 0) continue;
+      const deliveries = await this.announcer.announce(alertTarget(record.kind, record.occurrence, record.notice, this.now(), key), record.notice);
+      if (deliveries) results.push({ kind: record.kind, occurrence: record.occurrence, summary: record.notice.summary, deliveries });
     }
     return results;
   }
@@ -385,21 +421,6 @@ function backupTarget(candidate: TrackedBackup): AnnouncementTarget {
       const backup = state.backup!;
       const announcedAt = backup.announcedAt ?? (delivery.status === 'delivered' ? delivery.at : undefined);
       return { ...state, backup: { ...backup, announcedAt, deliveries: { ...backup.deliveries, [channel]: delivery } } };
-    },
-  };
-}
-
-/** One alert kind's latest occurrence in state.alerts; a new occurrence replaces the old. */
-function alertTarget(kind: AlertKind, occurrence: string, notice: Notice, now: Date): AnnouncementTarget {
-  return {
-    find: (state) => (state.alerts?.[kind]?.occurrence === occurrence ? state.alerts[kind]!.deliveries : undefined),
-    adopt: (state) => ({
-      ...state,
-      alerts: { ...state.alerts, [kind]: { occurrence, raisedAt: now.toISOString(), notice, deliveries: {} } },
-    }),
-    record: (state, channel, delivery) => {
-      const record = state.alerts![kind]!;
-      return { ...state, alerts: { ...state.alerts, [kind]: { ...record, deliveries: { ...record.deliveries, [channel]: delivery } } } };
     },
   };
 }

@@ -86,23 +86,32 @@ describe('loadConfig', () => {
 
   it('chooses Table storage from a connection string or identity-based settings', () => {
     const base = { ...valid, STATE_FILE: undefined };
-    expect(loadConfig({ ...base, AzureWebJobsStorage: 'UseDevelopmentStorage=true' }).state).toEqual({
-      kind: 'table-connection-string',
-      connectionString: 'UseDevelopmentStorage=true',
-    });
-    expect(
-      loadConfig({
-        ...base,
-        AzureWebJobsStorage__accountName: 'zohobackupst',
-        AzureWebJobsStorage__credential: 'managedidentity',
-        AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001',
-      }).state,
-    ).toEqual({
-      kind: 'table-identity',
+    const withString = loadConfig({ ...base, AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
+    expect(withString.state).toEqual({ kind: 'table', storage: { kind: 'connection-string', connectionString: 'UseDevelopmentStorage=true' } });
+    const identity = {
+      kind: 'identity',
       tableServiceUri: 'https://zohobackupst.table.core.windows.net',
+      blobServiceUri: 'https://zohobackupst.blob.core.windows.net',
+      queueServiceUri: 'https://zohobackupst.queue.core.windows.net',
       clientId: '00000000-0000-0000-0000-000000000001',
+    };
+    const withIdentity = loadConfig({
+      ...base,
+      AzureWebJobsStorage__accountName: 'zohobackupst',
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001',
     });
+    expect(withIdentity.state).toEqual({ kind: 'table', storage: identity });
+    expect(withIdentity.azureStorage).toEqual(identity);
   });
+
+  it('needs Azure storage for the archive, and reads the download-host override', () => {
+    expect(problemsOf({ ...valid, ARCHIVE_ENABLED: 'true' })).toEqual([expect.stringMatching(/^ARCHIVE_ENABLED=true needs AzureWebJobsStorage/)]);
+    const config = loadConfig({ ...valid, ARCHIVE_ENABLED: 'true', AzureWebJobsStorage: 'UseDevelopmentStorage=true', ZOHO_DOWNLOAD_HOSTS: 'http://127.0.0.1:9000/, https://download.example.com' });
+    expect(config.archive).toEqual({ enabled: true, container: 'archive', downloadOrigins: ['http://127.0.0.1:9000', 'https://download.example.com'] });
+    expect(problemsOf({ ...valid, ZOHO_DOWNLOAD_HOSTS: 'http://evil.example.com' })).toEqual([expect.stringMatching(/^ZOHO_DOWNLOAD_HOSTS must be/)]);
+  });
+
 
   it('lists the secrets so loggers can scrub them', () => {
     expect(secretsOf(loadConfig(valid)).sort()).toEqual(

@@ -29,7 +29,7 @@ describe('the function app layout', () => {
     const sources = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '.js'));
     const built = readdirSync(join(root, 'dist/functions')).filter((f) => f.endsWith('.js'));
     expect(built.sort()).toEqual(sources.sort());
-    for (const file of built) expect(readFileSync(join(root, 'dist/functions', file), 'utf8')).toMatch(/functions_1\.app\.(timer|http)\(/);
+    for (const file of built) expect(readFileSync(join(root, 'dist/functions', file), 'utf8')).toMatch(/functions_1\.app\.(timer|http|storageQueue)\(/);
   });
 
   it('runs the timer on the BACKUP_WATCH_SCHEDULE setting, not on startup', () => {

@@ -9,6 +9,7 @@ import type { Node } from 'web-tree-sitter';
 import { SETTING_NAMES } from '../shared/config';
 import { DATA_CENTRE_NAMES } from '../shared/zoho/datacentres';
 import { STATE_TABLE } from '../shared/state/tableStore';
+import { ARCHIVE_QUEUE } from '../shared/archive/plan';
 import {
   descendants,
   entries,
@@ -43,6 +44,8 @@ const NOT_SET_ON_AZURE: Record<string, string> = {
   STATE_FILE: 'local runs only; on Azure the state lives in Table storage',
   AzureWebJobsStorage: 'connection-string form; Azure uses the identity-based __accountName form',
   AzureWebJobsStorage__tableServiceUri: 'alternative to __accountName',
+  AzureWebJobsStorage__blobServiceUri: 'alternative to __accountName',
+  AzureWebJobsStorage__queueServiceUri: 'alternative to __accountName',
 };
 
 /** Settings the local sample deliberately leaves out, and why. */
@@ -51,6 +54,8 @@ const NOT_IN_SAMPLE: Record<string, string> = {
   AzureWebJobsStorage__credential: 'identity-based storage is for Azure',
   AzureWebJobsStorage__clientId: 'identity-based storage is for Azure',
   AzureWebJobsStorage__tableServiceUri: 'identity-based storage is for Azure',
+  AzureWebJobsStorage__blobServiceUri: 'identity-based storage is for Azure',
+  AzureWebJobsStorage__queueServiceUri: 'identity-based storage is for Azure',
 };
 
 const SECRET_SETTINGS = ['ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN', 'SLACK_WEBHOOK_URL', 'TEAMS_WEBHOOK_URL'];
@@ -131,6 +136,21 @@ describe('security properties', () => {
   it('storage: provisions the state table the code uses', async () => {
     const p = params(await tree('modules/storage.bicep')).find((x) => x.name === 'stateTableName');
     expect(literal(p?.defaultValue)).toBe(STATE_TABLE);
+  });
+
+  it('storage: a private archive container, its queue, and a lifecycle rule (Cool after 30 days, then delete)', async () => {
+    const root = await tree('modules/storage.bicep');
+    const containers = resourceOfType(root, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+    expect(containers.map((c) => property(c.body, 'name')?.text).sort()).toEqual(['archiveContainerName', 'deploymentContainerName']);
+    for (const c of containers) expect(literal(property(c.body, 'properties.publicAccess'))).toBe('None');
+    const queueParam = params(root).find((p) => p.name === 'archiveQueueName');
+    expect(literal(queueParam?.defaultValue)).toBe(ARCHIVE_QUEUE);
+    resourceOfType(root, 'Microsoft.Storage/storageAccounts/queueServices/queues');
+    const [policy] = resourceOfType(root, 'Microsoft.Storage/storageAccounts/managementPolicies');
+    const rule = descendants(policy!.body, 'object').find((o) => property(o, 'type') && literal(property(o, 'type')) === 'Lifecycle')!;
+    expect(literal(property(rule, 'definition.actions.baseBlob.tierToCool.daysAfterModificationGreaterThan'))).toBe(30);
+    expect(property(rule, 'definition.actions.baseBlob.delete.daysAfterModificationGreaterThan')?.text).toBe('archiveRetentionDays');
+    expect(literal(params(root).find((p) => p.name === 'archiveRetentionDays')?.defaultValue)).toBe(365);
   });
 
   it('key vault: RBAC authorization, soft delete and purge protection', async () => {

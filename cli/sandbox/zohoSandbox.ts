@@ -54,6 +54,8 @@ export interface SandboxFault {
   delayMs?: number;
   /** Close the socket without an answer. */
   dropConnection?: boolean;
+  /** Downloads: send the headers and this many bytes of the body, then close the socket. */
+  dropAfterBytes?: number;
   times?: number;
 }
 
@@ -92,6 +94,8 @@ export interface CompletedBackupStory {
   linksValidDays?: number;
   /** Bytes per part; by default a small real zip. */
   partSize?: number;
+  /** Serve downloads chunked, without Content-Length. */
+  withoutContentLength?: boolean;
   repeatType?: SandboxHistoryRow['repeat_type'];
   by?: SandboxUser;
   /** Leave /backup/urls answering 204 for now, as Zoho does while it prepares the links. */
@@ -119,6 +123,7 @@ interface PublishedLinks {
   attachments: string[];
   expiryDate: string;
   partSize?: number;
+  withoutContentLength?: boolean;
 }
 
 export class ZohoSandbox {
@@ -188,6 +193,7 @@ export class ZohoSandbox {
       attachments: partNames('Attachments', story.attachmentParts ?? 1),
       expiryDate: zohoDate(expiry),
       partSize: story.partSize,
+      withoutContentLength: story.withoutContentLength,
     };
     this.linksReady = !story.linksPending;
     if (this.backup) this.backup.status = 'SCHEDULED';
@@ -289,6 +295,7 @@ export class ZohoSandbox {
 
     const fault = endpoint === 'unknown' ? undefined : this.takeFault(endpoint);
     if (fault?.delayMs) await delay(fault.delayMs);
+    if (fault?.dropAfterBytes !== undefined) return this.answerDownload(url.pathname, req, res, record, answer, fault.dropAfterBytes);
     if (fault && !isPureDelay(fault)) return this.answerFault(fault, req, record, answer);
 
     if (endpoint === 'token') return this.answerToken(req.method, body, answer);
@@ -389,16 +396,18 @@ export class ZohoSandbox {
     res: ServerResponse,
     record: RecordedRequest,
     answer: (status: number, payload?: unknown) => void,
+    dropAfterBytes?: number,
   ): void {
     const [, zgid, jobId, fileName] = path.match(DOWNLOAD_PATH) ?? [];
     if (!this.isAuthorized(req.headers.authorization)) return answer(401, zohoError('INVALID_TOKEN'));
     const links = this.links;
     const known = links && zgid === this.zgid && jobId === links.jobId && fileName && [...links.data, ...links.attachments].includes(fileName);
     if (!known || Date.parse(links.expiryDate) < Date.now()) return answer(404, zohoError('INVALID_URL_PATTERN'));
-    const content = links.partSize === undefined ? sampleZip(fileName) : patternBytes(fileName, links.partSize);
+    const size = links.partSize ?? sampleZip(fileName).length;
+    const chunks = links.partSize === undefined ? [sampleZip(fileName)] : patternChunks(fileName, links.partSize);
     record.status = 200;
-    res.writeHead(200, { 'Content-Type': 'application/zip', 'Content-Length': String(content.length) });
-    res.end(content);
+    res.writeHead(200, { 'Content-Type': 'application/zip', ...(links.withoutContentLength ? {} : { 'Content-Length': String(size) }) });
+    void streamOut(res, chunks, dropAfterBytes);
   }
 
   private newId(): string {
@@ -465,14 +474,42 @@ function sampleZip(fileName: string): Buffer {
   return buildZip([{ name: fileName.startsWith('Data') ? 'Leads.csv' : 'Attachments/readme.txt', content: Buffer.from(csv) }]);
 }
 
-/** Deterministic bytes of any size (for archive tests); they begin like a zip. */
-export function patternBytes(seed: string, size: number): Buffer {
-  const buffer = Buffer.alloc(size);
+const PATTERN_CHUNK = 1024 * 1024;
+
+/**
+ * Deterministic bytes of any size, generated a chunk at a time so that a multi-GB part never
+ * sits in memory (archive tests and the benchmark). They begin like a zip.
+ */
+export function* patternChunks(seed: string, size: number): Generator<Buffer> {
   let x = [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
-  for (let i = 0; i < size; i += 1) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    buffer[i] = x >>> 24;
+  for (let offset = 0; offset < size; offset += PATTERN_CHUNK) {
+    const chunk = Buffer.allocUnsafe(Math.min(PATTERN_CHUNK, size - offset));
+    const whole = chunk.length - (chunk.length % 4);
+    for (let i = 0; i < chunk.length; i += i < whole ? 4 : 1) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0; // a linear congruential generator: cheap, repeatable
+      if (i < whole) chunk.writeUInt32LE(x, i);
+      else chunk[i] = x >>> 24;
+    }
+    if (offset === 0) Buffer.from('PK\u0003\u0004').copy(chunk, 0, 0, Math.min(4, chunk.length));
+    yield chunk;
   }
-  Buffer.from('PK\u0003\u0004').copy(buffer, 0, 0, Math.min(4, size));
-  return buffer;
+}
+
+export function patternBytes(seed: string, size: number): Buffer {
+  return Buffer.concat([...patternChunks(seed, size)]);
+}
+
+/** Writes chunks with backpressure; with `dropAfter`, cuts the connection after that many bytes. */
+async function streamOut(res: ServerResponse, chunks: Iterable<Buffer>, dropAfter?: number): Promise<void> {
+  let sent = 0;
+  for (const chunk of chunks) {
+    const piece = dropAfter !== undefined && sent + chunk.length > dropAfter ? chunk.subarray(0, dropAfter - sent) : chunk;
+    sent += piece.length;
+    if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve));
+    if (dropAfter !== undefined && sent >= dropAfter) {
+      res.socket?.destroy();
+      return;
+    }
+  }
+  res.end();
 }

@@ -8,6 +8,16 @@ param deploymentContainerName string
 @description('Azure Table the watch keeps its state in (must match the app: zohobackupstate).')
 param stateTableName string = 'zohobackupstate'
 
+@description('Blob container the archive copies backups into (ARCHIVE_CONTAINER).')
+param archiveContainerName string = 'archive'
+
+@description('Queue the archive worker reads, one message per zip part (must match the app).')
+param archiveQueueName string = 'zoho-backup-archive'
+
+@description('Days an archived backup is kept before the lifecycle rule deletes it.')
+@minValue(31)
+param archiveRetentionDays int = 365
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -37,6 +47,47 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     resource deploymentContainer 'containers' = {
       name: deploymentContainerName
       properties: { publicAccess: 'None' }
+    }
+
+    resource archiveContainer 'containers' = {
+      name: archiveContainerName
+      properties: { publicAccess: 'None' }
+    }
+  }
+
+  resource queueService 'queueServices' = {
+    name: 'default'
+
+    resource archiveQueue 'queues' = {
+      name: archiveQueueName
+    }
+  }
+
+  // Archived backups: to the Cool tier after 30 days, deleted after the retention period.
+  resource lifecycle 'managementPolicies' = {
+    name: 'default'
+    properties: {
+      policy: {
+        rules: [
+          {
+            name: 'archive-cool-then-delete'
+            enabled: true
+            type: 'Lifecycle'
+            definition: {
+              filters: {
+                blobTypes: [ 'blockBlob' ]
+                prefixMatch: [ '${archiveContainerName}/' ]
+              }
+              actions: {
+                baseBlob: {
+                  tierToCool: { daysAfterModificationGreaterThan: 30 }
+                  delete: { daysAfterModificationGreaterThan: archiveRetentionDays }
+                }
+              }
+            }
+          }
+        ]
+      }
     }
   }
 

@@ -15,6 +15,8 @@ export interface BackupReady {
   zgid?: string;
   jobId?: string;
   doneBy?: string;
+  /** With the archive on: where the parts are being copied. */
+  archiveLocation?: string;
 }
 
 /** Label every part "Data 1 of 2", "Attachments 1 of 1" so a reader knows none is missing. */
@@ -43,6 +45,7 @@ export function backupReadyNotice(backup: BackupReady, ctx: MessageContext): Not
       { label: 'Links expire', value: expires },
       { label: 'Files', value: counts },
       ...(backup.doneBy ? [{ label: 'Scheduled by', value: backup.doneBy }] : []),
+      ...(backup.archiveLocation ? [{ label: 'Archive', value: `being copied to ${backup.archiveLocation}/ (a message follows when done)` }] : []),
     ],
     links: parts,
     note: 'Downloading needs a Zoho sign-in with access to this org. Zoho deletes the files when the links expire.',

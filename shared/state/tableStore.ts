@@ -1,6 +1,7 @@
 /** StateStore over Azure Table storage (AzureWebJobsStorage), one entity per org and kind. */
 import { RestError, TableClient } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
+import { isLoopbackConnectionString } from '../azureStorage';
 import { type StateKind, type StateStore, type StoredRecord, StateConflictError, StateStoreError } from './store';
 
 export const STATE_TABLE = 'zohobackupstate';
@@ -18,7 +19,7 @@ export class TableStateStore implements StateStore {
 
   static fromConnectionString(connectionString: string, tableName = STATE_TABLE): TableStateStore {
     // Azurite serves plain http on loopback; the SDK refuses that unless told it is fine.
-    return new TableStateStore(TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: isLoopback(connectionString) }));
+    return new TableStateStore(TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: isLoopbackConnectionString(connectionString) }));
   }
 
   static withIdentity(tableServiceUri: string, credential: TokenCredential, tableName = STATE_TABLE): TableStateStore {
@@ -59,10 +60,6 @@ export class TableStateStore implements StateStore {
     });
     return this.ready;
   }
-}
-
-function isLoopback(connectionString: string): boolean {
-  return /UseDevelopmentStorage=true/i.test(connectionString) || /Endpoint=http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(connectionString);
 }
 
 function storeError(error: unknown): StateStoreError {

@@ -27,6 +27,24 @@ export interface TrackedBackup {
   announcedAt?: string;
   /** Set by the archive once every part is stored: no expiry reminder is needed then. */
   archived?: boolean;
+  archive?: ArchiveProgress;
+}
+
+export interface ArchivePart {
+  status: 'queued' | 'archived' | 'failed' | 'refused';
+  at: string;
+  size?: number;
+  sha256?: string;
+  error?: string;
+}
+
+/** The archive's progress for one backup (ARCHIVE_ENABLED=true). */
+export interface ArchiveProgress {
+  container: string;
+  prefix: string;
+  queuedAt: string;
+  parts: Record<string, ArchivePart>;
+  completedAt?: string;
 }
 
 export type AlertKind =
@@ -35,10 +53,13 @@ export type AlertKind =
   | 'backup-overdue'
   | 'links-expiring'
   | 'monitor-unhealthy'
-  | 'monitor-recovered';
+  | 'monitor-recovered'
+  | 'backup-archived'
+  | 'archive-failed';
 
 /** The latest occurrence of one kind of alert and how far its announcement got. */
 export interface AlertRecord {
+  kind: AlertKind;
   occurrence: string;
   raisedAt: string;
   /** Kept so a channel that missed it gets the very same message on the next run. */
@@ -67,7 +88,8 @@ export interface WatchState {
   /** When this monitor first checked successfully: older history is not alerted, bar the current state. */
   watchingSince?: string;
   backup?: TrackedBackup;
-  alerts?: Partial<Record<AlertKind, AlertRecord>>;
+  /** Keyed by kind, or by kind and subject where one kind can have several at once (archive-failed:<file>). */
+  alerts?: Record<string, AlertRecord>;
   schedule?: CachedSchedule;
   health?: HealthState;
   /** Who is sending right now; another run leaves the backup alone until `until`. */

@@ -11,7 +11,11 @@ import { createRuntime, type Runtime } from '../../shared/runtime';
 import type { StateStore } from '../../shared/state/store';
 import type { WatchState } from '../../shared/state/watchState';
 import { runCheck } from '../../shared/watch';
-import { freshTableStore } from './azurite';
+import { randomBytes } from 'node:crypto';
+import type { ArchivePartMessage } from '../../shared/archive/plan';
+import { parseArchiveMessage, StorageArchiveQueue } from '../../shared/archive/queue';
+import { queueClient } from '../../shared/azureStorage';
+import { azuriteConnectionString, freshTableStore } from './azurite';
 import { FAST_RETRIES } from './zoho';
 
 export const HOUR = 3_600_000;
@@ -27,22 +31,28 @@ export interface World {
   runtime(): Runtime;
   check(options?: { dryRun?: boolean; runtime?: Runtime; now?: Date }): ReturnType<typeof runCheck>;
   watchState(): Promise<WatchState | undefined>;
+  /** Archive worlds: the queued part messages, removed from the queue. */
+  takeArchiveMessages(): Promise<ArchivePartMessage[]>;
   close(): Promise<void>;
 }
 
 export async function startWorld(
-  options: { channels?: Array<'slack' | 'teams'>; sandbox?: ZohoSandboxOptions; store?: StateStore; settings?: Record<string, string> } = {},
+  options: { channels?: Array<'slack' | 'teams'>; sandbox?: ZohoSandboxOptions; store?: StateStore; settings?: Record<string, string>; archive?: boolean } = {},
 ): Promise<World> {
   const sandbox = await ZohoSandbox.start(options.sandbox);
   const receiver = await WebhookReceiver.start();
   const store = options.store ?? freshTableStore();
   const channels = options.channels ?? ['slack', 'teams'];
+  const uniqueSuffix = randomBytes(5).toString('hex');
   const settings: Record<string, string> = {
     ...sandbox.settings,
     ZOHO_ORG_NAME: 'Zylker Inc',
     STATE_FILE: '/unused/because/the/store/is/given.json',
     ...(channels.includes('slack') ? { SLACK_WEBHOOK_URL: receiver.slackUrl } : {}),
     ...(channels.includes('teams') ? { TEAMS_WEBHOOK_URL: receiver.teamsUrl } : {}),
+    ...(options.archive
+      ? { ARCHIVE_ENABLED: 'true', AzureWebJobsStorage: azuriteConnectionString(), ZOHO_DOWNLOAD_HOSTS: sandbox.url, ARCHIVE_CONTAINER: `archive-${uniqueSuffix}` }
+      : {}),
     ...options.settings,
   };
   const logLines: string[] = [];
@@ -51,7 +61,13 @@ export async function startWorld(
     warn: (m, p) => logLines.push(`WARN ${m} ${JSON.stringify(p ?? {})}`),
     error: (m, p) => logLines.push(`ERROR ${m} ${JSON.stringify(p ?? {})}`),
   };
-  const runtime = () => createRuntime(loadConfig(settings), { http: FAST_RETRIES, log: capture, store });
+  // Each world its own archive queue: jest runs test files side by side on one Azurite.
+  const archiveQueue = options.archive ? queueClient({ kind: 'connection-string', connectionString: azuriteConnectionString() }, `archive-${uniqueSuffix}`) : undefined;
+  const runtime = () => {
+    const rt = createRuntime(loadConfig(settings), { http: FAST_RETRIES, log: capture, store });
+    if (rt.watch.archive && archiveQueue) rt.watch.archive.queue = new StorageArchiveQueue(archiveQueue);
+    return rt;
+  };
   const shared = runtime();
   return {
     sandbox,
@@ -66,6 +82,12 @@ export async function startWorld(
       return runCheck({ ...rt.watch, log: rt.logger(capture), ...(now ? { now: () => new Date(now) } : {}) }, { dryRun: opts.dryRun });
     },
     watchState: async () => (await store.read<WatchState>(shared.org.key, 'watch'))?.value,
+    takeArchiveMessages: async () => {
+      if (!archiveQueue) throw new Error('start the world with { archive: true }');
+      const { receivedMessageItems } = await archiveQueue.receiveMessages({ numberOfMessages: 32 });
+      for (const item of receivedMessageItems) await archiveQueue.deleteMessage(item.messageId, item.popReceipt);
+      return receivedMessageItems.map((item) => parseArchiveMessage(Buffer.from(item.messageText, 'base64').toString('utf8')));
+    },
     close: async () => {
       await Promise.all([sandbox.close(), receiver.close()]);
     },

@@ -1,0 +1,28 @@
+/** Queue trigger: archives one zip part of an announced backup (ARCHIVE_ENABLED=true). Failures retry; after 5, the poison queue. */
+import { app, type InvocationContext } from '@azure/functions';
+import { ARCHIVE_QUEUE } from '../shared/archive/plan';
+import { parseArchiveMessage } from '../shared/archive/queue';
+import { workerRuntime } from '../shared/lazyRuntime';
+import { hostLogger } from '../shared/log';
+import type { Runtime } from '../shared/runtime';
+
+export function archivePartHandler(getRuntime: () => Runtime = workerRuntime) {
+  return async (message: unknown, context: InvocationContext): Promise<void> => {
+    const runtime = getRuntime();
+    const log = runtime.logger(hostLogger(context));
+    if (!runtime.archive) {
+      log.warn('archive message ignored: ARCHIVE_ENABLED is not true');
+      return;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { archivePart } = require('../shared/archive/worker') as typeof import('../shared/archive/worker');
+    const outcome = await archivePart({ ...runtime.archive, log }, parseArchiveMessage(message));
+    log.info(`archive part: ${outcome}`, { dequeueCount: context.triggerMetadata?.dequeueCount });
+  };
+}
+
+app.storageQueue('archivePart', {
+  queueName: ARCHIVE_QUEUE,
+  connection: 'AzureWebJobsStorage',
+  handler: archivePartHandler(),
+});

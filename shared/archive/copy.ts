@@ -1,0 +1,75 @@
+/**
+ * Streams one zip part from Zoho straight into a block blob: never whole in memory or on
+ * disk. @azure/storage-blob's uploadStream stages blocks in parallel from a bounded set of
+ * buffers and commits the block list only when the stream ends cleanly; the hashing stream
+ * in between counts bytes and computes SHA-256 on the fly, and fails the stream (so nothing
+ * is committed) when the byte count does not match Content-Length.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
+import type { BlockBlobClient } from '@azure/storage-blob';
+import { NotifierError } from '../errors';
+
+/** Block size and how many blocks upload at once: peak memory is about their product. */
+export const BLOCK_SIZE = 8 * 1024 * 1024;
+export const UPLOAD_CONCURRENCY = 4;
+
+export class TruncatedDownloadError extends NotifierError {
+  constructor(fileName: string, received: number, expected: number) {
+    super(
+      'ARCHIVE_TRUNCATED',
+      `${fileName}: received ${received} of ${expected} bytes (Content-Length); nothing was stored`,
+      'The download was cut short; the archive retries it.',
+    );
+  }
+}
+
+class HashingStream extends Transform {
+  private readonly hash = createHash('sha256');
+  bytes = 0;
+
+  constructor(private readonly fileName: string, private readonly expected: number | undefined) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.expected !== undefined && this.bytes !== this.expected) done(new TruncatedDownloadError(this.fileName, this.bytes, this.expected));
+    else done();
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+export function contentLength(headers: IncomingHttpHeaders | Record<string, unknown>): number | undefined {
+  const raw = headers['content-length'];
+  const value = typeof raw === 'string' ? Number(raw) : undefined;
+  return value !== undefined && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** Uploads `source` to `blob`; resolves with its size and SHA-256 once the blob is committed. */
+export async function streamToBlob(
+  source: Readable,
+  blob: BlockBlobClient,
+  fileName: string,
+  expectedBytes: number | undefined,
+  metadata: Record<string, string>,
+): Promise<{ size: number; sha256: string }> {
+  const hashing = new HashingStream(fileName, expectedBytes);
+  // pipeline() carries a source error (a dropped connection) into the hashing stream, which
+  // uploadStream sees as a failed stream: it rejects without committing the block list.
+  pipeline(source, hashing, () => {});
+  await blob.uploadStream(hashing, BLOCK_SIZE, UPLOAD_CONCURRENCY, {
+    blobHTTPHeaders: { blobContentType: 'application/zip' },
+    metadata,
+  });
+  return { size: hashing.bytes, sha256: hashing.digest() };
+}

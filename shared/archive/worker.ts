@@ -1,0 +1,246 @@
+/**
+ * The archive worker: copies one zip part (one queue message) into Blob storage, records it
+ * in the watch state, and when the last part of a backup lands writes manifest.json and
+ * announces where the backup is kept. Safe to run twice for the same part: a part whose blob
+ * carries its hash is skipped; two workers racing each commit a complete copy or fail.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { ContainerClient } from '@azure/storage-blob';
+import { type AxiosInstance, isAxiosError } from 'axios';
+import { alertTarget, Announcer } from '../announcer';
+import { describeError } from '../errors';
+import { networkReason, safeUrl } from '../http';
+import { type Logger, silentLogger } from '../log';
+import type { Notifier } from '../notify/delivery';
+import type { MessageContext, Notice } from '../notify/notice';
+import { formatDateTime } from '../notify/notice';
+import type { StateStore } from '../state/store';
+import type { AlertKind, ArchivePart, TrackedBackup, WatchState } from '../state/watchState';
+import { UntrustedHostError, ZohoApiError, ZohoUnreachableError, zohoApiError } from '../zoho/errors';
+import type { AccessTokenSource } from '../zoho/tokens';
+import { contentLength, streamToBlob } from './copy';
+import { type ArchivePartMessage, fileNameOf } from './plan';
+
+export interface ArchiveDeps {
+  store: StateStore;
+  org: { key: string; name: string };
+  tokens: AccessTokenSource;
+  /** For downloads (streams); no redirects are followed. */
+  http: AxiosInstance;
+  container: ContainerClient;
+  isTrustedUrl: (url: string) => boolean;
+  trustedHosts: string[];
+  notifiers: readonly Notifier[];
+  timezone: string;
+  now?: () => Date;
+  log?: Logger;
+}
+
+export type PartOutcome = 'archived' | 'already-archived' | 'refused' | 'not-tracked';
+
+export async function archivePart(deps: ArchiveDeps, message: ArchivePartMessage): Promise<PartOutcome> {
+  const job = new ArchiveJob(deps, message);
+  return job.run();
+}
+
+/** The poison queue's handler: the part failed every attempt. Records it and alerts once. */
+export async function reportArchiveFailure(deps: ArchiveDeps, message: ArchivePartMessage): Promise<void> {
+  const job = new ArchiveJob(deps, message);
+  await job.fail('failed', `${message.fileName} could not be archived after repeated attempts`);
+}
+
+class ArchiveJob {
+  private readonly now: () => Date;
+  private readonly log: Logger;
+  private readonly announcer: Announcer;
+
+  constructor(private readonly deps: ArchiveDeps, private readonly message: ArchivePartMessage) {
+    this.now = deps.now ?? (() => new Date());
+    this.log = deps.log ?? silentLogger;
+    this.announcer = new Announcer({
+      store: deps.store,
+      orgKey: message.orgKey,
+      notifiers: deps.notifiers,
+      runId: randomUUID(),
+      now: this.now,
+      claimTtlMs: 10 * 60_000,
+      log: this.log,
+      messageContext: () => this.messageContext(),
+    });
+  }
+
+  async run(): Promise<PartOutcome> {
+    const { fileName, url } = this.message;
+    if (!this.deps.isTrustedUrl(url)) {
+      // Never retried: the link itself is wrong, and the token must not go there.
+      const refusal = new UntrustedHostError(new URL(url).host, this.deps.trustedHosts);
+      await this.fail('refused', refusal.message);
+      return 'refused';
+    }
+    await this.deps.container.createIfNotExists();
+    const blob = this.deps.container.getBlockBlobClient(`${this.message.prefix}/${fileName}`);
+    const existing = await blob.getProperties().catch((error: { statusCode?: number }) => {
+      if (error.statusCode === 404) return undefined;
+      throw error;
+    });
+    const size = existing?.metadata?.size;
+    if (existing?.metadata?.sha256 && size !== undefined && Number(size) === existing.contentLength) {
+      await this.recordPart({ status: 'archived', at: this.now().toISOString(), size: Number(size), sha256: existing.metadata.sha256 });
+      return 'already-archived';
+    }
+    const download = await this.download(url);
+    const copied = await streamToBlob(download.stream, blob, fileName, download.length, { historyid: this.message.historyId });
+    // The hash lands in metadata only after the commit: a blob without it is not archived yet.
+    await blob.setMetadata({ historyid: this.message.historyId, sha256: copied.sha256, size: String(copied.size), source: safeUrl(url) });
+    this.log.info(`archived ${fileName}`, { size: copied.size, sha256: copied.sha256 });
+    return (await this.recordPart({ status: 'archived', at: this.now().toISOString(), ...copied })) ? 'archived' : 'not-tracked';
+  }
+
+  /** GET with the Zoho token; a refused token is replaced once. */
+  private async download(url: string, retried = false): Promise<{ stream: Readable; length: number | undefined }> {
+    const token = await this.deps.tokens.getAccessToken();
+    try {
+      const response = await this.deps.http.get<Readable>(url, {
+        responseType: 'stream',
+        maxRedirects: 0,
+        headers: { Authorization: `Zoho-oauthtoken ${token}` },
+      });
+      return { stream: response.data, length: contentLength(response.headers as Record<string, unknown>) };
+    } catch (error) {
+      if (!isAxiosError(error)) throw error;
+      if (!error.response) throw new ZohoUnreachableError('download', networkReason(error));
+      const apiError: ZohoApiError = zohoApiError('download', error.response.status, undefined);
+      if (error.response.status === 401 && !retried) {
+        this.deps.tokens.invalidate(token);
+        return this.download(url, true);
+      }
+      throw apiError;
+    }
+  }
+
+  /** Records this part; when it was the last one, finishes the backup's archive. Returns false if the backup is not tracked. */
+  private async recordPart(part: ArchivePart): Promise<boolean> {
+    const { historyId, fileName } = this.message;
+    const written = await this.announcer.mutate((state) => {
+      const backup = state.backup;
+      if (backup?.historyId !== historyId) return undefined;
+      const progress = backup.archive ?? this.progressFor(backup);
+      const parts = { ...progress.parts, [fileName]: part };
+      const complete = Object.values(parts).every((p) => p.status === 'archived');
+      const archive = { ...progress, parts, completedAt: progress.completedAt ?? (complete ? this.now().toISOString() : undefined) };
+      return { ...state, backup: { ...backup, archive, archived: complete } };
+    });
+    if (!written) return false;
+    if (written.backup?.archived) await this.finish(written.backup);
+    return true;
+  }
+
+  /** This worker got here before the watch recorded the queueing: derive the progress from the links. */
+  private progressFor(backup: TrackedBackup): NonNullable<TrackedBackup['archive']> {
+    const at = this.now().toISOString();
+    const files = [...backup.links.data, ...backup.links.attachments].map(fileNameOf);
+    return {
+      container: this.deps.container.containerName,
+      prefix: this.message.prefix,
+      queuedAt: at,
+      parts: Object.fromEntries(files.map((f) => [f, { status: 'queued' as const, at }])),
+    };
+  }
+
+  /** All parts stored: the manifest (rewritten identically by any later worker) and one follow-up. */
+  private async finish(backup: TrackedBackup): Promise<void> {
+    const archive = backup.archive!;
+    const parts = Object.entries(archive.parts).map(([file, p]) => ({
+      file,
+      size: p.size,
+      sha256: p.sha256,
+      source: safeUrl([...backup.links.data, ...backup.links.attachments].find((u) => u.endsWith(`/${file}`))),
+    }));
+    const totalSize = parts.reduce((sum, p) => sum + (p.size ?? 0), 0);
+    const manifest = {
+      org: this.deps.org.name,
+      historyId: backup.historyId,
+      jobId: backup.jobId,
+      zgid: backup.zgid,
+      backupCompletedAt: backup.logTime,
+      linksExpireAt: backup.expiresAt,
+      location: `${archive.container}/${archive.prefix}`,
+      completedAt: archive.completedAt,
+      totalSize,
+      parts,
+    };
+    const body = `${JSON.stringify(manifest, null, 2)}\n`;
+    await this.deps.container.getBlockBlobClient(`${archive.prefix}/manifest.json`).upload(body, Buffer.byteLength(body), {
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
+    await this.announce('backup-archived', backup.historyId, archivedNotice(this.deps.org.name, manifest.location, totalSize, parts.length, backup, this.messageContext()));
+  }
+
+  async fail(status: 'failed' | 'refused', reason: string): Promise<void> {
+    const { historyId, fileName } = this.message;
+    await this.announcer.mutate((state) => {
+      const backup = state.backup;
+      if (backup?.historyId !== historyId) return undefined;
+      const progress = backup.archive ?? this.progressFor(backup);
+      const part: ArchivePart = { status, at: this.now().toISOString(), error: reason };
+      return { ...state, backup: { ...backup, archive: { ...progress, parts: { ...progress.parts, [fileName]: part } } } };
+    });
+    this.log.error(`archive of ${fileName} ${status}: ${reason}`);
+    const expires = (await this.deps.store.read<WatchState>(this.message.orgKey, 'watch'))?.value.backup?.expiresAt;
+    await this.announce('archive-failed', `${historyId}/${fileName}`, archiveFailedNotice(this.deps.org.name, fileName, reason, expires, this.messageContext()), `archive-failed:${fileName}`);
+  }
+
+  private async announce(kind: AlertKind, occurrence: string, notice: Notice, key: string = kind): Promise<void> {
+    try {
+      await this.announcer.announce(alertTarget(kind, occurrence, notice, this.now(), key), notice);
+    } catch (error) {
+      this.log.warn(`could not announce ${kind}: ${describeError(error).message}`);
+    }
+  }
+
+  private messageContext(): MessageContext {
+    return { timezone: this.deps.timezone, now: this.now() };
+  }
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function archivedNotice(orgName: string, location: string, totalSize: number, files: number, backup: TrackedBackup, ctx: MessageContext): Notice {
+  return {
+    title: 'Zoho CRM backup archived',
+    tone: 'good',
+    summary: `The ${orgName} backup of ${formatDateTime(new Date(backup.logTime), ctx.timezone)} is archived in your storage account: ${files} files, ${formatBytes(totalSize)}.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'Location', value: `${location}/ (with manifest.json: sizes and SHA-256 of every file)` },
+      { label: 'Total size', value: formatBytes(totalSize) },
+    ],
+    links: [],
+    note: 'This copy does not expire with Zoho\'s links: it is kept for ARCHIVE_RETENTION_DAYS (moved to the Cool tier after 30 days).',
+  };
+}
+
+function archiveFailedNotice(orgName: string, fileName: string, reason: string, expiresAt: string | undefined, ctx: MessageContext): Notice {
+  const deadline = expiresAt ? ` before ${formatDateTime(new Date(expiresAt), ctx.timezone)}, when Zoho's link expires` : '';
+  return {
+    title: 'Zoho CRM backup part not archived',
+    tone: 'danger',
+    summary: `${fileName} of the ${orgName} backup could not be archived: ${reason}.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'File', value: fileName },
+    ],
+    links: [],
+    note: `What to do: download ${fileName} yourself from the "backup ready" message${deadline}; check backupStatus and the function logs for the cause.`,
+  };
+}

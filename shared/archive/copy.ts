@@ -12,7 +12,7 @@ import type { BlockBlobClient } from '@azure/storage-blob';
 import { NotifierError } from '../errors';
 
 /** Block size and how many blocks upload at once: peak memory is about their product. */
-export const BLOCK_SIZE = 8 * 1024 * 1024;
+export const BLOCK_SIZE = 4 * 1024 * 1024;
 export const UPLOAD_CONCURRENCY = 4;
 
 export class TruncatedDownloadError extends NotifierError {

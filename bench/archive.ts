@@ -6,12 +6,12 @@
  * 150 MB whatever the part size.
  *   BENCH_PART_MB=1024 BENCH_PARTS=2 npm run bench:archive
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startAzurite } from '../cli/sandbox/azurite';
 import { WebhookReceiver } from '../cli/sandbox/webhookReceiver';
 import { ZohoSandbox } from '../cli/sandbox/zohoSandbox';
 import type { ArchivePartMessage } from '../shared/archive/plan';
@@ -25,28 +25,6 @@ import { runCheck } from '../shared/watch';
 const run = promisify(execFile);
 const PART_MB = Number(process.env.BENCH_PART_MB ?? 1024);
 const PARTS = Number(process.env.BENCH_PARTS ?? 2);
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function startAzurite(dir: string): Promise<{ child: ChildProcess; connectionString: string }> {
-  const [blob, queue, table] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, [require.resolve('azurite/dist/src/azurite.js'), '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose', '--location', dir,
-    '--blobPort', String(blob), '--queuePort', String(queue), '--tablePort', String(table)], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i += 1) {
-    const open = await new Promise<boolean>((resolve) => { const socket = connect(blob, "127.0.0.1"); socket.on("connect", () => { socket.destroy(); resolve(true); }).on("error", () => resolve(false)); });
-    if (open) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};BlobEndpoint=http://127.0.0.1:${blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:${queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:${table}/devstoreaccount1`;
-  return { child, connectionString };
-}
 
 /** The child's script: archive the given parts, report time and peak RSS. */
 const WORKER = `
@@ -81,7 +59,7 @@ const PLAIN_COPY = `
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-archive-'));
-  const azurite = await startAzurite(join(dir, 'azurite'));
+  const azurite = await startAzurite({ location: join(dir, 'azurite') });
   const zoho = await ZohoSandbox.start();
   const chat = await WebhookReceiver.start();
   try {
@@ -117,9 +95,7 @@ async function main(): Promise<void> {
     console.log(`  archive worker peak RSS: ${archived.maxRssMb.toFixed(0)} MB (target < 150 MB)`);
   } finally {
     await Promise.all([zoho.close(), chat.close()]);
-    const exited = new Promise((resolve) => azurite.child.once('exit', resolve));
-    azurite.child.kill();
-    await exited;
+    await azurite.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -10,6 +10,8 @@ export function archiveFailedHandler(getRuntime: () => Runtime = workerRuntime) 
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const runtime = getRuntime();
     if (!runtime.archive) return;
+    // Loaded here, not at the top: every entry file loads when the worker indexes the app,
+    // and the worker's dependencies (axios, the Blob SDK) would slow every cold start.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { reportArchiveFailure } = require('../shared/archive/worker') as typeof import('../shared/archive/worker');
     await reportArchiveFailure({ ...runtime.archive, log: runtime.logger(hostLogger(context)) }, parseArchiveMessage(message));

@@ -14,6 +14,8 @@ export function archivePartHandler(getRuntime: () => Runtime = workerRuntime) {
       log.warn('archive message ignored: ARCHIVE_ENABLED is not true');
       return;
     }
+    // Loaded here, not at the top: every entry file loads when the worker indexes the app,
+    // and the worker's dependencies (axios, the Blob SDK) would slow every cold start.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { archivePart } = require('../shared/archive/worker') as typeof import('../shared/archive/worker');
     const outcome = await archivePart({ ...runtime.archive, log }, parseArchiveMessage(message));

@@ -332,7 +332,7 @@ class CheckRun {
   }
 
   /** The monitor's own health: one alert per incident, one "recovered" when it ends. */
-  private async announceHealth(report: CheckReport, state: WatchState): Promise<AlertResult[]> {
+  private async announceHealth(state: WatchState): Promise<AlertResult[]> {
     const incident = state.health?.incident;
     if (!incident?.alerted) return [];
     const ctx = this.messageContext();
@@ -358,7 +358,7 @@ class CheckRun {
         ...(firstError ? { lastError: { at, ...firstError } } : {}),
         health: nextHealth(state.health, checkFailure, this.now(), this.settings.alertAfterFailures),
       }));
-      if (written) report.alerts.push(...(await this.announceHealth(report, written)));
+      if (written) report.alerts.push(...(await this.announceHealth(written)));
     } catch (error) {
       // The check itself is reported either way; only its bookkeeping is lost.
       this.log.warn(`could not record the check: ${describeError(error).message}`);

@@ -251,7 +251,13 @@ class CheckRun {
     const archive = this.deps.archive;
     if (!archive || backup.archive || !backup.announce || Date.parse(backup.expiresAt) <= this.now().getTime()) return;
     const messages = archiveMessages(backup, this.deps.org.key);
-    await archive.queue.enqueue(messages);
+    try {
+      await archive.queue.enqueue(messages);
+    } catch (error) {
+      // Nothing was recorded, so the next check queues the parts again; the announcement stands.
+      this.log.warn(`could not queue the backup for the archive: ${describeError(error).message}`);
+      return;
+    }
     const at = this.now().toISOString();
     await this.announcer.mutate((state) =>
       state.backup?.historyId === backup.historyId && !state.backup.archive

@@ -185,15 +185,19 @@ class CheckRun {
 
   private async decide(): Promise<Decision> {
     const rows = await this.deps.zoho.listHistory();
-    const backupDecision = await this.decideBackup(rows);
-    const alerts = this.dryRun ? [] : await this.raiseAlerts(rows);
+    const state = await this.readState();
+    const backupDecision = await this.decideBackup(rows, state);
+    if (this.dryRun) return { ...backupDecision, alerts: [] };
+    // A quiet check reuses the state it read; one that took on a backup reads it again.
+    const changed = !['no-backup', 'nothing-new', 'links-pending'].includes(backupDecision.outcome);
+    const alerts = await this.raiseAlerts(rows, changed ? await this.readState() : state);
     return { ...backupDecision, alerts };
   }
 
   // ---- the newest backup --------------------------------------------------------------
 
-  private async decideBackup(rows: HistoryRow[]): Promise<Decision> {
-    const tracked = (await this.readState()).backup;
+  private async decideBackup(rows: HistoryRow[], state: WatchState): Promise<Decision> {
+    const tracked = state.backup;
     const newest = newestCompletedBackup(rows);
     if (!newest) return { outcome: 'no-backup' };
     if (tracked && !isNewer(newest, tracked)) return this.resume(tracked);
@@ -289,8 +293,8 @@ class CheckRun {
 
   // ---- alerts -------------------------------------------------------------------------
 
-  private async raiseAlerts(rows: HistoryRow[]): Promise<AlertResult[]> {
-    const state = await this.refreshSchedule(await this.readState());
+  private async raiseAlerts(rows: HistoryRow[], known: WatchState): Promise<AlertResult[]> {
+    const state = await this.refreshSchedule(known);
     const { org } = this.deps;
     const ctx = this.messageContext();
     const found: Array<[Occurrence, Notice]> = [];
@@ -308,7 +312,7 @@ class CheckRun {
       const result = await this.announceAlert(occurrence.kind, occurrence.occurrence, notice, state);
       if (result) results.push(result);
     }
-    return [...results, ...(await this.resumeAlerts(found.map(([o]) => o.kind)))];
+    return [...results, ...(await this.resumeAlerts(state, found.map(([o]) => o.kind)))];
   }
 
   /** Calls /backup only when its answer can change, and caches it. */
@@ -319,9 +323,10 @@ class CheckRun {
   }
 
   /** An alert a channel missed earlier (here or in the archive), whatever the detectors say now. */
-  private async resumeAlerts(handled: AlertKind[]): Promise<AlertResult[]> {
+  private async resumeAlerts(state: WatchState, handled: AlertKind[]): Promise<AlertResult[]> {
     const results: AlertResult[] = [];
-    const records = Object.entries((await this.readState()).alerts ?? {}) as Array<[string, AlertRecord]>;
+    // The announcer re-reads before it claims, so a stale snapshot can only cost a no-op.
+    const records = Object.entries(state.alerts ?? {}) as Array<[string, AlertRecord]>;
     for (const [key, record] of records) {
       if (handled.includes(key as AlertKind) || this.announcer.pendingChannels(record.deliveries).length === 0) continue;
       const deliveries = await this.announcer.announce(alertTarget(record.kind, record.occurrence, record.notice, this.now(), key), record.notice);

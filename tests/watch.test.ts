@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStateStore } from '../shared/state/fileStore';
+import type { StateStore } from '../shared/state/store';
+import { freshTableStore } from './support/azurite';
 import { newestCompletedBackup } from '../shared/watch';
 import { DAY, hoursAgo, startWorld, type World } from './support/world';
 
@@ -71,6 +73,30 @@ describe('the backup watch', () => {
     expect(world.sandbox.requests.slice(before).map((r) => r.endpoint)).toEqual(['backup/history']);
     expect(world.sandbox.tokensMinted).toBe(1);
     expect(world.receiver.messages).toHaveLength(2);
+  });
+
+  it('reads the watch state twice and writes it once on a quiet check', async () => {
+    const table = freshTableStore();
+    const counts = { reads: 0, writes: 0 };
+    const counting: StateStore = {
+      read: (org, kind) => {
+        if (kind === 'watch') counts.reads += 1;
+        return table.read(org, kind);
+      },
+      write: (org, kind, value, etag) => {
+        if (kind === 'watch') counts.writes += 1;
+        return table.write(org, kind, value, etag);
+      },
+    };
+    world = await startWorld({ store: counting });
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    await world.check();
+    counts.reads = 0;
+    counts.writes = 0;
+
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'nothing-new' });
+
+    expect(counts).toEqual({ reads: 2, writes: 1 });
   });
 
   it('announces a newer backup when it completes', async () => {

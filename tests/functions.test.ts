@@ -4,6 +4,8 @@ import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
 import { backupCheckHandler } from '../functions/backupCheck';
 import { backupStatusHandler } from '../functions/backupStatus';
 import { backupWatchHandler } from '../functions/backupWatch';
+import { archiveFailedHandler } from '../functions/archiveFailed';
+import { archivePartHandler } from '../functions/archivePart';
 import { loadConfig } from '../shared/config';
 import { hoursAgo, startWorld, type World } from './support/world';
 
@@ -132,5 +134,38 @@ describe('backupWatch (timer)', () => {
       code: 'ZOHO_INVALID_REFRESH_TOKEN',
       message: expect.stringContaining('backup check failed'),
     });
+  });
+});
+
+describe('archivePart and archiveFailed (queue triggers)', () => {
+  it('archives the part a queue message names, as the host hands it over (decoded JSON)', async () => {
+    world = await startWorld({ archive: true, channels: ['slack'] });
+    world.sandbox.completeBackup({ at: hoursAgo(1), dataParts: 1, attachmentParts: 0 });
+    const runtime = world.runtime();
+    await world.check({ runtime });
+    const [message] = await world.takeArchiveMessages();
+    const lines: string[] = [];
+
+    await archivePartHandler(() => runtime)({ ...message }, context(lines));
+
+    expect(lines.join('\n')).toMatch(/archive part: archived/);
+    expect((await world.watchState())?.backup?.archived).toBe(true);
+  });
+
+  it('ignores archive messages when ARCHIVE_ENABLED is not true', async () => {
+    world = await startWorld({ channels: ['slack'] });
+    const lines: string[] = [];
+    await archivePartHandler(() => world.runtime())({ orgKey: 'x', historyId: '1', prefix: 'p', fileName: 'Data_001.zip', url: 'https://download.zoho.com/x' }, context(lines));
+    expect(lines.join('\n')).toMatch(/ARCHIVE_ENABLED is not true/);
+  });
+
+  it('alerts for a message from the poison queue', async () => {
+    world = await startWorld({ archive: true, channels: ['slack'] });
+    world.sandbox.completeBackup({ at: hoursAgo(1), dataParts: 1, attachmentParts: 0 });
+    const runtime = world.runtime();
+    await world.check({ runtime });
+    const [message] = await world.takeArchiveMessages();
+    await archiveFailedHandler(() => runtime)(JSON.stringify(message), context([]));
+    expect(world.receiver.received('slack').map((m) => JSON.stringify(m.body)).filter((t) => t.includes('"Zoho CRM backup part not archived"'))).toHaveLength(1);
   });
 });

@@ -13,7 +13,7 @@ import { consoleLogger, type Logger } from '../shared/log';
 import { formatDateTime, formatRelative } from '../shared/notify/notice';
 import { createRuntime } from '../shared/runtime';
 import { readStatus, type StatusView } from '../shared/status';
-import { type CheckReport, runCheck } from '../shared/watch';
+import { type CheckReport, failuresOf, runCheck } from '../shared/watch';
 import { runDemo } from './demo';
 
 const USAGE = `Usage: zoho-backup-notifier <command> [options]
@@ -91,8 +91,7 @@ export function describeReport(report: CheckReport, timezone: string): string {
 }
 
 function describeFailure(report: CheckReport): string {
-  const failures = report.error ? [report.error] : [...report.deliveries, ...report.alerts.flatMap((a) => a.deliveries)].flatMap((d) => (d.error ? [d.error] : []));
-  return failures.map((f) => `error ${f.code}: ${f.message}${f.hint ? `\n  what to do: ${f.hint}` : ''}`).join('\n');
+  return failuresOf(report).map((f) => `error ${f.code}: ${f.message}${f.hint ? `\n  what to do: ${f.hint}` : ''}`).join('\n');
 }
 
 export function describeStatus(status: StatusView, timezone: string): string {

@@ -3,7 +3,7 @@
  * host-agnostic: JSON answers, and the error that marks a failed timer run as failed.
  */
 import { describeError, NotifierError } from './errors';
-import type { CheckReport } from './watch';
+import { type CheckReport, failuresOf } from './watch';
 
 export interface JsonAnswer {
   status: number;
@@ -26,7 +26,7 @@ export function setupFailedAnswer(error: unknown): JsonAnswer {
  */
 export class CheckFailedError extends NotifierError {
   constructor(report: CheckReport) {
-    const cause = report.error ?? report.deliveries.find((d) => d.error)?.error;
+    const cause = failuresOf(report)[0];
     super(cause?.code ?? 'CHECK_FAILED', `backup check ${report.outcome}: ${cause?.message ?? 'see the check report'}`, cause?.hint ?? '');
   }
 }

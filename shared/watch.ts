@@ -126,6 +126,12 @@ export interface CheckReport {
 
 type Decision = Pick<CheckReport, 'outcome'> & Partial<Pick<CheckReport, 'backup' | 'deliveries' | 'alerts' | 'error' | 'preview'>>;
 
+/** Every error a check met: the check's own, then each failed delivery (backup or alert), in order. */
+export function failuresOf(report: CheckReport): SafeError[] {
+  const deliveries = [...report.deliveries, ...report.alerts.flatMap((a) => a.deliveries)];
+  return [...(report.error ? [report.error] : []), ...deliveries.flatMap((d) => (d.error ? [d.error] : []))];
+}
+
 export function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = {}): Promise<CheckReport> {
   return new CheckRun(deps, options.dryRun ?? false).execute();
 }
@@ -359,7 +365,7 @@ class CheckRun {
   private async recordCheck(report: CheckReport): Promise<void> {
     const at = report.checkedAt;
     const checkFailure = report.outcome === 'failed' ? report.error : undefined;
-    const firstError = report.error ?? report.deliveries.find((d) => d.error)?.error;
+    const firstError = failuresOf(report)[0];
     try {
       const written = await this.announcer.mutate((state) => ({
         ...state,

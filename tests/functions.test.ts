@@ -127,6 +127,16 @@ describe('backupWatch (timer)', () => {
     expect(world.receiver.messages).toHaveLength(2);
   });
 
+  it('fails the invocation with the channel\'s error when only an alert could not be delivered', async () => {
+    world = await startWorld({ channels: ['slack'] });
+    world.sandbox.failBackup(hoursAgo(1));
+    world.receiver.failNext('slack', { status: 404, error: 'no_service' });
+    await expect(backupWatchHandler(() => world.runtime())(timer(), context([]))).rejects.toMatchObject({
+      code: 'SLACK_REJECTED',
+      message: expect.stringContaining('Slack refused the message: HTTP 404 no_service'),
+    });
+  });
+
   it('fails the invocation when the check fails, so monitoring sees it', async () => {
     world = await startWorld();
     world.sandbox.revokeRefreshToken();

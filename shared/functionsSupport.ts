@@ -3,6 +3,7 @@
  * host-agnostic: JSON answers, and the error that marks a failed timer run as failed.
  */
 import { describeError, NotifierError } from './errors';
+import type { Runtime } from './runtime';
 import { type CheckReport, failuresOf } from './watch';
 
 export interface JsonAnswer {
@@ -15,9 +16,18 @@ export function jsonAnswer(status: number, body: unknown): JsonAnswer {
   return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store' } };
 }
 
-/** A 500 for a runtime that could not be built (invalid settings): says which, never a value. */
-export function setupFailedAnswer(error: unknown): JsonAnswer {
-  return jsonAnswer(500, { error: describeError(error) });
+/**
+ * Answers with the runtime, or with a 500 when it cannot be built (invalid settings): the
+ * answer says which settings, never a value.
+ */
+export async function withRuntime(getRuntime: () => Runtime, answer: (runtime: Runtime) => Promise<JsonAnswer>): Promise<JsonAnswer> {
+  let runtime: Runtime;
+  try {
+    runtime = getRuntime();
+  } catch (error) {
+    return jsonAnswer(500, { error: describeError(error) });
+  }
+  return answer(runtime);
 }
 
 /**

@@ -148,12 +148,18 @@ describe('backupWatch (timer)', () => {
 });
 
 describe('archivePart and archiveFailed (queue triggers)', () => {
-  it('archives the part a queue message names, as the host hands it over (decoded JSON)', async () => {
+  /** An archive world whose one-part backup was announced, and that part's queue message. */
+  async function queuedPart() {
     world = await startWorld({ archive: true, channels: ['slack'] });
     world.sandbox.completeBackup({ at: hoursAgo(1), dataParts: 1, attachmentParts: 0 });
     const runtime = world.runtime();
     await world.check({ runtime });
     const [message] = await world.takeArchiveMessages();
+    return { runtime, message: message! };
+  }
+
+  it('archives the part a queue message names, as the host hands it over (decoded JSON)', async () => {
+    const { runtime, message } = await queuedPart();
     const lines: string[] = [];
 
     await archivePartHandler(() => runtime)({ ...message }, context(lines));
@@ -170,11 +176,7 @@ describe('archivePart and archiveFailed (queue triggers)', () => {
   });
 
   it('alerts for a message from the poison queue', async () => {
-    world = await startWorld({ archive: true, channels: ['slack'] });
-    world.sandbox.completeBackup({ at: hoursAgo(1), dataParts: 1, attachmentParts: 0 });
-    const runtime = world.runtime();
-    await world.check({ runtime });
-    const [message] = await world.takeArchiveMessages();
+    const { runtime, message } = await queuedPart();
     await archiveFailedHandler(() => runtime)(JSON.stringify(message), context([]));
     expect(world.receiver.received('slack').map((m) => JSON.stringify(m.body)).filter((t) => t.includes('"Zoho CRM backup part not archived"'))).toHaveLength(1);
   });

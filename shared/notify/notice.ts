@@ -3,7 +3,6 @@
  * Notice; the Slack and Teams renderers turn it into Block Kit or an Adaptive Card.
  */
 export type Channel = 'slack' | 'teams';
-export const CHANNELS: readonly Channel[] = ['slack', 'teams'];
 
 export interface Notice {
   /** Short headline, e.g. "Zoho CRM backup ready". */

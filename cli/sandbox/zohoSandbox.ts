@@ -475,21 +475,34 @@ function sampleZip(fileName: string): Buffer {
 }
 
 const PATTERN_CHUNK = 1024 * 1024;
+const patternSeeds = new Map<string, Buffer>();
+
+/** One chunk of pseudo-random bytes per seed (a linear congruential generator: cheap, repeatable), made once. */
+function patternSeed(seed: string): Buffer {
+  const cached = patternSeeds.get(seed);
+  if (cached) return cached;
+  let x = [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+  const bytes = Buffer.allocUnsafe(PATTERN_CHUNK);
+  for (let i = 0; i < PATTERN_CHUNK; i += 4) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    bytes.writeUInt32LE(x, i);
+  }
+  patternSeeds.set(seed, bytes);
+  return bytes;
+}
 
 /**
- * Deterministic bytes of any size, generated a chunk at a time so that a multi-GB part never
- * sits in memory (archive tests and the benchmark). They begin like a zip.
+ * Deterministic bytes of any size, a chunk at a time so that a multi-GB part never sits in
+ * memory (archive tests and the benchmark). Every chunk is the seed's random chunk stamped
+ * with its own index, so a lost, repeated or reordered chunk changes the bytes; making one
+ * costs a copy, not a generator loop, so the sandbox is not the bottleneck of bench:archive.
+ * They begin like a zip.
  */
 export function* patternChunks(seed: string, size: number): Generator<Buffer> {
-  let x = [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
-  for (let offset = 0; offset < size; offset += PATTERN_CHUNK) {
-    const chunk = Buffer.allocUnsafe(Math.min(PATTERN_CHUNK, size - offset));
-    const whole = chunk.length - (chunk.length % 4);
-    for (let i = 0; i < chunk.length; i += i < whole ? 4 : 1) {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0; // a linear congruential generator: cheap, repeatable
-      if (i < whole) chunk.writeUInt32LE(x, i);
-      else chunk[i] = x >>> 24;
-    }
+  const base = patternSeed(seed);
+  for (let offset = 0, index = 0; offset < size; offset += PATTERN_CHUNK, index += 1) {
+    const chunk = Buffer.from(base.subarray(0, Math.min(PATTERN_CHUNK, size - offset)));
+    if (chunk.length >= 8) chunk.writeUInt32LE(index, 4);
     if (offset === 0) Buffer.from('PK\u0003\u0004').copy(chunk, 0, 0, Math.min(4, chunk.length));
     yield chunk;
   }

@@ -105,6 +105,7 @@ interface Sample {
 
 /** CPU seconds a process has used so far (Linux /proc; undefined elsewhere). */
 function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ ticks
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
       samples.plain.push(await measure(PLAIN_COPY, [JSON.stringify(messages.map((m) => m.url)), token, dir], env, undefined));
       samples.azuriteOnly.push(await measure(AZURITE_ONLY, [root, config.archive.container, 'azurite-only.bin', String(total)], env, azurite.process.pid));
       // A part already in the container is skipped: every run starts from an empty backup folder.
-      for (const m of messages) await container.deleteBlob(`${m.prefix}/${m.fileName}`, { deleteSnapshots: 'include' }).catch(() => undefined);
+      for (const m of messages) await container.getBlobClient(`${m.prefix}/${m.fileName}`).deleteIfExists({ deleteSnapshots: 'include' });
       samples.worker.push(await measure(WORKER, [root, JSON.stringify(messages)], env, azurite.process.pid));
     }
     report(total, messages.length, samples);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { patternBytes } from '../cli/sandbox/zohoSandbox';
+import { patternBytes, patternChunks } from '../cli/sandbox/zohoSandbox';
 import { isTrustedDownloadUrl } from '../shared/archive/plan';
 import { archivePart, reportArchiveFailure } from '../shared/archive/worker';
 import type { Logger } from '../shared/log';
@@ -34,6 +34,19 @@ async function blobBytes(w: World, path: string): Promise<Buffer> {
   const { deps } = workerDeps(w);
   return deps.container.getBlockBlobClient(path).downloadToBuffer();
 }
+
+// The archive tests compare blobs with these bytes: they must tell a lost, repeated or
+// reordered chunk, and one part from another.
+describe('the sandbox\'s part bytes', () => {
+  it('are repeatable, begin like a zip, and differ in every 1 MiB chunk and between parts', () => {
+    const chunks = [...patternChunks('Data_001.zip', 3 * MB + 5)];
+    expect(chunks.map((c) => c.length)).toEqual([MB, MB, MB, 5]);
+    expect(new Set(chunks.map((c) => sha256(c))).size).toBe(4);
+    expect(chunks[0]!.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
+    expect(Buffer.concat(chunks).equals(patternBytes('Data_001.zip', 3 * MB + 5))).toBe(true);
+    expect(patternBytes('Data_002.zip', MB).equals(chunks[0]!)).toBe(false);
+  });
+});
 
 describe('isTrustedDownloadUrl', () => {
   it.each([

@@ -179,7 +179,8 @@ module functionApp 'modules/functionapp.bicep' = {
       ALERT_AFTER_FAILURES: string(alertAfterFailures)
       REMIND_BEFORE_EXPIRY: remindBeforeExpiry
       NOTIFY_TIMEZONE: notifyTimeZone
-      ARCHIVE_ENABLED: string(archiveEnabled)
+      // ARM renders string(bool) as True/False; the app reads either, but lowercase is what people expect to see.
+      ARCHIVE_ENABLED: toLower(string(archiveEnabled))
       ARCHIVE_CONTAINER: archiveContainer
       ZOHO_DOWNLOAD_HOSTS: zohoDownloadHosts
     }

@@ -115,6 +115,18 @@ const optionalUrl = (name: string, what: string) =>
     .refine(isAllowedUrl, { error: `${name} must be an https:// URL (http:// only for localhost): ${what}` })
     .optional();
 
+/**
+ * true/false in any case: ARM renders a Bicep bool as True/False, the portal and local files
+ * write true/false. Anything else is an error rather than a silent false.
+ */
+const booleanSetting = (name: string) =>
+  z
+    .string()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false'], { error: `${name} must be true or false` }))
+    .transform((value) => value === 'true')
+    .default(false);
+
 const envSchema = z.object({
   ZOHO_CLIENT_ID: required('ZOHO_CLIENT_ID', 'the Client ID of your Zoho Self Client (api-console.zoho.com)'),
   ZOHO_CLIENT_SECRET: required('ZOHO_CLIENT_SECRET', 'the Client Secret of your Zoho Self Client'),
@@ -122,7 +134,11 @@ const envSchema = z.object({
     'ZOHO_REFRESH_TOKEN',
     'a refresh token with scope ZohoCRM.bulk.backup.READ (README "Create the Zoho credentials")',
   ),
-  ZOHO_DC: z.enum(DATA_CENTRE_NAMES, { error: `ZOHO_DC must be one of ${DATA_CENTRE_NAMES.join(', ')}` }).default('us'),
+  ZOHO_DC: z
+    .string()
+    .toLowerCase()
+    .pipe(z.enum(DATA_CENTRE_NAMES, { error: `ZOHO_DC must be one of ${DATA_CENTRE_NAMES.join(', ')}` }))
+    .default('us'),
   ZOHO_ACCOUNTS_URL: optionalUrl('ZOHO_ACCOUNTS_URL', "the Zoho accounts server, e.g. https://accounts.zoho.eu"),
   ZOHO_API_DOMAIN: optionalUrl('ZOHO_API_DOMAIN', 'the Zoho API domain, e.g. https://www.zohoapis.eu'),
   ZOHO_API_VERSION: z.string().regex(/^v\d+$/, { error: 'ZOHO_API_VERSION must look like v8' }).default('v8'),
@@ -156,7 +172,7 @@ REMIND_BEFORE_EXPIRY: z
   .string()
   .refine((v) => parseDuration(v) !== undefined, { error: 'REMIND_BEFORE_EXPIRY must be a duration such as 24h or 12h, or 0 to disable' })
   .default('24h'),
-ARCHIVE_ENABLED: z.enum(['true', 'false'], { error: 'ARCHIVE_ENABLED must be true or false' }).default('false'),
+ARCHIVE_ENABLED: booleanSetting('ARCHIVE_ENABLED'),
 ARCHIVE_CONTAINER: z
   .string()
   .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, { error: 'ARCHIVE_CONTAINER must be a blob container name (3-63 lowercase letters, digits and single hyphens)' })
@@ -190,7 +206,7 @@ function crossSettingProblems(env: Record<string, string>): string[] {
   }
   const hasTableSettings =
     env.AzureWebJobsStorage || env.AzureWebJobsStorage__tableServiceUri || env.AzureWebJobsStorage__accountName;
-  if (env.ARCHIVE_ENABLED === 'true' && !hasTableSettings) {
+  if (env.ARCHIVE_ENABLED?.toLowerCase() === 'true' && !hasTableSettings) {
     problems.push('ARCHIVE_ENABLED=true needs AzureWebJobsStorage (or its identity-based settings): the archive is kept in Blob storage');
   }
   if (!env.STATE_FILE && !hasTableSettings) {
@@ -201,15 +217,20 @@ function crossSettingProblems(env: Record<string, string>): string[] {
   return problems;
 }
 
-/** Empty app settings mean "unset": the portal and Bicep both produce them. */
-function withoutEmptyValues(env: Record<string, string | undefined>): Record<string, string> {
+/**
+ * The settings that are set, trimmed: empty app settings mean "unset" (the portal, Bicep and
+ * GitHub's unset variables all produce them), and pasted values often carry a stray newline.
+ */
+function presentSettings(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].trim() !== ''),
+    Object.entries(env)
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].trim() !== '')
+      .map(([name, value]) => [name, value.trim()]),
   );
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const present = withoutEmptyValues(env);
+  const present = presentSettings(env);
   const parsed = envSchema.safeParse(present);
   // Only our own messages are used: zod's defaults could quote the rejected value.
   const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)), ...crossSettingProblems(present)];
@@ -237,7 +258,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     state: e.STATE_FILE ? { kind: 'file', path: e.STATE_FILE } : { kind: 'table', storage: azureStorage! },
     azureStorage,
     archive: {
-      enabled: e.ARCHIVE_ENABLED === 'true',
+      enabled: e.ARCHIVE_ENABLED,
       container: e.ARCHIVE_CONTAINER,
       downloadOrigins: (e.ZOHO_DOWNLOAD_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean).map((h) => new URL(h).origin),
     },

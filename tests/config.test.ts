@@ -113,6 +113,28 @@ describe('loadConfig', () => {
   });
 
 
+  it.each([
+    ['True', true],
+    ['False', false],
+    ['TRUE', true],
+    [' false ', false],
+    ['true\n', true],
+  ])('reads ARCHIVE_ENABLED=%j as ARM, the portal or a pasted file render it', (value, enabled) => {
+    const config = loadConfig({ ...valid, ARCHIVE_ENABLED: value, AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
+    expect(config.archive.enabled).toBe(enabled);
+  });
+
+  it('refuses a boolean it cannot read instead of taking it as false', () => {
+    expect(problemsOf({ ...valid, ARCHIVE_ENABLED: 'yes' })).toEqual(['ARCHIVE_ENABLED must be true or false']);
+  });
+
+  it('reads integers and data centres with surrounding whitespace and in any case, as ARM and the portal write them', () => {
+    const config = loadConfig({ ...valid, ALERT_AFTER_FAILURES: ' 5 ', ZOHO_DC: 'EU ' });
+    expect(config.alerts.alertAfterFailures).toBe(5);
+    expect(config.zoho.dc).toBe('eu');
+    expect(config.zoho.apiDomain).toBe('https://www.zohoapis.eu');
+  });
+
   it('lists the secrets so loggers can scrub them', () => {
     expect(secretsOf(loadConfig(valid)).sort()).toEqual(
       [valid.ZOHO_CLIENT_SECRET, valid.ZOHO_REFRESH_TOKEN, valid.SLACK_WEBHOOK_URL].sort(),

@@ -195,7 +195,7 @@ describe('security properties', () => {
     }
   });
 
-  it('function app: Flex Consumption, Linux, Node 22, HTTPS only, TLS 1.2, no FTP, user-assigned identity', async () => {
+  it('function app: Flex Consumption, Linux, Node 22, HTTPS only, TLS 1.2, no ftpsState, no basic-auth publishing, user-assigned identity', async () => {
     const root = await tree('modules/functionapp.bicep');
     const [plan] = resourceOfType(root, 'Microsoft.Web/serverfarms');
     expect(literal(property(plan!.body, 'sku.name'))).toBe('FC1');
@@ -204,7 +204,8 @@ describe('security properties', () => {
     expect(literal(property(site!.body, 'kind'))).toBe('functionapp,linux');
     expect(literal(property(site!.body, 'properties.httpsOnly'))).toBe(true);
     expect(literal(property(site!.body, 'properties.siteConfig.minTlsVersion'))).toBe('1.2');
-    expect(literal(property(site!.body, 'properties.siteConfig.ftpsState'))).toBe('Disabled');
+    // Flex Consumption rejects ftpsState (ARM 51021); the ftp publishing policy below turns FTP off.
+    expect(property(site!.body, 'properties.siteConfig.ftpsState')).toBeUndefined();
     expect(property(site!.body, 'properties.keyVaultReferenceIdentity')?.text).toBe('identityId');
     expect(literal(property(site!.body, 'identity.type'))).toBe('UserAssigned');
     expect(literal(property(site!.body, 'properties.functionAppConfig.runtime.name'))).toBe('node');
@@ -251,7 +252,7 @@ describe('security properties', () => {
     expect([...used].sort()).toEqual(Object.keys(roleIds).sort());
   });
 
-  it('alerts: failing checks and no successful check both alert an action group', async () => {
+  it('alerts: the first failing check and a stale successful check both alert an action group', async () => {
     const root = await tree('modules/alerts.bicep');
     resourceOfType(root, 'Microsoft.Insights/actionGroups');
     const rules = resourceOfType(root, 'Microsoft.Insights/scheduledQueryRules');
@@ -259,6 +260,10 @@ describe('security properties', () => {
     for (const rule of rules) expect(property(rule.body, 'properties.actions.actionGroups')?.text).toContain('actionGroup.id');
     const queries = rules.map((r) => descendants(r.body, 'string').map(literal).find((s) => typeof s === 'string' && s.startsWith('requests')));
     expect(queries).toEqual([expect.stringContaining('success == false'), expect.stringContaining('success == true')]);
+    // "Checks are failing" fires on the first failed check, not the second.
+    const failing = rules.find((r) => r.symbol === 'checksFailing')!;
+    const criterion = descendants(property(failing.body, 'properties.criteria.allOf')!, 'object')[0]!;
+    expect([literal(property(criterion, 'operator')), literal(property(criterion, 'threshold'))]).toEqual(['GreaterThan', 0]);
   });
 });
 
@@ -307,9 +312,18 @@ describe('deployment files', () => {
     expect(azd).toMatch(/^ {2}path: infra$/m);
   });
 
-  it('.funcignore keeps sources, tests and tooling out of the published package', () => {
-    const ignored = readFileSync(join(root, '.funcignore'), 'utf8').split('\n').map((l) => l.trim());
-    for (const entry of ['*.ts', 'tests/', 'bench/', 'infra/', 'local.settings.json', '.env', 'tsconfig*.json', 'dist-bench/']) expect(ignored).toContain(entry);
-    for (const kept of ['dist/', 'host.json', 'node_modules/']) expect(ignored).not.toContain(kept);
+  it('deploy.yml gives Core Tools a worker runtime and defaults every optional variable GitHub would pass as empty', () => {
+    const workflow = readFileSync(join(root, '.github/workflows/deploy.yml'), 'utf8');
+    expect(workflow).toMatch(/FUNCTIONS_WORKER_RUNTIME: node\n[\s\S]*func azure functionapp publish/);
+    for (const name of ['AZURE_ENV_NAME', 'ZOHO_DC', 'ZOHO_ORG_NAME', 'NOTIFY_TIMEZONE', 'ALERT_EMAIL', 'ARCHIVE_ENABLED']) {
+      expect(workflow).toMatch(new RegExp(`${name}: \\$\\{\\{ vars\\.${name} \\|\\| '[^']*' \\}\\}`));
+    }
+  });
+
+  it('.funcignore roots every folder pattern, since azd and func read it with gitignore rules (deployedPackage.test.ts builds the package)', () => {
+    const patterns = readFileSync(join(root, '.funcignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    for (const entry of ['*.ts', '/tests/', '/bench/', '/infra/', '/local.settings.json', '/.env', '/tsconfig*.json', '/dist-bench/']) expect(patterns).toContain(entry);
+    expect(patterns.filter((p) => p.endsWith('/') && !p.startsWith('/'))).toEqual([]);
+    for (const kept of ['dist/', '/dist/', 'host.json', '/host.json', 'node_modules/', '/node_modules/']) expect(patterns).not.toContain(kept);
   });
 });

@@ -42,8 +42,9 @@ resource checksFailing 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previe
         {
           query: 'requests | where name in ("backupWatch", "backupCheck") and success == false'
           timeAggregation: 'Count'
+          // The first failed check: the app may not have been able to say so in chat itself.
           operator: 'GreaterThan'
-          threshold: 1
+          threshold: 0
           failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
         }
       ]

@@ -1,6 +1,7 @@
 // Flex Consumption (FC1) Linux Function App on Node 22, with the user-assigned identity for
 // storage, Key Vault references and telemetry. Secrets reach the app only as Key Vault
-// references; storage is identity-based; HTTPS only, TLS 1.2, no FTP, no basic-auth publishing.
+// references; storage is identity-based; HTTPS only, TLS 1.2, no basic-auth publishing (FTP
+// included). No siteConfig.ftpsState: Flex Consumption rejects it (ARM error 51021).
 param name string
 param planName string
 param location string
@@ -48,7 +49,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {

@@ -1,0 +1,177 @@
+/**
+ * The package as Azure runs it: built as `func azure functionapp publish` and `azd deploy`
+ * build it, copied to a clean folder, loaded there by a stand-in for the Functions worker in
+ * a process of its own (on the Node that runs the test; .ci/run runs it on Node 22 as well),
+ * with the app settings infra/main.bicep produces, rendered as ARM renders them. Only the
+ * hosts and secrets point at the sandbox, and storage at Azurite instead of a managed identity.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { QueueClient } from '@azure/storage-queue';
+import { WebhookReceiver } from '../cli/sandbox/webhookReceiver';
+import { ZohoSandbox } from '../cli/sandbox/zohoSandbox';
+import { ARCHIVE_QUEUE } from '../shared/archive/plan';
+import { renderAppSettings } from './support/armSettings';
+import { azuriteConnectionString } from './support/azurite';
+import { buildDeployedPackage, type DeployedPackage } from './support/deployedPackage';
+import { HOUR } from './support/world';
+
+const root = join(__dirname, '..');
+const FUNCTIONS = ['archiveFailed', 'archivePart', 'backupCheck', 'backupStatus', 'backupWatch'];
+const IDENTITY_CLIENT_ID = '00000000-0000-4000-8000-000000000001';
+
+interface HostReport {
+  node: string;
+  indexMs: number;
+  functions: Array<{ name: string; bindings: Array<{ type: string; direction: string; schedule?: string; queueName?: string }> }>;
+  results: Array<{ function: string; ok: boolean; status?: number; body?: Record<string, unknown>; error?: string }>;
+  modulesOutsideApp: string[];
+  systemLogs: string[];
+  invocationLogs: string[];
+}
+
+type Invocation = { function: string; http?: { method: string; query?: Record<string, string> }; queueMessage?: string };
+
+let pkg: DeployedPackage;
+let sandbox: ZohoSandbox;
+let receiver: WebhookReceiver;
+let settings: Record<string, string>;
+
+beforeAll(async () => {
+  pkg = buildDeployedPackage(root);
+  const megabytes = (pkg.bytes / 1024 / 1024).toFixed(1);
+  process.stdout.write(`deployed package: ${pkg.files.length} files, ${megabytes} MB (${pkg.dir})\n`);
+  [sandbox, receiver] = await Promise.all([ZohoSandbox.start(), WebhookReceiver.start()]);
+  settings = await armRenderedSettings();
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all([sandbox?.close(), receiver?.close()]);
+  if (pkg) rmSync(pkg.dir, { recursive: true, force: true });
+});
+
+/** main.bicep's settings with this test's parameters, Key Vault references resolved as the platform does. */
+async function armRenderedSettings(): Promise<Record<string, string>> {
+  const secrets: Record<string, string> = {
+    'https://kv.vault.azure.net/secrets/zoho-client-secret': sandbox.settings.ZOHO_CLIENT_SECRET!,
+    'https://kv.vault.azure.net/secrets/zoho-refresh-token': sandbox.settings.ZOHO_REFRESH_TOKEN!,
+    'https://kv.vault.azure.net/secrets/slack-webhook-url': receiver.slackUrl,
+    'https://kv.vault.azure.net/secrets/teams-webhook-url': receiver.teamsUrl,
+  };
+  const rendered = await renderAppSettings(join(root, 'infra'), {
+    parameters: {
+      environmentName: 'zbntest',
+      zohoClientId: sandbox.settings.ZOHO_CLIENT_ID!,
+      zohoClientSecret: sandbox.settings.ZOHO_CLIENT_SECRET!,
+      zohoRefreshToken: sandbox.settings.ZOHO_REFRESH_TOKEN!,
+      slackWebhookUrl: receiver.slackUrl,
+      teamsWebhookUrl: receiver.teamsUrl,
+      zohoAccountsUrl: sandbox.url,
+      zohoApiDomain: sandbox.url,
+      zohoDownloadHosts: sandbox.url,
+      zohoOrgName: 'Zylker Inc',
+      archiveEnabled: true,
+      archiveContainer: `pkg-${randomBytes(4).toString('hex')}`,
+    },
+    references: {
+      'keyVault.outputs.zohoClientSecretUri': 'https://kv.vault.azure.net/secrets/zoho-client-secret',
+      'keyVault.outputs.zohoRefreshTokenUri': 'https://kv.vault.azure.net/secrets/zoho-refresh-token',
+      'keyVault.outputs.slackWebhookUri': 'https://kv.vault.azure.net/secrets/slack-webhook-url',
+      'keyVault.outputs.teamsWebhookUri': 'https://kv.vault.azure.net/secrets/teams-webhook-url',
+      storageAccountName: 'stzbntest',
+      identityClientId: IDENTITY_CLIENT_ID,
+      appInsightsConnectionString: 'InstrumentationKey=00000000-0000-4000-8000-000000000002',
+    },
+  });
+  const resolved = Object.fromEntries(
+    Object.entries(rendered).map(([name, value]) => [name, value.replace(/^@Microsoft\.KeyVault\(SecretUri=(.+)\)$/, (_, uri: string) => secrets[uri] ?? value)]),
+  );
+  // No managed identity off Azure: Azurite by connection string instead of the identity-based
+  // settings. No ingestion endpoint either: telemetry has its own test (telemetry.test.ts).
+  const { AzureWebJobsStorage__accountName, AzureWebJobsStorage__credential, AzureWebJobsStorage__clientId, ...rest } = resolved;
+  expect([AzureWebJobsStorage__accountName, AzureWebJobsStorage__credential, AzureWebJobsStorage__clientId]).toEqual(['stzbntest', 'managedidentity', IDENTITY_CLIENT_ID]);
+  return { ...rest, AzureWebJobsStorage: azuriteConnectionString(), APPLICATIONINSIGHTS_CONNECTION_STRING: '' };
+}
+
+/** One cold instance: a fresh process that indexes the package and runs the invocations. */
+async function runInstance(invocations: Invocation[]): Promise<HostReport> {
+  // Asynchronous: the sandbox and the receivers answer from this process meanwhile.
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...settings };
+  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'support/functionsHost.cjs'), pkg.dir, JSON.stringify(invocations)], {
+    cwd: pkg.dir,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout) as HostReport;
+}
+
+async function takeQueuedParts(): Promise<string[]> {
+  const queue = new QueueClient(azuriteConnectionString(), ARCHIVE_QUEUE);
+  await queue.createIfNotExists();
+  const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+  for (const item of receivedMessageItems) await queue.deleteMessage(item.messageId, item.popReceipt);
+  // The host decodes base64 queue messages before the function sees them.
+  return receivedMessageItems.map((item) => Buffer.from(item.messageText, 'base64').toString('utf8'));
+}
+
+describe('the deployed package', () => {
+  it('holds the built functions, production dependencies and host.json, and no sources, tests or settings', () => {
+    for (const name of FUNCTIONS) expect(pkg.files).toContain(`dist/functions/${name}.js`);
+    for (const file of ['host.json', 'package.json', 'dist/shared/runtime.js', 'dist/shared/archive/worker.js', 'node_modules/@azure/functions/package.json', 'node_modules/axios/package.json']) {
+      expect(pkg.files).toContain(file);
+    }
+    const strays = pkg.files.filter((f) => /^(functions|shared|cli|tests|bench|infra)\/|^local\.settings|^\.env|\.ts$/.test(f));
+    expect(strays).toEqual([]);
+    for (const devOnly of ['jest', 'typescript', 'azurite', 'ts-jest']) expect(pkg.files.some((f) => f.startsWith(`node_modules/${devOnly}/`))).toBe(false);
+  });
+
+  it('renders the settings as ARM does and the app accepts them: ARCHIVE_ENABLED from a Bicep bool, integers as digits, unset strings empty', () => {
+    expect(settings.ARCHIVE_ENABLED).toMatch(/^(true|True)$/);
+    expect(settings.ALERT_AFTER_FAILURES).toBe('3');
+    expect(settings.ZOHO_API_VERSION).toBe('v8');
+    expect(settings.BACKUP_WATCH_SCHEDULE).toBe('0 */10 * * * *');
+  });
+
+  it('indexes every function from package.json "main" with nothing from the development tree, then the timer announces a backup and queues its parts', async () => {
+    sandbox.completeBackup({ at: new Date(Date.now() - HOUR) });
+    await takeQueuedParts();
+
+    const report = await runInstance([{ function: 'backupWatch' }]);
+
+    expect(report.functions.map((f) => f.name).sort()).toEqual(FUNCTIONS);
+    expect(report.functions.find((f) => f.name === 'backupWatch')?.bindings).toEqual([{ type: 'timerTrigger', direction: 'in', schedule: '%BACKUP_WATCH_SCHEDULE%' }]);
+    expect(report.modulesOutsideApp).toEqual([]);
+    expect(report.results).toEqual([{ function: 'backupWatch', ok: true }]);
+    expect(receiver.received('slack')).toHaveLength(1);
+    expect(receiver.received('teams')).toHaveLength(1);
+    expect(JSON.stringify(receiver.received('slack')[0]!.body)).toContain('Zylker Inc');
+    const parts = await takeQueuedParts();
+    expect(parts.length).toBeGreaterThan(0);
+    process.stdout.write(`cold instance on Node ${report.node}: indexed ${report.functions.length} functions in ${report.indexMs.toFixed(0)} ms\n`);
+
+    // A second instance archives the queued parts, and its HTTP check finds nothing new.
+    const second = await runInstance([...parts.map((queueMessage) => ({ function: 'archivePart', queueMessage })), { function: 'backupCheck', http: { method: 'POST' } }]);
+    expect(second.results.map((r) => [r.function, r.ok, r.error])).toEqual([...parts.map(() => ['archivePart', true, undefined]), ['backupCheck', true, undefined]]);
+    expect(second.results.at(-1)).toMatchObject({ status: 200, body: { outcome: 'nothing-new', ok: true } });
+  });
+
+  it('announces the next backup through the HTTP check, and backupStatus shows it, with no secret in any answer', async () => {
+    const { jobId } = sandbox.completeBackup({ at: new Date(Date.now() - HOUR / 2) });
+    const before = receiver.messages.length;
+
+    const report = await runInstance([{ function: 'backupCheck', http: { method: 'POST' } }, { function: 'backupStatus', http: { method: 'GET' } }]);
+
+    const [check, status] = report.results;
+    expect(check).toMatchObject({ ok: true, status: 200, body: { outcome: 'announced', deliveries: [{ channel: 'slack', result: 'sent' }, { channel: 'teams', result: 'sent' }] } });
+    expect(receiver.messages.length - before).toBe(2);
+    expect(status).toMatchObject({ ok: true, status: 200 });
+    expect(JSON.stringify(status!.body)).toContain(jobId);
+    const answers = JSON.stringify(report.results) + report.invocationLogs.join('\n') + report.systemLogs.join('\n');
+    expect(report.invocationLogs.join('\n')).toContain('backupCheck');
+    for (const secret of [sandbox.settings.ZOHO_CLIENT_SECRET!, sandbox.settings.ZOHO_REFRESH_TOKEN!, receiver.slackUrl, receiver.teamsUrl]) expect(answers).not.toContain(secret);
+  });
+});

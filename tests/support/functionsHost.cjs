@@ -1,0 +1,119 @@
+/**
+ * Plays the Azure Functions Node.js worker for a deployed package, in a process of its own:
+ *   node functionsHost.cjs <app dir> '<json list of invocations>'
+ * It answers require('@azure/functions-core') with a stand-in (the worker injects that module
+ * the same way), loads the entry files that package.json "main" names, from the app folder
+ * only, and drives each invocation through the programming model that @azure/functions
+ * registered: getInvocationModel -> getArguments -> invokeFunction -> getResponse, with
+ * inputs shaped like the host's RPC messages. Prints one JSON report on stdout.
+ *
+ * Plain CommonJS with no imports but Node's own, so nothing from the development tree can
+ * be loaded by it; the report lists every loaded module file outside the app folder.
+ */
+'use strict';
+const Module = require('node:module');
+const { readdirSync, readFileSync } = require('node:fs');
+const { join, resolve, dirname, basename } = require('node:path');
+const { randomUUID } = require('node:crypto');
+
+const appDir = resolve(process.argv[2]);
+const invocations = JSON.parse(process.argv[3] || '[]');
+const functions = new Map();
+const systemLogs = [];
+const invocationLogs = [];
+let programmingModel;
+
+const coreStandIn = {
+  version: '3.10.1',
+  setProgrammingModel: (model) => (programmingModel = model),
+  getProgrammingModel: () => programmingModel,
+  registerFunction: (metadata, callback) => {
+    if (functions.has(metadata.name)) throw new Error(`function ${metadata.name} registered twice`);
+    functions.set(metadata.name, { metadata, callback });
+    return { dispose: () => functions.delete(metadata.name) };
+  },
+  registerHook: () => ({ dispose() {} }),
+  log: (level, category, message) => systemLogs.push(`${level} ${category} ${message}`),
+  Disposable: class {
+    constructor(callback) {
+      this.dispose = callback;
+    }
+  },
+};
+
+const originalLoad = Module._load;
+Module._load = function load(request, ...rest) {
+  return request === '@azure/functions-core' ? coreStandIn : originalLoad.call(this, request, ...rest);
+};
+
+/** package.json "main" as the worker reads it: one file, or a glob like dist/functions/*.js. */
+function entryFiles() {
+  const main = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')).main;
+  if (!main) throw new Error('package.json has no "main": the worker finds no entry point');
+  const pattern = basename(main);
+  if (!pattern.includes('*')) return [join(appDir, main)];
+  const matcher = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  const folder = join(appDir, dirname(main));
+  return readdirSync(folder).filter((name) => matcher.test(name)).sort().map((name) => join(folder, name));
+}
+
+/** The trigger input as the host sends it over RPC. */
+function triggerData(step) {
+  if (step.http) {
+    const url = new URL(`https://app.example.net/api/${step.function}`);
+    for (const [key, value] of Object.entries(step.http.query || {})) url.searchParams.set(key, value);
+    return { http: { method: step.http.method, url: url.toString(), headers: {}, query: step.http.query || {}, params: {} } };
+  }
+  if (step.queueMessage !== undefined) return { string: step.queueMessage };
+  return { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) };
+}
+
+async function invoke(step) {
+  const registered = functions.get(step.function);
+  if (!registered) return { function: step.function, error: 'not registered' };
+  const [triggerName] = Object.entries(registered.metadata.bindings).find(([, b]) => b.direction === 'in' && /Trigger$/.test(b.type));
+  const triggerMetadata = step.queueMessage !== undefined ? { DequeueCount: { json: '1' }, Id: { string: randomUUID() } } : {};
+  const invocation = programmingModel.getInvocationModel({
+    invocationId: randomUUID(),
+    metadata: registered.metadata,
+    request: { inputData: [{ name: triggerName, data: triggerData(step) }], triggerMetadata },
+    log: (level, category, message) => invocationLogs.push(`${step.function} ${level} ${message}`),
+  });
+  const { context, inputs } = await invocation.getArguments();
+  try {
+    const result = await invocation.invokeFunction(context, inputs, registered.callback);
+    const response = await invocation.getResponse(context, result);
+    const http = response.returnValue && response.returnValue.http;
+    const body = http && http.body && http.body.bytes ? Buffer.from(http.body.bytes).toString('utf8') : undefined;
+    return { function: step.function, ok: true, status: http ? Number(http.statusCode) : undefined, body: body && JSON.parse(body) };
+  } catch (error) {
+    return { function: step.function, ok: false, error: String(error && error.message) };
+  }
+}
+
+async function main() {
+  const started = process.hrtime.bigint();
+  for (const file of entryFiles()) require(file);
+  const indexMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const results = [];
+  for (const step of invocations) results.push(await invoke(step));
+  const outside = Object.keys(require.cache).filter((file) => !file.startsWith(appDir + '/') && file !== __filename);
+  const report = {
+    node: process.version,
+    indexMs,
+    functions: [...functions.values()].map(({ metadata }) => ({
+      name: metadata.name,
+      bindings: Object.values(metadata.bindings).map((b) => ({ type: b.type, direction: b.direction, ...(b.schedule ? { schedule: b.schedule } : {}), ...(b.queueName ? { queueName: b.queueName } : {}) })),
+    })),
+    results,
+    modulesOutsideApp: outside,
+    systemLogs,
+    invocationLogs,
+  };
+  process.stdout.write(JSON.stringify(report));
+}
+
+main().catch((error) => {
+  process.stderr.write(`functions host stand-in failed: ${error && error.stack}\n`);
+  process.exit(1);
+});

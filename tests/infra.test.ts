@@ -310,6 +310,8 @@ describe('deployment files', () => {
     expect(azd).toMatch(/^ {4}language: ts$/m);
     expect(azd).toMatch(/^ {4}host: function$/m);
     expect(azd).toMatch(/^ {2}path: infra$/m);
+    // The same package as func publish: production dependencies only.
+    expect(azd).toMatch(/^ {6}prepackage:\n {8}shell: sh\n {8}run: npm prune --omit=dev$/m);
   });
 
   it('deploy.yml gives Core Tools a worker runtime and defaults every optional variable GitHub would pass as empty', () => {

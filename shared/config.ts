@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
-import { NotifierError } from './errors';
+import { CodedError } from './errors';
 import { DATA_CENTRE_NAMES, type DataCentre, resolveZohoHosts } from './zoho/datacentres';
 
 export const DEFAULT_SCHEDULE = '0 */10 * * * *';
@@ -56,7 +56,7 @@ export type AzureStorageSettings =
 
 export type StateSettings = { kind: 'file'; path: string } | { kind: 'table'; storage: AzureStorageSettings };
 
-export class ConfigError extends NotifierError {
+export class ConfigError extends CodedError {
   readonly problems: string[];
   constructor(problems: string[]) {
     super(

@@ -2,7 +2,7 @@
  * What the HTTP and timer functions share, kept free of @azure/functions so the core stays
  * host-agnostic: JSON answers, and the error that marks a failed timer run as failed.
  */
-import { describeError, NotifierError } from './errors';
+import { describeError, CodedError } from './errors';
 import type { Runtime } from './runtime';
 import { type CheckReport, failuresOf } from './watch';
 
@@ -34,7 +34,7 @@ export async function withRuntime(getRuntime: () => Runtime, answer: (runtime: R
  * Thrown by the timer when a check failed, so the invocation counts as failed in Application
  * Insights and the "checks failing" alert can fire. Carries the check's own safe error.
  */
-export class CheckFailedError extends NotifierError {
+export class CheckFailedError extends CodedError {
   constructor(report: CheckReport) {
     const cause = failuresOf(report)[0];
     super(cause?.code ?? 'CHECK_FAILED', `backup check ${report.outcome}: ${cause?.message ?? 'see the check report'}`, cause?.hint ?? '');

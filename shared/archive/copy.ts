@@ -9,13 +9,13 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import type { BlockBlobClient } from '@azure/storage-blob';
-import { NotifierError } from '../errors';
+import { CodedError } from '../errors';
 
 /** Block size and how many blocks upload at once: live buffer memory is their product (bench:archive: 4 at once cost ~20 MB more RSS for no throughput). */
 export const BLOCK_SIZE = 4 * 1024 * 1024;
 export const UPLOAD_CONCURRENCY = 2;
 
-export class TruncatedDownloadError extends NotifierError {
+export class TruncatedDownloadError extends CodedError {
   constructor(fileName: string, received: number, expected: number) {
     super(
       'ARCHIVE_TRUNCATED',

@@ -1,6 +1,18 @@
 /** Where announced backups' parts wait to be archived: an Azure Storage queue, one message a part. */
 import type { QueueClient } from '@azure/storage-queue';
+import { CodedError } from '../errors';
 import type { ArchivePartMessage } from './plan';
+
+/** A message on the archive queue that is not one of ours: retrying cannot help. */
+export class ArchiveMessageError extends CodedError {
+  constructor(detail: string) {
+    super(
+      'ARCHIVE_MESSAGE_INVALID',
+      `Not an archive message: ${detail}`,
+      'Something other than this app wrote to the archive queue; the message ends in the poison queue. Nothing else is affected.',
+    );
+  }
+}
 
 export interface ArchiveQueue {
   enqueue(messages: readonly ArchivePartMessage[]): Promise<void>;
@@ -21,10 +33,18 @@ export class StorageArchiveQueue implements ArchiveQueue {
 
 /** Reads a queue message as the trigger hands it over (already decoded JSON, or text). */
 export function parseArchiveMessage(raw: unknown): ArchivePartMessage {
-  const value = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
-  const m = value as Partial<ArchivePartMessage>;
-  if (!m || typeof m.url !== 'string' || typeof m.fileName !== 'string' || typeof m.prefix !== 'string' || typeof m.historyId !== 'string' || typeof m.orgKey !== 'string') {
-    throw new Error('not an archive message: expected orgKey, historyId, prefix, fileName and url');
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw) as unknown;
+    } catch {
+      throw new ArchiveMessageError('not JSON');
+    }
+  }
+  const m = value as Partial<ArchivePartMessage> | null;
+  const fields = ['orgKey', 'historyId', 'prefix', 'fileName', 'url'] as const;
+  if (!m || typeof m !== 'object' || fields.some((f) => typeof m[f] !== 'string')) {
+    throw new ArchiveMessageError(`expected the strings ${fields.join(', ')}`);
   }
   return m as ArchivePartMessage;
 }

@@ -4,19 +4,19 @@
  * announces where the backup is kept. Safe to run twice for the same part: a part whose blob
  * carries its hash is skipped; two workers racing each commit a complete copy or fail.
  */
-import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
 import { type AxiosInstance, isAxiosError } from 'axios';
-import { alertTarget, Announcer } from '../announcer';
 import { describeError } from '../errors';
 import { networkReason, safeUrl } from '../http';
 import { type Logger, silentLogger } from '../log';
+import { type Announcer, alertTarget, createAnnouncer } from '../notify/announcer';
+import { archivedNotice, archiveFailedNotice } from '../notify/archiveNotices';
 import type { Notifier } from '../notify/delivery';
-import type { MessageContext, Notice } from '../notify/notice';
-import { formatDateTime } from '../notify/notice';
+import type { Notice } from '../notify/notice';
+import { WatchStateRepository } from '../state/repository';
 import type { StateStore } from '../state/store';
-import type { AlertKind, ArchivePart, TrackedBackup, WatchState } from '../state/watchState';
+import type { AlertKind, ArchivePart, TrackedBackup } from '../state/watchState';
 import { UntrustedHostError, ZohoApiError, ZohoUnreachableError, zohoApiError } from '../zoho/errors';
 import type { AccessTokenSource } from '../zoho/tokens';
 import { contentLength, streamToBlob } from './copy';
@@ -58,16 +58,8 @@ class ArchiveJob {
   constructor(private readonly deps: ArchiveDeps, private readonly message: ArchivePartMessage) {
     this.now = deps.now ?? (() => new Date());
     this.log = deps.log ?? silentLogger;
-    this.announcer = new Announcer({
-      store: deps.store,
-      orgKey: message.orgKey,
-      notifiers: deps.notifiers,
-      runId: randomUUID(),
-      now: this.now,
-      claimTtlMs: 10 * 60_000,
-      log: this.log,
-      messageContext: () => this.messageContext(),
-    });
+    const repo = new WatchStateRepository(deps.store, message.orgKey);
+    this.announcer = createAnnouncer({ repo, notifiers: deps.notifiers, now: this.now, log: this.log, timezone: deps.timezone });
   }
 
   async run(): Promise<PartOutcome> {
@@ -122,7 +114,7 @@ class ArchiveJob {
   /** Records this part; when it was the last one, finishes the backup's archive. Returns false if the backup is not tracked. */
   private async recordPart(part: ArchivePart): Promise<boolean> {
     const { historyId, fileName } = this.message;
-    const written = await this.announcer.mutate((state) => {
+    const written = await this.announcer.repo.mutate((state) => {
       const backup = state.backup;
       if (backup?.historyId !== historyId) return undefined;
       const progress = backup.archive ?? this.progressFor(backup);
@@ -174,12 +166,12 @@ class ArchiveJob {
     await this.deps.container.getBlockBlobClient(`${archive.prefix}/manifest.json`).upload(body, Buffer.byteLength(body), {
       blobHTTPHeaders: { blobContentType: 'application/json' },
     });
-    await this.announce('backup-archived', backup.historyId, archivedNotice(this.deps.org.name, manifest.location, totalSize, parts.length, backup, this.messageContext()));
+    await this.announce('backup-archived', backup.historyId, archivedNotice(this.deps.org.name, manifest.location, totalSize, parts.length, backup, this.announcer.messageContext()));
   }
 
   async fail(status: 'failed' | 'refused', reason: string): Promise<void> {
     const { historyId, fileName } = this.message;
-    await this.announcer.mutate((state) => {
+    await this.announcer.repo.mutate((state) => {
       const backup = state.backup;
       if (backup?.historyId !== historyId) return undefined;
       const progress = backup.archive ?? this.progressFor(backup);
@@ -187,8 +179,8 @@ class ArchiveJob {
       return { ...state, backup: { ...backup, archive: { ...progress, parts: { ...progress.parts, [fileName]: part } } } };
     });
     this.log.error(`archive of ${fileName} ${status}: ${reason}`);
-    const expires = (await this.deps.store.read<WatchState>(this.message.orgKey, 'watch'))?.value.backup?.expiresAt;
-    await this.announce('archive-failed', `${historyId}/${fileName}`, archiveFailedNotice(this.deps.org.name, fileName, reason, expires, this.messageContext()), `archive-failed:${fileName}`);
+    const expires = (await this.announcer.repo.read()).backup?.expiresAt;
+    await this.announce('archive-failed', `${historyId}/${fileName}`, archiveFailedNotice(this.deps.org.name, fileName, reason, expires, this.announcer.messageContext()), `archive-failed:${fileName}`);
   }
 
   private async announce(kind: AlertKind, occurrence: string, notice: Notice, key: string = kind): Promise<void> {
@@ -198,49 +190,4 @@ class ArchiveJob {
       this.log.warn(`could not announce ${kind}: ${describeError(error).message}`);
     }
   }
-
-  private messageContext(): MessageContext {
-    return { timezone: this.deps.timezone, now: this.now() };
-  }
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-function archivedNotice(orgName: string, location: string, totalSize: number, files: number, backup: TrackedBackup, ctx: MessageContext): Notice {
-  return {
-    title: 'Zoho CRM backup archived',
-    tone: 'good',
-    summary: `The ${orgName} backup of ${formatDateTime(new Date(backup.logTime), ctx.timezone)} is archived in your storage account: ${files} files, ${formatBytes(totalSize)}.`,
-    facts: [
-      { label: 'Org', value: orgName },
-      { label: 'Location', value: `${location}/ (with manifest.json: sizes and SHA-256 of every file)` },
-      { label: 'Total size', value: formatBytes(totalSize) },
-    ],
-    links: [],
-    note: 'This copy does not expire with Zoho\'s links: it is kept for ARCHIVE_RETENTION_DAYS (moved to the Cool tier after 30 days).',
-  };
-}
-
-function archiveFailedNotice(orgName: string, fileName: string, reason: string, expiresAt: string | undefined, ctx: MessageContext): Notice {
-  const deadline = expiresAt ? ` before ${formatDateTime(new Date(expiresAt), ctx.timezone)}, when Zoho's link expires` : '';
-  return {
-    title: 'Zoho CRM backup part not archived',
-    tone: 'danger',
-    summary: `${fileName} of the ${orgName} backup could not be archived: ${reason}.`,
-    facts: [
-      { label: 'Org', value: orgName },
-      { label: 'File', value: fileName },
-    ],
-    links: [],
-    note: `What to do: download ${fileName} yourself from the "backup ready" message${deadline}; check backupStatus and the function logs for the cause.`,
-  };
 }

@@ -1,5 +1,5 @@
 /** The contract every chat channel fulfils, and the error it throws when a message did not land. */
-import { NotifierError } from '../errors';
+import { CodedError, type ErrorCode } from '../errors';
 import type { Channel, MessageContext, Notice } from './notice';
 
 export interface Notifier<Payload = unknown> {
@@ -12,12 +12,16 @@ export interface Notifier<Payload = unknown> {
 
 const CHANNEL_NAMES: Record<Channel, string> = { slack: 'Slack', teams: 'Teams' };
 const SETTING: Record<Channel, string> = { slack: 'SLACK_WEBHOOK_URL', teams: 'TEAMS_WEBHOOK_URL' };
+const CODES: Record<Channel, { rejected: ErrorCode; unreachable: ErrorCode }> = {
+  slack: { rejected: 'SLACK_REJECTED', unreachable: 'SLACK_UNREACHABLE' },
+  teams: { rejected: 'TEAMS_REJECTED', unreachable: 'TEAMS_UNREACHABLE' },
+};
 
 /**
  * The channel refused the message or could not be reached. Names the channel and the
  * channel's own error text (e.g. `no_service`), never the webhook URL.
  */
-export class DeliveryError extends NotifierError {
+export class DeliveryError extends CodedError {
   constructor(
     readonly channel: Channel,
     readonly status: number | undefined,
@@ -26,7 +30,7 @@ export class DeliveryError extends NotifierError {
   ) {
     const name = CHANNEL_NAMES[channel];
     super(
-      status === undefined ? `${channel.toUpperCase()}_UNREACHABLE` : `${channel.toUpperCase()}_REJECTED`,
+      status === undefined ? CODES[channel].unreachable : CODES[channel].rejected,
       status === undefined
         ? `${name} could not be reached (${providerCode})`
         : `${name} refused the message: HTTP ${status} ${providerCode}`,

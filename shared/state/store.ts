@@ -4,7 +4,7 @@
  * processes) can never both claim the same backup. Records are keyed by Zoho org, so more
  * orgs can be watched later, and by kind, so the token cache never contends with the watch.
  */
-import { NotifierError } from '../errors';
+import { CodedError } from '../errors';
 
 export type StateKind = 'watch' | 'token';
 
@@ -23,14 +23,14 @@ export interface StateStore {
 }
 
 /** Someone else wrote the record since we read it: re-read and decide again. */
-export class StateConflictError extends NotifierError {
+export class StateConflictError extends CodedError {
   constructor(org: string, kind: StateKind) {
     super('STATE_CONFLICT', `The ${kind} state of ${org} was changed by another run.`, 'Nothing to do: the other run carries on.');
   }
 }
 
 /** The store itself failed (unreachable, forbidden, corrupt). */
-export class StateStoreError extends NotifierError {
+export class StateStoreError extends CodedError {
   constructor(detail: string, hint: string) {
     super('STATE_UNAVAILABLE', `The state store failed: ${detail}`, hint);
   }

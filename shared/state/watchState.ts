@@ -98,3 +98,8 @@ export interface WatchState {
   lastSuccessAt?: string;
   lastError?: { at: string; code: string; message: string; hint?: string };
 }
+
+/** The channels that have not had an announcement yet (a failed delivery is still pending). */
+export function undeliveredChannels<C extends Channel>(channels: readonly C[], deliveries: Partial<Record<Channel, ChannelDelivery>> | undefined): C[] {
+  return channels.filter((channel) => deliveries?.[channel]?.status !== 'delivered');
+}

@@ -3,10 +3,10 @@
  * README's troubleshooting table and a hint that says what to do. None holds a request,
  * a header or a token: only the endpoint name, the HTTP status and Zoho's code.
  */
-import { NotifierError } from '../errors';
+import { CodedError, type ErrorCode, type ZohoApiErrorCode } from '../errors';
 
 /** Zoho's documented error codes for the backup API, with what a person should do. */
-export const ZOHO_API_ERRORS = {
+export const ZOHO_API_ERRORS: Record<ZohoApiErrorCode, { status: number; hint: string }> = {
   INVALID_URL_PATTERN: {
     status: 404,
     hint: 'The API URL is wrong for this org: check ZOHO_DC (or ZOHO_API_DOMAIN) and ZOHO_API_VERSION (default v8).',
@@ -35,18 +35,18 @@ export const ZOHO_API_ERRORS = {
     status: 429,
     hint: 'Zoho is rate-limiting API calls for this org; the next check tries again. Check less often (BACKUP_WATCH_SCHEDULE) if it persists.',
   },
-} as const;
+};
 
-export type ZohoApiErrorCode = keyof typeof ZOHO_API_ERRORS;
+export type { ZohoApiErrorCode };
 
 export type ZohoEndpoint = 'token' | 'backup' | 'backup/history' | 'backup/urls' | 'download';
 
 /** Zoho answered an API call with an error. `code` is Zoho's own code, or ZOHO_HTTP_<status>. */
-export class ZohoApiError extends NotifierError {
+export class ZohoApiError extends CodedError {
   constructor(
     readonly endpoint: ZohoEndpoint,
     readonly status: number,
-    code: string,
+    code: ErrorCode,
     zohoMessage: string | undefined,
     hint: string,
   ) {
@@ -83,8 +83,10 @@ export function zohoApiError(endpoint: ZohoEndpoint, status: number, body: unkno
     return new CLASS_BY_CODE[code](endpoint, status, code, message, ZOHO_API_ERRORS[code].hint);
   }
   if (status === 429) return new ZohoRateLimitError(endpoint, status, 'TOO_MANY_REQUESTS', message, ZOHO_API_ERRORS.TOO_MANY_REQUESTS.hint);
-  if (status >= 500) return new ZohoInternalError(endpoint, status, code ?? 'INTERNAL_ERROR', message, ZOHO_API_ERRORS.INTERNAL_ERROR.hint);
-  return new ZohoApiError(endpoint, status, code ?? `ZOHO_HTTP_${status}`, message, 'Zoho rejected the call; the code and message above say why.');
+  // An undocumented code is Zoho's text, not ours: it goes in the message, the code says the status.
+  const detail = [code, message].filter(Boolean).join(': ') || undefined;
+  if (status >= 500) return new ZohoInternalError(endpoint, status, 'INTERNAL_ERROR', detail, ZOHO_API_ERRORS.INTERNAL_ERROR.hint);
+  return new ZohoApiError(endpoint, status, `ZOHO_HTTP_${status}`, detail, 'Zoho rejected the call; the code and message above say why.');
 }
 
 function readErrorBody(body: unknown): { code?: string; message?: string } {
@@ -97,7 +99,7 @@ function readErrorBody(body: unknown): { code?: string; message?: string } {
 }
 
 /** The token endpoint refused the credentials (Zoho answers these with HTTP 200 and `error`). */
-export class ZohoCredentialsError extends NotifierError {}
+export class ZohoCredentialsError extends CodedError {}
 
 export function zohoTokenError(zohoError: string): ZohoCredentialsError {
   switch (zohoError) {
@@ -130,7 +132,7 @@ export function zohoTokenError(zohoError: string): ZohoCredentialsError {
 }
 
 /** Zoho answered something we cannot read: not JSON, or a field missing or of the wrong type. */
-export class ZohoResponseError extends NotifierError {
+export class ZohoResponseError extends CodedError {
   constructor(readonly endpoint: ZohoEndpoint, detail: string) {
     super(
       'ZOHO_BAD_RESPONSE',
@@ -141,7 +143,7 @@ export class ZohoResponseError extends NotifierError {
 }
 
 /** No answer from Zoho after the retries: DNS, TCP, TLS or a timeout. */
-export class ZohoUnreachableError extends NotifierError {
+export class ZohoUnreachableError extends CodedError {
   constructor(readonly endpoint: ZohoEndpoint, reason: string) {
     super(
       'ZOHO_UNREACHABLE',
@@ -152,7 +154,7 @@ export class ZohoUnreachableError extends NotifierError {
 }
 
 /** A URL would have carried the OAuth token to a host that is not Zoho's. */
-export class UntrustedHostError extends NotifierError {
+export class UntrustedHostError extends CodedError {
   constructor(host: string, trusted: string[]) {
     super(
       'UNTRUSTED_HOST',

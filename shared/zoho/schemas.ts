@@ -58,3 +58,10 @@ export const tokenResponseSchema = z.union([
 export type HistoryRow = z.infer<typeof historyRowSchema>;
 export type DownloadUrls = z.infer<typeof downloadUrlsSchema>['urls'];
 export type BackupDetails = z.infer<typeof backupDetailsSchema>['backup'];
+
+/** A history row with a time. Seed 003: log_time is null for immediate backups (no rrule). */
+export type DatedHistoryRow = HistoryRow & { log_time: string };
+
+export function isDated(row: HistoryRow): row is DatedHistoryRow {
+  return !!row.log_time;
+}

@@ -4,17 +4,19 @@
  * deliver to each channel that has not had it, record each delivery as soon as it lands,
  * release the claim. A run that loses the claim sends nothing.
  */
-import { describeError } from './errors';
-import type { Logger } from './log';
-import type { Notifier } from './notify/delivery';
-import type { Channel, MessageContext, Notice } from './notify/notice';
-import { StateConflictError, type StateStore, StateStoreError } from './state/store';
-import type { AlertKind, ChannelDelivery, WatchState } from './state/watchState';
+import { randomUUID } from 'node:crypto';
+import { DEFAULTS } from '../defaults';
+import { describeError, type SafeError } from '../errors';
+import type { Logger } from '../log';
+import type { WatchStateRepository } from '../state/repository';
+import type { AlertKind, ChannelDelivery, WatchState } from '../state/watchState';
+import type { Notifier } from './delivery';
+import type { Channel, MessageContext, Notice } from './notice';
 
 export interface DeliveryResult {
   channel: Channel;
   result: 'sent' | 'already-sent' | 'failed' | 'would-send';
-  error?: { code: string; message: string; hint?: string };
+  error?: SafeError;
 }
 
 type Deliveries = Partial<Record<Channel, ChannelDelivery>>;
@@ -30,18 +32,31 @@ export interface AnnouncementTarget {
 }
 
 export interface AnnouncerDeps {
-  store: StateStore;
-  orgKey: string;
+  repo: WatchStateRepository;
   notifiers: readonly Notifier[];
+  /** Who this run is, in claims. */
   runId: string;
   now: () => Date;
   claimTtlMs: number;
   log: Logger;
-  messageContext: () => MessageContext;
+  timezone: string;
+}
+
+/** An announcer for one run: its own claim id, the default claim lifetime unless given. */
+export function createAnnouncer(deps: Omit<AnnouncerDeps, 'runId' | 'claimTtlMs'> & Partial<Pick<AnnouncerDeps, 'runId' | 'claimTtlMs'>>): Announcer {
+  return new Announcer({ ...deps, runId: deps.runId ?? randomUUID(), claimTtlMs: deps.claimTtlMs ?? DEFAULTS.claimTtlMs });
 }
 
 export class Announcer {
   constructor(private readonly deps: AnnouncerDeps) {}
+
+  get repo(): WatchStateRepository {
+    return this.deps.repo;
+  }
+
+  messageContext(): MessageContext {
+    return { timezone: this.deps.timezone, now: this.deps.now() };
+  }
 
   /** Delivers `notice` once per channel; undefined when another run holds it or nothing is pending. */
   async announce(target: AnnouncementTarget, notice: Notice): Promise<DeliveryResult[] | undefined> {
@@ -57,7 +72,7 @@ export class Announcer {
         );
       }
     } finally {
-      await this.mutate((state) => (state.claim?.owner === this.deps.runId ? { ...state, claim: undefined } : undefined));
+      await this.deps.repo.mutate((state) => (state.claim?.owner === this.deps.runId ? { ...state, claim: undefined } : undefined));
     }
     return results;
   }
@@ -66,35 +81,9 @@ export class Announcer {
     return this.deps.notifiers.filter((n) => deliveries?.[n.channel]?.status !== 'delivered');
   }
 
-  alreadySent(deliveries: Deliveries | undefined): DeliveryResult[] {
-    return this.deps.notifiers
-      .filter((n) => deliveries?.[n.channel]?.status === 'delivered')
-      .map((n) => ({ channel: n.channel, result: 'already-sent' as const }));
-  }
-
-  /**
-   * Read, change, write with the ETag just read; on a conflict, read again and re-decide.
-   * `change` returns undefined when, on the fresh state, there is nothing to write.
-   * Returns the state written, or undefined when nothing was.
-   */
-  async mutate(change: (state: WatchState) => WatchState | undefined): Promise<WatchState | undefined> {
-    const { store, orgKey } = this.deps;
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const current = await store.read<WatchState>(orgKey, 'watch');
-      const next = change(current?.value ?? {});
-      if (!next) return undefined;
-      try {
-        await store.write(orgKey, 'watch', next, current?.etag);
-        return next;
-      } catch (error) {
-        if (!(error instanceof StateConflictError)) throw error;
-      }
-    }
-    throw new StateStoreError('five writes in a row lost to other runs', 'Too many runs at once: check BACKUP_WATCH_SCHEDULE and how often backupCheck is called.');
-  }
 
   private async claim(target: AnnouncementTarget): Promise<Deliveries | undefined> {
-    const written = await this.mutate((state) => {
+    const written = await this.deps.repo.mutate((state) => {
       if (this.claimedByOther(state)) return undefined;
       const adopted = target.find(state) ? state : target.adopt(state);
       if (!adopted || this.pendingChannels(target.find(adopted)).length === 0) return undefined;
@@ -115,7 +104,7 @@ export class Announcer {
     let result: DeliveryResult;
     let delivery: ChannelDelivery;
     try {
-      await notifier.deliver(notifier.render(notice, this.deps.messageContext()));
+      await notifier.deliver(notifier.render(notice, this.messageContext()));
       result = { channel: notifier.channel, result: 'sent' };
       delivery = { status: 'delivered', at, attempts };
     } catch (error) {
@@ -125,7 +114,7 @@ export class Announcer {
       this.deps.log.warn(`${notifier.channel} delivery failed: ${safe.message}`, { code: safe.code, hint: safe.hint });
     }
     // Recorded at once: if this run dies now, the next one knows this channel is done.
-    await this.mutate((state) => (target.find(state) ? target.record(state, notifier.channel, delivery) : undefined));
+    await this.deps.repo.mutate((state) => (target.find(state) ? target.record(state, notifier.channel, delivery) : undefined));
     return result;
   }
 }

@@ -3,14 +3,8 @@
  * and the time, and names an occurrence (a stable key) when there is something to say. The
  * watch announces each occurrence once through the same claim/record mechanism as backups.
  */
-import type { AlertKind, CachedSchedule, HealthState, TrackedBackup, WatchState } from './state/watchState';
-import type { BackupDetails, HistoryRow } from './zoho/schemas';
-
-export interface AlertSettings {
-  overdueGraceMs: number;
-  alertAfterFailures: number;
-  remindBeforeExpiryMs: number;
-}
+import type { AlertKind, CachedSchedule, TrackedBackup, WatchState } from '../state/watchState';
+import { type DatedHistoryRow as DatedRow, type HistoryRow, isDated } from '../zoho/schemas';
 
 export interface Occurrence<K extends AlertKind = AlertKind, D = unknown> {
   kind: K;
@@ -23,10 +17,8 @@ const FIRST_RUN_LOOKBACK_MS = 7 * 86_400_000;
 /** Zoho may write a history row a little after the event: look back this far past watchingSince. */
 const HISTORY_LAG_MS = 3_600_000;
 
-type DatedRow = HistoryRow & { log_time: string };
-
 function dated(rows: readonly HistoryRow[]): DatedRow[] {
-  return rows.filter((r): r is DatedRow => !!r.log_time).sort((a, b) => Date.parse(a.log_time) - Date.parse(b.log_time));
+  return rows.filter(isDated).sort((a, b) => Date.parse(a.log_time) - Date.parse(b.log_time));
 }
 
 function latest(rows: DatedRow[], test: (row: DatedRow) => boolean): DatedRow | undefined {
@@ -72,34 +64,6 @@ export function detectStoppedSchedule(
   return undefined;
 }
 
-/**
- * Whether a /backup call can change the answer: never called, not in the past day, or a
- * scheduled time (or its grace period) has passed since the last call.
- */
-export function needsBackupDetails(schedule: CachedSchedule | undefined, now: Date, graceMs: number): boolean {
-  if (!schedule) return true;
-  const checkedAt = Date.parse(schedule.checkedAt);
-  if (now.getTime() - checkedAt >= 86_400_000) return true;
-  if (schedule.status === 'STOPPED' || schedule.status === 'NONE' || !schedule.scheduledDate) return false;
-  const due = Date.parse(schedule.scheduledDate);
-  const passedSinceCheck = (moment: number) => now.getTime() >= moment && checkedAt < moment;
-  return passedSinceCheck(due) || passedSinceCheck(due + graceMs);
-}
-
-/** The schedule as /backup reported it; "no schedule" (204) is cached too, as status NONE. */
-export function cacheSchedule(details: BackupDetails | null, previous: CachedSchedule | undefined, now: Date): CachedSchedule {
-  if (!details) return { id: '', status: 'NONE', scheduledDate: null, previousScheduledDate: previous?.scheduledDate ?? null, checkedAt: now.toISOString() };
-  const moved = previous?.scheduledDate && previous.scheduledDate !== details.scheduled_date;
-  return {
-    id: details.id,
-    status: details.status,
-    scheduledDate: details.scheduled_date ?? null,
-    previousScheduledDate: moved ? previous.scheduledDate : (previous?.previousScheduledDate ?? null),
-    requester: details.requester?.name,
-    checkedAt: now.toISOString(),
-  };
-}
-
 /** A scheduled time passed by more than the grace period with no completed or failed row since. */
 export function detectOverdueBackup(
   rows: readonly HistoryRow[],
@@ -126,42 +90,4 @@ export function detectExpiringLinks(backup: TrackedBackup | undefined, now: Date
   if (now.getTime() < windowOpens || now.getTime() >= expires) return undefined;
   if (Date.parse(backup.announcedAt) >= windowOpens) return undefined; // announced this late: the announcement says it
   return { kind: 'links-expiring', occurrence: backup.historyId, detail: backup };
-}
-
-/** Failures a person must fix: alert at once. Everything else may pass by itself. */
-const NEEDS_A_PERSON = new Set([
-  'ZOHO_INVALID_REFRESH_TOKEN',
-  'ZOHO_INVALID_CLIENT',
-  'OAUTH_SCOPE_MISMATCH',
-  'NO_PERMISSION',
-  'INVALID_URL_PATTERN',
-  'INVALID_TOKEN',
-  'UNTRUSTED_HOST',
-]);
-
-export function needsAPerson(code: string): boolean {
-  return NEEDS_A_PERSON.has(code);
-}
-
-/**
- * The monitor's health after a check. A failure opens (or continues) an incident, which is
- * marked `alerted` at once for errors a person must fix, or after `alertAfterFailures`
- * consecutive failures. Success resolves an alerted incident (kept, with resolvedAt, so the
- * "recovered" message can be announced) and forgets one nobody was told about.
- */
-export function nextHealth(
-  health: HealthState | undefined,
-  failure: { code: string; message: string; hint?: string } | undefined,
-  now: Date,
-  alertAfterFailures: number,
-): HealthState {
-  const open = health?.incident && !health.incident.resolvedAt ? health.incident : undefined;
-  if (!failure) {
-    if (open?.alerted) return { consecutiveFailures: 0, incident: { ...open, resolvedAt: now.toISOString() } };
-    return { consecutiveFailures: 0, incident: open ? undefined : health?.incident };
-  }
-  const consecutiveFailures = (health?.consecutiveFailures ?? 0) + 1;
-  const incident = open ?? { since: now.toISOString(), ...failure, alerted: false };
-  const alerted = incident.alerted || needsAPerson(failure.code) || consecutiveFailures >= alertAfterFailures;
-  return { consecutiveFailures, incident: { ...incident, ...failure, alerted } };
 }

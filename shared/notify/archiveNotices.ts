@@ -1,0 +1,44 @@
+/** The archive's messages: where a backup is kept once every part landed, and a part that could not be copied. */
+import type { TrackedBackup } from '../state/watchState';
+import { formatDateTime, type MessageContext, type Notice } from './notice';
+
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function archivedNotice(orgName: string, location: string, totalSize: number, files: number, backup: TrackedBackup, ctx: MessageContext): Notice {
+  return {
+    title: 'Zoho CRM backup archived',
+    tone: 'good',
+    summary: `The ${orgName} backup of ${formatDateTime(new Date(backup.logTime), ctx.timezone)} is archived in your storage account: ${files} files, ${formatBytes(totalSize)}.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'Location', value: `${location}/ (with manifest.json: sizes and SHA-256 of every file)` },
+      { label: 'Total size', value: formatBytes(totalSize) },
+    ],
+    links: [],
+    note: 'This copy does not expire with Zoho\'s links: it is kept for ARCHIVE_RETENTION_DAYS (moved to the Cool tier after 30 days).',
+  };
+}
+
+export function archiveFailedNotice(orgName: string, fileName: string, reason: string, expiresAt: string | undefined, ctx: MessageContext): Notice {
+  const deadline = expiresAt ? ` before ${formatDateTime(new Date(expiresAt), ctx.timezone)}, when Zoho's link expires` : '';
+  return {
+    title: 'Zoho CRM backup part not archived',
+    tone: 'danger',
+    summary: `${fileName} of the ${orgName} backup could not be archived: ${reason}.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'File', value: fileName },
+    ],
+    links: [],
+    note: `What to do: download ${fileName} yourself from the "backup ready" message${deadline}; check backupStatus and the function logs for the cause.`,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The steps of a check that act: announce through the announcer (claim, deliver, record),
+ * queue the archive, cache the schedule. Each takes what the pure plan decided.
+ */
+import { cacheSchedule } from '../alerts/schedule';
+import { archiveMessages, archivePrefix } from '../archive/plan';
+import type { AlertSettings } from '../defaults';
+import { describeError } from '../errors';
+import type { Logger } from '../log';
+import { type Announcer, type AnnouncementTarget, alertTarget } from '../notify/announcer';
+import type { Channel } from '../notify/notice';
+import type { TrackedBackup, WatchState } from '../state/watchState';
+import type { AlertStep } from './planAlerts';
+import { backupNotice, type DecidedBackup, settledDecision, summarise } from './planBackup';
+import type { AlertResult, BackupDecision, WatchDeps } from './types';
+
+/** One check's collaborators and clock. */
+export interface Run {
+  deps: WatchDeps;
+  now: () => Date;
+  log: Logger;
+  settings: AlertSettings;
+  announcer: Announcer;
+  channels: Channel[];
+}
+
+export async function actOnBackup(run: Run, action: DecidedBackup): Promise<BackupDecision> {
+  switch (action.do) {
+    case 'report':
+      return { outcome: action.outcome, backup: action.backup };
+    case 'settle': {
+      await queueArchive(run, action.backup);
+      return settledDecision(action.backup, run.channels);
+    }
+    case 'record-expired': {
+      const { backup } = action;
+      await run.announcer.repo.mutate((state) => ({ ...state, backup }));
+      return { outcome: 'links-expired', backup: summarise(backup) };
+    }
+    case 'announce':
+      return announceBackup(run, action.backup);
+  }
+}
+
+async function announceBackup(run: Run, backup: TrackedBackup): Promise<BackupDecision> {
+  const notice = backupNotice(backup, run.deps.org, run.deps.archive?.container, run.announcer.messageContext());
+  const deliveries = await run.announcer.announce(backupTarget(backup), notice);
+  if (!deliveries) return { outcome: 'claimed-elsewhere', backup: summarise(backup) };
+  await queueArchive(run, backup);
+  const failed = deliveries.some((d) => d.result === 'failed');
+  return { outcome: failed ? 'delivery-failed' : 'announced', backup: summarise(backup), deliveries };
+}
+
+/**
+ * Queues each part of an announced backup for the archive worker, once. Enqueued before it
+ * is recorded: a crash in between repeats messages (the worker skips archived parts)
+ * rather than losing them.
+ */
+async function queueArchive(run: Run, backup: TrackedBackup): Promise<void> {
+  const archive = run.deps.archive;
+  if (!archive || backup.archive || !backup.announce || Date.parse(backup.expiresAt) <= run.now().getTime()) return;
+  const messages = archiveMessages(backup, run.deps.org.key);
+  try {
+    await archive.queue.enqueue(messages);
+  } catch (error) {
+    // Nothing was recorded, so the next check queues the parts again; the announcement stands.
+    run.log.warn(`could not queue the backup for the archive: ${describeError(error).message}`);
+    return;
+  }
+  const at = run.now().toISOString();
+  const prefix = archivePrefix(backup, run.deps.org.key);
+  const parts = Object.fromEntries(messages.map((m) => [m.fileName, { status: 'queued' as const, at }]));
+  await run.announcer.repo.mutate((state) =>
+    state.backup?.historyId === backup.historyId && !state.backup.archive
+      ? { ...state, backup: { ...state.backup, archive: { container: archive.container, prefix, queuedAt: at, parts } } }
+      : undefined,
+  );
+}
+
+/** Calls /backup (it costs an API credit: only when planned) and caches its answer. */
+export async function refreshSchedule(run: Run, state: WatchState): Promise<WatchState> {
+  const schedule = cacheSchedule(await run.deps.zoho.getBackupDetails(), state.schedule, run.now());
+  return (await run.announcer.repo.mutate((fresh) => ({ ...fresh, schedule }))) ?? { ...state, schedule };
+}
+
+export async function announceAlerts(run: Run, steps: readonly AlertStep[]): Promise<AlertResult[]> {
+  const results: AlertResult[] = [];
+  for (const step of steps) {
+    // The announcer re-reads before it claims, so a stale plan can only cost a no-op.
+    const target = alertTarget(step.kind, step.occurrence, step.notice, run.now(), step.key);
+    const deliveries = await run.announcer.announce(target, step.notice);
+    if (deliveries) results.push({ kind: step.kind, occurrence: step.occurrence, summary: step.notice.summary, deliveries });
+  }
+  return results;
+}
+
+/** The backup in state.backup, keyed by its history row id. */
+function backupTarget(candidate: TrackedBackup): AnnouncementTarget {
+  return {
+    find: (state) => (state.backup?.historyId === candidate.historyId ? state.backup.deliveries : undefined),
+    // Never step back: if the fresh state tracks a newer backup, this one is history.
+    adopt: (state) =>
+      state.backup && Date.parse(state.backup.logTime) >= Date.parse(candidate.logTime) ? undefined : { ...state, backup: candidate },
+    record: (state, channel, delivery) => {
+      const backup = state.backup!;
+      const announcedAt = backup.announcedAt ?? (delivery.status === 'delivered' ? delivery.at : undefined);
+      return { ...state, backup: { ...backup, announcedAt, deliveries: { ...backup.deliveries, [channel]: delivery } } };
+    },
+  };
+}

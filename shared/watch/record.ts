@@ -1,0 +1,33 @@
+/** The bookkeeping after a check: last check, last success, last error and the monitor's health. */
+import { nextHealth } from '../alerts/health';
+import { describeError, type SafeError } from '../errors';
+import type { WatchState } from '../state/watchState';
+import type { Run } from './act';
+import type { CheckOutcome } from './types';
+
+export interface CheckVerdict {
+  outcome: CheckOutcome;
+  ok: boolean;
+  /** The check's own error (Zoho, the state store): what the health follows. */
+  checkError?: SafeError;
+  /** The first error of any kind, deliveries included: what status shows. */
+  firstError?: SafeError;
+}
+
+/** Records the check; returns the state written, or undefined when the store failed. */
+export async function recordCheck(run: Run, verdict: CheckVerdict, at: string): Promise<WatchState | undefined> {
+  try {
+    return await run.announcer.repo.mutate((state) => ({
+      ...state,
+      watchingSince: state.watchingSince ?? (verdict.ok ? at : undefined),
+      lastCheck: { at, outcome: verdict.outcome },
+      ...(verdict.ok ? { lastSuccessAt: at } : {}),
+      ...(verdict.firstError ? { lastError: { at, ...verdict.firstError } } : {}),
+      health: nextHealth(state.health, verdict.checkError, run.now(), run.settings.alertAfterFailures),
+    }));
+  } catch (error) {
+    // The check itself is reported either way; only its bookkeeping is lost.
+    run.log.warn(`could not record the check: ${describeError(error).message}`);
+    return undefined;
+  }
+}

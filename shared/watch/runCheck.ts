@@ -1,0 +1,107 @@
+/**
+ * One check (design §6): read -> plan -> act -> record -> report.
+ *
+ * - The newest completed backup is found by log_time, whatever order Zoho returns.
+ * - Every announcement (a backup or an alert) goes through the announcer: claimed with a
+ *   conditional write, delivered once per channel, each delivery recorded as it lands.
+ * - Nothing is advanced on a failure: a Zoho error, a 204 from /backup/urls or a refused
+ *   message leaves the work for the next run. A crash between sending and recording may
+ *   repeat a message; it never drops one.
+ * - A quiet check costs one Zoho call (the history) and, with a cached token, no refresh.
+ * - A dry run plans and renders, and writes nothing anywhere.
+ */
+import { needsBackupDetails } from '../alerts/schedule';
+import { DEFAULT_ALERT_SETTINGS } from '../defaults';
+import { describeError } from '../errors';
+import { silentLogger } from '../log';
+import { createAnnouncer } from '../notify/announcer';
+import { WatchStateRepository } from '../state/repository';
+import type { WatchState } from '../state/watchState';
+import { noTelemetry } from '../telemetry';
+import type { HistoryRow } from '../zoho/schemas';
+import { actOnBackup, announceAlerts, type Run, refreshSchedule } from './act';
+import { planAlerts, planHealthAlert } from './planAlerts';
+import { type BackupAction, type DecidedBackup, planBackup, planLinks } from './planBackup';
+import { previewBackup } from './preview';
+import { recordCheck } from './record';
+import { buildReport, emitReport, isOk } from './report';
+import { type AlertResult, type BackupDecision, type CheckReport, failuresOf, type WatchDeps } from './types';
+
+export async function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = {}): Promise<CheckReport> {
+  const run = startRun(deps);
+  const started = run.now();
+  const callsBefore = { ...deps.zoho.calls };
+  const tokensBefore = deps.tokens?.mintedCount ?? 0;
+  let decision: BackupDecision;
+  let alerts: AlertResult[] = [];
+  try {
+    const rows = await deps.zoho.listHistory();
+    const state = await run.announcer.repo.read();
+    const action = await resolveLinks(run, planBackup(rows, state, run.now(), run.channels));
+    if (options.dryRun) decision = previewBackup(run, action);
+    else {
+      decision = await actOnBackup(run, action);
+      // A quiet check reuses the state it read; one that took on a backup reads it again.
+      const changed = !['no-backup', 'nothing-new', 'links-pending'].includes(decision.outcome);
+      alerts = await raiseAlerts(run, rows, changed ? await run.announcer.repo.read() : state);
+    }
+  } catch (error) {
+    decision = { outcome: 'failed', error: describeError(error) };
+  }
+  if (!options.dryRun) alerts = [...alerts, ...(await recordAndReportHealth(run, decision, alerts, started))];
+  const report = buildReport({
+    decision,
+    alerts,
+    started,
+    finished: run.now(),
+    callsBefore,
+    callsAfter: deps.zoho.calls,
+    tokenRefreshes: (deps.tokens?.mintedCount ?? 0) - tokensBefore,
+  });
+  emitReport(report, deps.org.name, deps.telemetry ?? noTelemetry, run.log);
+  return report;
+}
+
+function startRun(deps: WatchDeps): Run {
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? silentLogger;
+  const repo = new WatchStateRepository(deps.store, deps.org.key);
+  const announcer = createAnnouncer({ repo, notifiers: deps.notifiers, now, log, timezone: deps.timezone, runId: deps.runId, claimTtlMs: deps.claimTtlMs });
+  return { deps, now, log, settings: deps.alerts ?? DEFAULT_ALERT_SETTINGS, announcer, channels: deps.notifiers.map((n) => n.channel) };
+}
+
+/** A newer backup needs its links: the one extra Zoho call of a check that has news. */
+async function resolveLinks(run: Run, action: BackupAction): Promise<DecidedBackup> {
+  if (action.do !== 'fetch-links') return action;
+  return planLinks(action.newest, await run.deps.zoho.getDownloadUrls(), action.previous, run.now());
+}
+
+async function raiseAlerts(run: Run, rows: HistoryRow[], known: WatchState): Promise<AlertResult[]> {
+  const state = needsBackupDetails(known.schedule, run.now(), run.settings.overdueGraceMs) ? await refreshSchedule(run, known) : known;
+  const steps = planAlerts({
+    rows,
+    state,
+    now: run.now(),
+    settings: run.settings,
+    orgName: run.deps.org.name,
+    channels: run.channels,
+    ctx: run.announcer.messageContext(),
+  });
+  return announceAlerts(run, steps);
+}
+
+/** Records the check, then announces the monitor's health if that record opened or closed an incident. */
+async function recordAndReportHealth(run: Run, decision: BackupDecision, alerts: AlertResult[], started: Date): Promise<AlertResult[]> {
+  const failures = failuresOf({ error: decision.error, deliveries: decision.deliveries ?? [], alerts });
+  const checkError = decision.outcome === 'failed' ? decision.error : undefined;
+  const verdict = { outcome: decision.outcome, ok: isOk(decision, alerts), checkError, firstError: failures[0] };
+  const written = await recordCheck(run, verdict, started.toISOString());
+  const step = written && planHealthAlert(written, run.deps.org.name, run.channels, run.announcer.messageContext());
+  if (!step) return [];
+  try {
+    return await announceAlerts(run, [step]);
+  } catch (error) {
+    run.log.warn(`could not announce the monitor's health: ${describeError(error).message}`);
+    return [];
+  }
+}

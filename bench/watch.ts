@@ -11,8 +11,8 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { WebhookReceiver } from '../cli/sandbox/webhookReceiver';
-import { ZohoSandbox } from '../cli/sandbox/zohoSandbox';
+import { WebhookReceiver } from '../sandbox/webhookReceiver';
+import { ZohoSandbox } from '../sandbox/zohoSandbox';
 
 const run = promisify(execFile);
 const root = resolve(__dirname, '../..');

@@ -10,8 +10,8 @@ import { loadConfig } from '../shared/config';
 import { silentLogger } from '../shared/log';
 import { createRuntime } from '../shared/runtime';
 import { type CheckOutcome, runCheck } from '../shared/watch';
-import { type ReceivedMessage, WebhookReceiver } from './sandbox/webhookReceiver';
-import { ZohoSandbox } from './sandbox/zohoSandbox';
+import { type ReceivedMessage, WebhookReceiver } from '../sandbox/webhookReceiver';
+import { ZohoSandbox } from '../sandbox/zohoSandbox';
 
 const HOUR = 3_600_000;
 

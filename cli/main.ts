@@ -14,7 +14,6 @@ import { formatDateTime, formatRelative } from '../shared/notify/notice';
 import { createRuntime } from '../shared/runtime';
 import { readStatus, type StatusView } from '../shared/status';
 import { type CheckReport, failuresOf, runCheck } from '../shared/watch';
-import { runDemo } from './demo';
 
 const USAGE = `Usage: zoho-backup-notifier <command> [options]
 
@@ -56,7 +55,8 @@ export async function main(argv: string[], out: (text: string) => void = console
     err(`Unknown command or argument: ${[command, ...rest].join(' ')}\n\n${USAGE}`);
     return EXIT.usage;
   }
-  if (command === 'demo') return runDemo(out);
+  // The demo brings the sandbox: loaded only for this command.
+  if (command === 'demo') return (require('./demo') as typeof import('./demo')).runDemo(out);
   try {
     const runtime = createRuntime(loadConfig(cliSettings(process.cwd())), { log: stderrLogger });
     if (command === 'status') {

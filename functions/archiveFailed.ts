@@ -2,7 +2,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { ARCHIVE_POISON_QUEUE } from '../shared/archive/plan';
 import { parseArchiveMessage } from '../shared/archive/queue';
-import { workerRuntime } from '../shared/lazyRuntime';
+import { archiveWorker, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
 import type { Runtime } from '../shared/runtime';
 
@@ -10,10 +10,7 @@ export function archiveFailedHandler(getRuntime: () => Runtime = workerRuntime) 
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const runtime = getRuntime();
     if (!runtime.archive) return;
-    // Loaded here, not at the top: every entry file loads when the worker indexes the app,
-    // and the worker's dependencies (axios, the Blob SDK) would slow every cold start.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { reportArchiveFailure } = require('../shared/archive/worker') as typeof import('../shared/archive/worker');
+    const { reportArchiveFailure } = archiveWorker();
     await reportArchiveFailure({ ...runtime.archive, log: runtime.logger(hostLogger(context)) }, parseArchiveMessage(message));
   };
 }

@@ -2,7 +2,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
 import { parseArchiveMessage } from '../shared/archive/queue';
-import { workerRuntime } from '../shared/lazyRuntime';
+import { archiveWorker, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
 import type { Runtime } from '../shared/runtime';
 
@@ -14,10 +14,7 @@ export function archivePartHandler(getRuntime: () => Runtime = workerRuntime) {
       log.warn('archive message ignored: ARCHIVE_ENABLED is not true');
       return;
     }
-    // Loaded here, not at the top: every entry file loads when the worker indexes the app,
-    // and the worker's dependencies (axios, the Blob SDK) would slow every cold start.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { archivePart } = require('../shared/archive/worker') as typeof import('../shared/archive/worker');
+    const { archivePart } = archiveWorker();
     const outcome = await archivePart({ ...runtime.archive, log }, parseArchiveMessage(message));
     log.info(`archive part: ${outcome}`, { dequeueCount: context.triggerMetadata?.dequeueCount });
   };

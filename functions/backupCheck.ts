@@ -1,16 +1,14 @@
 /** HTTP POST /api/backupCheck: run a check now and answer its report; ?dryRun=true renders without sending. */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { jsonAnswer, withRuntime } from '../shared/functionsSupport';
+import { jsonAnswer, watchCore, withRuntime, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
-import { workerRuntime } from '../shared/lazyRuntime';
 import type { Runtime } from '../shared/runtime';
-import { runCheck } from '../shared/watch';
 
 export function backupCheckHandler(getRuntime: () => Runtime = workerRuntime) {
   return (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> =>
     withRuntime(getRuntime, async (runtime) => {
       const dryRun = request.query.get('dryRun') === 'true';
-      const report = await runCheck({ ...runtime.watch, log: runtime.logger(hostLogger(context)) }, { dryRun });
+      const report = await watchCore().runCheck({ ...runtime.watch, log: runtime.logger(hostLogger(context)) }, { dryRun });
       // 502: the check ran but Zoho, the state store or a channel failed; the report says which.
       return jsonAnswer(report.ok ? 200 : 502, report);
     });

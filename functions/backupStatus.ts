@@ -1,16 +1,14 @@
 /** HTTP GET /api/backupStatus: the last announced backup, its expiry, deliveries, last check and error. */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { describeError } from '../shared/errors';
-import { jsonAnswer, withRuntime } from '../shared/functionsSupport';
-import { workerRuntime } from '../shared/lazyRuntime';
+import { jsonAnswer, watchCore, withRuntime, workerRuntime } from '../shared/functionsHost';
 import type { Runtime } from '../shared/runtime';
-import { readStatus } from '../shared/status';
 
 export function backupStatusHandler(getRuntime: () => Runtime = workerRuntime) {
   return (_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> =>
     withRuntime(getRuntime, async (runtime) => {
       try {
-        return jsonAnswer(200, await readStatus(runtime.store, runtime.org));
+        return jsonAnswer(200, await watchCore().readStatus(runtime.store, runtime.org));
       } catch (error) {
         return jsonAnswer(503, { error: describeError(error) });
       }

@@ -1,17 +1,15 @@
 /** Timer: runs a backup check on BACKUP_WATCH_SCHEDULE (default every 10 minutes). */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { CheckFailedError } from '../shared/functionsSupport';
+import { CheckFailedError, watchCore, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
-import { workerRuntime } from '../shared/lazyRuntime';
 import type { Runtime } from '../shared/runtime';
-import { runCheck } from '../shared/watch';
 
 export function backupWatchHandler(getRuntime: () => Runtime = workerRuntime) {
   return async (timer: Timer, context: InvocationContext): Promise<void> => {
     const runtime = getRuntime();
     const log = runtime.logger(hostLogger(context));
     if (timer.isPastDue) log.warn('backupWatch is running late (isPastDue): a host restart or a long previous run delayed it');
-    const report = await runCheck({ ...runtime.watch, log });
+    const report = await watchCore().runCheck({ ...runtime.watch, log });
     // A failed check must fail the invocation, or monitoring would see a green timer.
     if (!report.ok) throw new CheckFailedError(report);
   };

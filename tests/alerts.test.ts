@@ -2,7 +2,7 @@
  * Stories for the alerts beyond "backup ready", over the sandbox, local Slack/Teams receivers
  * and Azurite: each raised once, not repeated, raised again for a new occurrence.
  */
-import { SANDBOX_ADMIN, zohoDate } from '../cli/sandbox/zohoSandbox';
+import { SANDBOX_ADMIN, zohoDate } from '../sandbox/zohoSandbox';
 import type { WatchState } from '../shared/state/watchState';
 import { DAY, HOUR, hoursAgo, startWorld, type World } from './support/world';
 

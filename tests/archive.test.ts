@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { patternBytes, patternChunks } from '../cli/sandbox/zohoSandbox';
+import { patternBytes, patternChunks } from '../sandbox/zohoSandbox';
 import { isTrustedDownloadUrl } from '../shared/archive/plan';
 import { archivePart, reportArchiveFailure } from '../shared/archive/worker';
 import type { Logger } from '../shared/log';

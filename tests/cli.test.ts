@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { WebhookReceiver } from '../cli/sandbox/webhookReceiver';
-import { ZohoSandbox } from '../cli/sandbox/zohoSandbox';
+import { WebhookReceiver } from '../sandbox/webhookReceiver';
+import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { hoursAgo } from './support/world';
 
 const CLI = resolve(__dirname, '../dist/cli/main.js');

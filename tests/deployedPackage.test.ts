@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
-import { WebhookReceiver } from '../cli/sandbox/webhookReceiver';
-import { ZohoSandbox } from '../cli/sandbox/zohoSandbox';
+import { WebhookReceiver } from '../sandbox/webhookReceiver';
+import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
 import { renderAppSettings } from './support/armSettings';
 import { azuriteConnectionString } from './support/azurite';
@@ -126,6 +126,8 @@ describe('the deployed package', () => {
     }
     const strays = pkg.files.filter((f) => /^(functions|shared|cli|tests|bench|infra)\/|^local\.settings|^\.env|\.ts$/.test(f));
     expect(strays).toEqual([]);
+    // The command line and the sandbox are for laptops and tests, not for Azure.
+    expect(pkg.files.filter((f) => f.startsWith('dist/cli/') || f.startsWith('dist/sandbox/'))).toEqual([]);
     for (const devOnly of ['jest', 'typescript', 'azurite', 'ts-jest']) expect(pkg.files.some((f) => f.startsWith(`node_modules/${devOnly}/`))).toBe(false);
   });
 

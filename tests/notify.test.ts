@@ -1,4 +1,4 @@
-import { WebhookReceiver } from '../cli/sandbox/webhookReceiver';
+import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { backupReadyNotice, idsFromLink, labelledParts } from '../shared/notify/backupReady';
 import { DeliveryError } from '../shared/notify/delivery';
 import { formatDateTime, formatRelative, type Notice } from '../shared/notify/notice';

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { WebhookReceiver } from '../cli/sandbox/webhookReceiver';
-import { ZohoSandbox } from '../cli/sandbox/zohoSandbox';
+import { WebhookReceiver } from '../sandbox/webhookReceiver';
+import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { hoursAgo } from './support/world';
 
 const root = resolve(__dirname, '..');

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { SANDBOX_ADMIN, ZOHO_ERRORS, ZohoSandbox } from '../cli/sandbox/zohoSandbox';
+import { SANDBOX_ADMIN, ZOHO_ERRORS, ZohoSandbox } from '../sandbox/zohoSandbox';
 import { DATA_CENTRES, resolveZohoHosts } from '../shared/zoho/datacentres';
 import {
   ZohoApiError,

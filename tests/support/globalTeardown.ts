@@ -1,4 +1,4 @@
-import type { RunningAzurite } from '../../cli/sandbox/azurite';
+import type { RunningAzurite } from './azuriteProcess';
 
 export default async function globalTeardown(): Promise<void> {
   await (globalThis as { __AZURITE__?: RunningAzurite }).__AZURITE__?.stop();

@@ -3,8 +3,8 @@
  * receiver, and a state store (Azurite Table by default). Runs go through the same runtime
  * the functions and the CLI build from settings.
  */
-import { WebhookReceiver } from '../../cli/sandbox/webhookReceiver';
-import { ZohoSandbox, type ZohoSandboxOptions } from '../../cli/sandbox/zohoSandbox';
+import { WebhookReceiver } from '../../sandbox/webhookReceiver';
+import { ZohoSandbox, type ZohoSandboxOptions } from '../../sandbox/zohoSandbox';
 import { loadConfig } from '../../shared/config';
 import type { Logger } from '../../shared/log';
 import { createRuntime, type Runtime } from '../../shared/runtime';

@@ -1,5 +1,5 @@
 /** Builds the real Zoho client stack pointed at a sandbox, with short retry delays. */
-import type { ZohoSandbox } from '../../cli/sandbox/zohoSandbox';
+import type { ZohoSandbox } from '../../sandbox/zohoSandbox';
 import { createRetryingHttp, type RetryingHttpOptions } from '../../shared/http';
 import { ZohoBackupClient } from '../../shared/zoho/client';
 import { type TokenCache, ZohoTokenProvider } from '../../shared/zoho/tokens';

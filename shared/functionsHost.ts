@@ -1,0 +1,64 @@
+/**
+ * What the function adapters share, and the one place that loads the core lazily. The worker
+ * loads every entry file to index the app, so this module imports nothing heavy: the runtime
+ * (axios, zod, the storage SDKs) and the archive worker are required on first invocation.
+ * Nothing here imports @azure/functions, so the core stays host-agnostic.
+ */
+import type * as ArchiveWorker from './archive/worker';
+import { CodedError, describeError } from './errors';
+import type { Runtime } from './runtime';
+import type * as Status from './status';
+import type * as RunCheck from './watch/runCheck';
+import { type CheckReport, failuresOf } from './watch/types';
+
+/** The worker's runtime, built from the app settings on first use and reused by warm invocations. */
+export function workerRuntime(): Runtime {
+  return (require('./runtime') as typeof import('./runtime')).workerRuntimeFromEnv();
+}
+
+/** The check and the status view, for the timer and the HTTP functions. */
+export function watchCore(): { runCheck: typeof RunCheck.runCheck; readStatus: typeof Status.readStatus } {
+  const { runCheck } = require('./watch/runCheck') as typeof RunCheck;
+  const { readStatus } = require('./status') as typeof Status;
+  return { runCheck, readStatus };
+}
+
+/** The archive worker, for the queue triggers only: it brings axios and the Blob SDK. */
+export function archiveWorker(): typeof ArchiveWorker {
+  return require('./archive/worker') as typeof ArchiveWorker;
+}
+
+export interface JsonAnswer {
+  status: number;
+  jsonBody: unknown;
+  headers: Record<string, string>;
+}
+
+export function jsonAnswer(status: number, body: unknown): JsonAnswer {
+  return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store' } };
+}
+
+/**
+ * Answers with the runtime, or with a 500 when it cannot be built (invalid settings): the
+ * answer says which settings, never a value.
+ */
+export async function withRuntime(getRuntime: () => Runtime, answer: (runtime: Runtime) => Promise<JsonAnswer>): Promise<JsonAnswer> {
+  let runtime: Runtime;
+  try {
+    runtime = getRuntime();
+  } catch (error) {
+    return jsonAnswer(500, { error: describeError(error) });
+  }
+  return answer(runtime);
+}
+
+/**
+ * Thrown by the timer when a check failed, so the invocation counts as failed in Application
+ * Insights and the "checks failing" alert can fire. Carries the check's own safe error.
+ */
+export class CheckFailedError extends CodedError {
+  constructor(report: CheckReport) {
+    const cause = failuresOf(report)[0];
+    super(cause?.code ?? 'CHECK_FAILED', `backup check ${report.outcome}: ${cause?.message ?? 'see the check report'}`, cause?.hint ?? '');
+  }
+}

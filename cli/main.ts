@@ -7,7 +7,8 @@
  * Argument parsing is node:util's parseArgs: three commands and three flags need no library.
  */
 import { parseArgs } from 'node:util';
-import { cliSettings, ConfigError, loadConfig } from '../shared/config';
+import { ConfigError, loadConfig } from '../shared/config';
+import { cliSettings } from './settings';
 import { describeError } from '../shared/errors';
 import { consoleLogger, type Logger } from '../shared/log';
 import { formatDateTime, formatRelative } from '../shared/notify/notice';

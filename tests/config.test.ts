@@ -1,4 +1,5 @@
-import { ConfigError, DEFAULT_SCHEDULE, loadConfig, secretsOf } from '../shared/config';
+import { ConfigError, loadConfig, secretsOf } from '../shared/config';
+import { DEFAULTS } from '../shared/defaults';
 
 const valid = {
   ZOHO_CLIENT_ID: '1000.CLIENTID',
@@ -27,7 +28,7 @@ describe('loadConfig', () => {
       apiDomain: 'https://www.zohoapis.com',
       apiVersion: 'v8',
     });
-    expect(config.schedule).toBe(DEFAULT_SCHEDULE);
+    expect(config.schedule).toBe(DEFAULTS.schedule);
     expect(config.timezone).toBe('UTC');
     expect(config.state).toEqual({ kind: 'file', path: '/tmp/state.json' });
   });

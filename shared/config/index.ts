@@ -1,0 +1,152 @@
+/**
+ * The configuration contract (README "Configuration"): the one place that reads process.env.
+ * Everything is validated at once so that a misconfigured app fails with a single message
+ * naming every bad setting, and a secret's value is never repeated back.
+ */
+import { type AlertSettings } from '../defaults';
+import { CodedError } from '../errors';
+import { type DataCentre, resolveZohoHosts } from '../zoho/datacentres';
+import { type Settings, settingsSchema } from './schema';
+
+export interface Config {
+  zoho: {
+    clientId: string;
+    clientSecret: string;
+    refreshToken: string;
+    dc: DataCentre;
+    accountsUrl: string;
+    apiDomain: string;
+    apiVersion: string;
+    orgName: string;
+  };
+  channels: { slackWebhookUrl?: string; teamsWebhookUrl?: string };
+  schedule: string;
+  alerts: AlertSettings;
+  state: StateSettings;
+  /** The app's storage account (AzureWebJobsStorage), when one is configured. */
+  azureStorage?: AzureStorageSettings;
+  archive: {
+    enabled: boolean;
+    container: string;
+    /** Origins allowed to receive the Zoho token with a download; empty: the DC's download hosts. */
+    downloadOrigins: string[];
+  };
+  timezone: string;
+  telemetry: {
+    connectionString?: string;
+    /** Client id of the managed identity that authenticates telemetry (local auth disabled). */
+    identityClientId?: string;
+  };
+}
+
+export type AzureStorageSettings =
+  | { kind: 'connection-string'; connectionString: string }
+  | { kind: 'identity'; tableServiceUri: string; blobServiceUri: string; queueServiceUri: string; clientId?: string };
+
+export type StateSettings = { kind: 'file'; path: string } | { kind: 'table'; storage: AzureStorageSettings };
+
+export class ConfigError extends CodedError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(
+      'CONFIG_INVALID',
+      `Invalid settings:\n - ${problems.join('\n - ')}`,
+      'Fix these app settings (or local.settings.json / .env for the CLI) and run again; the README lists every setting.',
+    );
+    this.problems = problems;
+  }
+}
+
+/** The secrets in a config, so loggers can scrub them wherever they might slip in. */
+export function secretsOf(config: Config): string[] {
+  const { clientSecret, refreshToken } = config.zoho;
+  const { slackWebhookUrl, teamsWebhookUrl } = config.channels;
+  return [clientSecret, refreshToken, slackWebhookUrl, teamsWebhookUrl].filter((s): s is string => !!s);
+}
+
+/** Every setting the app reads (the infra tests hold Bicep and the sample settings to it). */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as Array<keyof Settings>;
+
+/** Rules across settings, checked even when single settings are wrong, so one run names them all. */
+function crossSettingProblems(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (!env.SLACK_WEBHOOK_URL && !env.TEAMS_WEBHOOK_URL) {
+    problems.push('SLACK_WEBHOOK_URL or TEAMS_WEBHOOK_URL (at least one) is required: where to post the alerts');
+  }
+  const hasTableSettings =
+    env.AzureWebJobsStorage || env.AzureWebJobsStorage__tableServiceUri || env.AzureWebJobsStorage__accountName;
+  if (env.ARCHIVE_ENABLED?.toLowerCase() === 'true' && !hasTableSettings) {
+    problems.push('ARCHIVE_ENABLED=true needs AzureWebJobsStorage (or its identity-based settings): the archive is kept in Blob storage');
+  }
+  if (!env.STATE_FILE && !hasTableSettings) {
+    problems.push(
+      'STATE_FILE or AzureWebJobsStorage (a connection string, or AzureWebJobsStorage__accountName with AzureWebJobsStorage__credential=managedidentity) is required: where the state is kept',
+    );
+  }
+  return problems;
+}
+
+/**
+ * The settings that are set, trimmed: empty app settings mean "unset" (the portal, Bicep and
+ * GitHub's unset variables all produce them), and pasted values often carry a stray newline.
+ */
+function presentSettings(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env)
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].trim() !== '')
+      .map(([name, value]) => [name, value.trim()]),
+  );
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = presentSettings(env);
+  const parsed = settingsSchema.safeParse(present);
+  // Only our own messages are used: zod's defaults could quote the rejected value.
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)), ...crossSettingProblems(present)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  return toConfig(parsed.data);
+}
+
+function toConfig(s: Settings): Config {
+  const azureStorage = azureStorageSettings(s);
+  const state: StateSettings | undefined = s.STATE_FILE ? { kind: 'file', path: s.STATE_FILE } : azureStorage && { kind: 'table', storage: azureStorage };
+  // crossSettingProblems() has ruled this out; the check keeps the types honest.
+  if (!state) throw new ConfigError(['STATE_FILE or AzureWebJobsStorage is required: where the state is kept']);
+  return {
+    zoho: {
+      clientId: s.ZOHO_CLIENT_ID,
+      clientSecret: s.ZOHO_CLIENT_SECRET,
+      refreshToken: s.ZOHO_REFRESH_TOKEN,
+      dc: s.ZOHO_DC,
+      ...resolveZohoHosts(s.ZOHO_DC, { accountsUrl: s.ZOHO_ACCOUNTS_URL, apiDomain: s.ZOHO_API_DOMAIN }),
+      apiVersion: s.ZOHO_API_VERSION,
+      orgName: s.ZOHO_ORG_NAME,
+    },
+    channels: { slackWebhookUrl: s.SLACK_WEBHOOK_URL, teamsWebhookUrl: s.TEAMS_WEBHOOK_URL },
+    schedule: s.BACKUP_WATCH_SCHEDULE,
+    alerts: {
+      overdueGraceMs: s.BACKUP_OVERDUE_GRACE,
+      alertAfterFailures: s.ALERT_AFTER_FAILURES,
+      remindBeforeExpiryMs: s.REMIND_BEFORE_EXPIRY,
+    },
+    state,
+    azureStorage,
+    archive: { enabled: s.ARCHIVE_ENABLED, container: s.ARCHIVE_CONTAINER, downloadOrigins: s.ZOHO_DOWNLOAD_HOSTS },
+    timezone: s.NOTIFY_TIMEZONE,
+    telemetry: { connectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING, identityClientId: s.APPLICATIONINSIGHTS_AUTHENTICATION_STRING },
+  };
+}
+
+function azureStorageSettings(s: Settings): AzureStorageSettings | undefined {
+  if (s.AzureWebJobsStorage) return { kind: 'connection-string', connectionString: s.AzureWebJobsStorage };
+  const account = s.AzureWebJobsStorage__accountName;
+  const endpoint = (service: string, explicit?: string) => explicit ?? `https://${account}.${service}.core.windows.net`;
+  if (!account && !s.AzureWebJobsStorage__tableServiceUri) return undefined;
+  return {
+    kind: 'identity',
+    tableServiceUri: endpoint('table', s.AzureWebJobsStorage__tableServiceUri),
+    blobServiceUri: endpoint('blob', s.AzureWebJobsStorage__blobServiceUri),
+    queueServiceUri: endpoint('queue', s.AzureWebJobsStorage__queueServiceUri),
+    clientId: s.AzureWebJobsStorage__clientId,
+  };
+}

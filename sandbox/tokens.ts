@@ -1,0 +1,50 @@
+/** The sandbox's accounts server: mints access tokens for its one refresh token, and checks them. */
+import { randomBytes } from 'node:crypto';
+import type { SandboxCredentials } from './model';
+
+export class TokenDesk {
+  minted = 0;
+  private readonly live = new Map<string, number>();
+  private readonly revoked = new Set<string>();
+
+  constructor(
+    private readonly credentials: SandboxCredentials,
+    private readonly lifetimeSeconds: number,
+  ) {}
+
+  /** POST /oauth/v2/token. Zoho answers refused grants with HTTP 200 and `error`. */
+  grant(method: string | undefined, body: string, apiDomain: string): [number, unknown] {
+    if (method !== 'POST') return [405, { error: 'invalid_request' }];
+    const form = new URLSearchParams(body);
+    if (form.get('grant_type') !== 'refresh_token') return [200, { error: 'unsupported_grant_type' }];
+    if (form.get('client_id') !== this.credentials.clientId) return [200, { error: 'invalid_client' }];
+    if (form.get('client_secret') !== this.credentials.clientSecret) return [200, { error: 'invalid_client' }];
+    const refreshToken = form.get('refresh_token') ?? '';
+    if (refreshToken !== this.credentials.refreshToken || this.revoked.has(refreshToken)) return [200, { error: 'invalid_code' }];
+    const accessToken = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
+    this.live.set(accessToken, Date.now() + this.lifetimeSeconds * 1000);
+    this.minted += 1;
+    return [200, { access_token: accessToken, api_domain: apiDomain, token_type: 'Bearer', expires_in: this.lifetimeSeconds }];
+  }
+
+  isAuthorized(header: string | undefined): boolean {
+    const token = header?.match(/^Zoho-oauthtoken (\S+)$/)?.[1];
+    const expiresAt = token ? this.live.get(token) : undefined;
+    return expiresAt !== undefined && expiresAt > Date.now();
+  }
+
+  /** Every access token stops working, as when an admin revokes them. */
+  revokeAccessTokens(): void {
+    this.live.clear();
+  }
+
+  /** The refresh token is revoked: the token endpoint answers invalid_code from now on. */
+  revokeRefreshToken(): void {
+    this.revoked.add(this.credentials.refreshToken);
+  }
+
+  /** The refresh token works again (as if the user had set a new, valid one). */
+  restoreRefreshToken(): void {
+    this.revoked.clear();
+  }
+}

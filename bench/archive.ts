@@ -18,7 +18,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startAzurite } from '../tests/support/azuriteProcess';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import type { ArchivePartMessage } from '../shared/archive/plan';
@@ -28,6 +27,7 @@ import { loadConfig } from '../shared/config';
 import { silentLogger } from '../shared/log';
 import { createRuntime } from '../shared/runtime';
 import { runCheck } from '../shared/watch';
+import { startAzurite } from '../tests/support/azuriteProcess';
 
 const run = promisify(execFile);
 const PART_MB = Number(process.env.BENCH_PART_MB ?? 1024);
@@ -152,7 +152,9 @@ async function main(): Promise<void> {
     await runCheck({ ...runtime.watch, log: silentLogger }); // announces and queues the parts
     const storage = { kind: 'connection-string' as const, connectionString: azurite.connectionString };
     const { receivedMessageItems } = await queueClient(storage, 'zoho-backup-archive').receiveMessages({ numberOfMessages: 32 });
-    const messages: ArchivePartMessage[] = receivedMessageItems.map((i) => parseArchiveMessage(Buffer.from(i.messageText, 'base64').toString('utf8')));
+    const messages: ArchivePartMessage[] = receivedMessageItems.map((i) =>
+      parseArchiveMessage(Buffer.from(i.messageText, 'base64').toString('utf8')),
+    );
     const token = await runtime.archive!.tokens.getAccessToken();
     const container = containerClient(storage, config.archive.container);
     await container.createIfNotExists(); // the worker creates it too; the Azurite-only upload runs first
@@ -162,7 +164,9 @@ async function main(): Promise<void> {
     const samples = { plain: [] as Sample[], azuriteOnly: [] as Sample[], worker: [] as Sample[] };
     for (let i = 0; i < RUNS; i += 1) {
       samples.plain.push(await measure(PLAIN_COPY, [JSON.stringify(messages.map((m) => m.url)), token, dir], env, undefined));
-      samples.azuriteOnly.push(await measure(AZURITE_ONLY, [root, config.archive.container, 'azurite-only.bin', String(total)], env, azurite.process.pid));
+      samples.azuriteOnly.push(
+        await measure(AZURITE_ONLY, [root, config.archive.container, 'azurite-only.bin', String(total)], env, azurite.process.pid),
+      );
       // A part already in the container is skipped: every run starts from an empty backup folder.
       for (const m of messages) await container.getBlobClient(`${m.prefix}/${m.fileName}`).deleteIfExists({ deleteSnapshots: 'include' });
       samples.worker.push(await measure(WORKER, [root, JSON.stringify(messages)], env, azurite.process.pid));
@@ -181,18 +185,25 @@ function report(total: number, parts: number, samples: Record<'plain' | 'azurite
   const line = (label: string, s: Sample, own: string) =>
     `  ${label.padEnd(28)}${(s.ms / 1000).toFixed(1).padStart(6)} s ${mibps(s).toFixed(0).padStart(5)} MiB/s  peak RSS ${s.maxRssMb.toFixed(0)} MB  CPU: ${own} ${cpu(s.cpuS)}, sandbox ${cpu(s.sandboxCpuS)}, Azurite ${cpu(s.azuriteCpuS)}`;
   console.log(`node ${process.version}, ${availableParallelism()} CPUs, ${new Date().toISOString()}`);
-  console.log(`${parts} parts of ${PART_MB} MiB (${(total / 1024 ** 3).toFixed(2)} GiB), Azurite on disk, median of ${RUNS} interleaved runs:`);
+  console.log(
+    `${parts} parts of ${PART_MB} MiB (${(total / 1024 ** 3).toFixed(2)} GiB), Azurite on disk, median of ${RUNS} interleaved runs:`,
+  );
   const [plain, azuriteOnly, worker] = [median(samples.plain), median(samples.azuriteOnly), median(samples.worker)];
   console.log(line('plain socket-to-file copy', plain, 'copy'));
   console.log(line('Azurite-only upload', azuriteOnly, 'uploader'));
   console.log(line('archive worker', worker, 'worker'));
-  console.log(`  runs, archive MiB/s: ${samples.worker.map((s) => mibps(s).toFixed(0)).join(', ')}; plain copy MiB/s: ${samples.plain.map((s) => mibps(s).toFixed(0)).join(', ')}`);
+  console.log(
+    `  runs, archive MiB/s: ${samples.worker.map((s) => mibps(s).toFixed(0)).join(', ')}; plain copy MiB/s: ${samples.plain.map((s) => mibps(s).toFixed(0)).join(', ')}`,
+  );
   console.log(`  throughput ratio (archive / plain copy): ${(mibps(worker) / mibps(plain)).toFixed(2)} (target >= 0.8)`);
   console.log(`  throughput ratio (archive / Azurite-only upload): ${(mibps(worker) / mibps(azuriteOnly)).toFixed(2)}`);
   const worst = samples.worker.reduce((a, b) => (b.maxRssMb > a.maxRssMb ? b : a));
   const m = worst.memory;
   console.log(`  archive worker peak RSS, worst run: ${worst.maxRssMb.toFixed(0)} MB (target < 150 MB)`);
-  if (m) console.log(`    of which: ${m.loadedRssMb.toFixed(0)} MB once the modules were loaded; peaks: V8 heap used ${m.heapUsedMb.toFixed(0)} MB, Buffers ${m.arrayBuffersMb.toFixed(0)} MB`);
+  if (m)
+    console.log(
+      `    of which: ${m.loadedRssMb.toFixed(0)} MB once the modules were loaded; peaks: V8 heap used ${m.heapUsedMb.toFixed(0)} MB, Buffers ${m.arrayBuffersMb.toFixed(0)} MB`,
+    );
 }
 
 main().catch((error: unknown) => {

@@ -79,8 +79,12 @@ async function coldStart(): Promise<void> {
   console.log(`cold start (median of ${LOAD_SAMPLES} fresh processes):`);
   console.log(`  require('@azure/functions') alone: ${base.toFixed(1)} ms`);
   console.log(`  function entry files, telemetry configured: ${entryLoad.toFixed(1)} ms (ratio ${(entryLoad / base).toFixed(2)})`);
-  console.log(`  entry files + first invocation's runtime, telemetry configured: ${withRuntime.toFixed(1)} ms (ratio ${(withRuntime / base).toFixed(2)})`);
-  console.log(`  entry files + first invocation's runtime, no telemetry: ${withoutTelemetry.toFixed(1)} ms (ratio ${(withoutTelemetry / base).toFixed(2)})`);
+  console.log(
+    `  entry files + first invocation's runtime, telemetry configured: ${withRuntime.toFixed(1)} ms (ratio ${(withRuntime / base).toFixed(2)})`,
+  );
+  console.log(
+    `  entry files + first invocation's runtime, no telemetry: ${withoutTelemetry.toFixed(1)} ms (ratio ${(withoutTelemetry / base).toFixed(2)})`,
+  );
 }
 
 async function main(): Promise<void> {

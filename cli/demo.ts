@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ReceivedMessage, WebhookReceiver } from '../sandbox/webhookReceiver';
+import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { loadConfig } from '../shared/config';
 import { silentLogger } from '../shared/log';
 import { createRuntime } from '../shared/runtime';
 import { type CheckOutcome, runCheck } from '../shared/watch';
-import { type ReceivedMessage, WebhookReceiver } from '../sandbox/webhookReceiver';
-import { ZohoSandbox } from '../sandbox/zohoSandbox';
 
 const HOUR = 3_600_000;
 
@@ -64,10 +64,14 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
       const report = await runCheck({ ...runtime.watch, log: silentLogger });
       const calls = report.zohoCalls;
       const alerts = report.alerts.map((a) => `, alert: ${a.kind}`).join('');
-      out(`   -> ${report.outcome}${alerts} (Zoho calls: ${calls.history + calls.urls + calls.details}, token refreshes: ${calls.tokenRefreshes})\n`);
+      out(
+        `   -> ${report.outcome}${alerts} (Zoho calls: ${calls.history + calls.urls + calls.details}, token refreshes: ${calls.tokenRefreshes})\n`,
+      );
       if (report.outcome !== chapter.expect) failures += 1;
     }
-    out(failures === 0 ? 'Demo finished: every check did what the story expected.' : `Demo finished with ${failures} unexpected outcome(s).`);
+    out(
+      failures === 0 ? 'Demo finished: every check did what the story expected.' : `Demo finished with ${failures} unexpected outcome(s).`,
+    );
     return failures === 0 ? 0 : 1;
   } finally {
     await Promise.all([zoho.close(), chat.close()]);
@@ -80,24 +84,40 @@ function renderForTerminal(message: ReceivedMessage): string {
   return message.channel === 'slack' ? renderSlack(message.body) : renderTeams(message.body);
 }
 
+/** The parts of our own Block Kit payload the demo prints. */
+interface SlackBlock {
+  type: string;
+  text?: { text: string };
+  fields?: Array<{ text: string }>;
+  elements?: Array<{ text: string | { text: string }; url?: string }>;
+}
+
 function renderSlack(body: unknown): string {
   const lines = ['[Slack]'];
-  for (const block of (body as { blocks: Array<Record<string, any>> }).blocks) {
-    if (block.type === 'header') lines.push(`== ${block.text.text} ==`);
+  const elementText = (e: { text: string | { text: string }; url?: string }) =>
+    typeof e.text === 'string' ? `(${e.text})` : `[${e.text.text}] ${e.url}`;
+  for (const block of (body as { blocks: SlackBlock[] }).blocks) {
+    if (block.type === 'header') lines.push(`== ${block.text?.text} ==`);
     if (block.type === 'section' && block.text) lines.push(block.text.text);
-    if (block.type === 'section' && block.fields) lines.push(...block.fields.map((f: { text: string }) => f.text.replace('\n', ' ')));
-    if (block.type === 'actions') lines.push(...block.elements.map((e: { text: { text: string }; url: string }) => `[${e.text.text}] ${e.url}`));
-    if (block.type === 'context') lines.push(...block.elements.map((e: { text: string }) => `(${e.text})`));
+    if (block.type === 'section' && block.fields) lines.push(...block.fields.map((f) => f.text.replace('\n', ' ')));
+    if (block.type === 'actions' || block.type === 'context') lines.push(...(block.elements ?? []).map(elementText));
   }
   return lines.join('\n');
 }
 
+/** The parts of our own Adaptive Card the demo prints. */
+interface CardItem {
+  type: string;
+  text?: string;
+  facts?: Array<{ title: string; value: string }>;
+}
+
 function renderTeams(body: unknown): string {
-  const card = (body as { attachments: Array<{ content: { body: Array<Record<string, any>> } }> }).attachments[0]!.content;
+  const [attachment] = (body as { attachments: Array<{ content: { body: CardItem[] } }> }).attachments;
   const lines = ['[Teams]'];
-  for (const item of card.body) {
-    if (item.type === 'TextBlock') lines.push(item.text);
-    if (item.type === 'FactSet') lines.push(...item.facts.map((f: { title: string; value: string }) => `${f.title}: ${f.value}`));
+  for (const item of attachment?.content.body ?? []) {
+    if (item.type === 'TextBlock' && item.text) lines.push(item.text);
+    if (item.type === 'FactSet') lines.push(...(item.facts ?? []).map((f) => `${f.title}: ${f.value}`));
   }
   return lines.join('\n');
 }

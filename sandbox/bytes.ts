@@ -3,9 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { buildZip } from './zip';
 
 export function sampleZip(fileName: string): Buffer {
-  const csv = fileName.startsWith('Data')
-    ? 'Record Id,Last Name,Company\n4876876000000400001,Boyle,Zylker\n'
-    : 'attachment placeholder\n';
+  const csv = fileName.startsWith('Data') ? 'Record Id,Last Name,Company\n4876876000000400001,Boyle,Zylker\n' : 'attachment placeholder\n';
   return buildZip([{ name: fileName.startsWith('Data') ? 'Leads.csv' : 'Attachments/readme.txt', content: Buffer.from(csv) }]);
 }
 

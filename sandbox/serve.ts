@@ -1,6 +1,14 @@
 /** HTTP plumbing of the sandbox: which endpoint a path is, Zoho's error bodies, answers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compareLogTime, type RecordedRequest, type SandboxEndpoint, type SandboxFault, type SandboxHistoryRow, ZOHO_ERRORS, type ZohoSandboxOptions } from './model';
+import {
+  compareLogTime,
+  type RecordedRequest,
+  type SandboxEndpoint,
+  type SandboxFault,
+  type SandboxHistoryRow,
+  ZOHO_ERRORS,
+  type ZohoSandboxOptions,
+} from './model';
 
 export type Answer = (status: number, payload?: unknown, headers?: Record<string, string>, contentType?: string) => void;
 
@@ -32,7 +40,9 @@ export function send(res: ServerResponse, status: number, payload: unknown, head
 }
 
 export function isPureDelay(fault: SandboxFault): boolean {
-  return !fault.dropConnection && !fault.tokenError && fault.body === undefined && !fault.code && fault.status === undefined && !fault.headers;
+  return (
+    !fault.dropConnection && !fault.tokenError && fault.body === undefined && !fault.code && fault.status === undefined && !fault.headers
+  );
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
@@ -46,12 +56,7 @@ export function delay(ms: number): Promise<void> {
 }
 
 /** Answers as the injected fault says: a dropped connection, a token error, a raw body or a Zoho error. */
-export function answerFault(
-  fault: SandboxFault,
-  req: IncomingMessage,
-  record: RecordedRequest,
-  answer: Answer,
-): void {
+export function answerFault(fault: SandboxFault, req: IncomingMessage, record: RecordedRequest, answer: Answer): void {
   if (fault.dropConnection) {
     record.status = -1;
     req.socket.destroy();
@@ -59,10 +64,10 @@ export function answerFault(
   }
   const headers: Record<string, string> = { ...fault.headers };
   if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
-  if (fault.tokenError) return answer(fault.status ?? 200, { error: fault.tokenError }, headers);
-  if (fault.body !== undefined) return answer(fault.status ?? 200, fault.body, headers, fault.contentType ?? 'text/html');
-  if (fault.code) return answer(fault.status ?? ZOHO_ERRORS[fault.code].status, zohoError(fault.code), headers);
-  return answer(fault.status ?? 500, zohoError('INTERNAL_ERROR'), headers);
+  if (fault.tokenError) answer(fault.status ?? 200, { error: fault.tokenError }, headers);
+  else if (fault.body !== undefined) answer(fault.status ?? 200, fault.body, headers, fault.contentType ?? 'text/html');
+  else if (fault.code) answer(fault.status ?? ZOHO_ERRORS[fault.code].status, zohoError(fault.code), headers);
+  else answer(fault.status ?? 500, zohoError('INTERNAL_ERROR'), headers);
 }
 
 /** The next injected fault for this endpoint, used up as its `times` say. */
@@ -76,7 +81,11 @@ export function takeFault(faults: SandboxFault[], endpoint: SandboxEndpoint): Sa
 }
 
 /** GET backup/history: pages of at most per_page rows (200 by default), 204 past the end or with no history. */
-export function historyPage(history: readonly SandboxHistoryRow[], params: URLSearchParams, options: ZohoSandboxOptions): [number, unknown?] {
+export function historyPage(
+  history: readonly SandboxHistoryRow[],
+  params: URLSearchParams,
+  options: ZohoSandboxOptions,
+): [number, unknown?] {
   const maxPerPage = options.maxPerPage ?? 200;
   const page = Math.max(1, Number(params.get('page') ?? 1));
   const perPage = Math.min(maxPerPage, Math.max(1, Number(params.get('per_page') ?? maxPerPage)));

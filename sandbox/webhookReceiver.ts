@@ -39,9 +39,10 @@ export class WebhookReceiver {
 
   static async start(): Promise<WebhookReceiver> {
     const receiver = new WebhookReceiver();
-    receiver.server = createServer((req, res) => void receiver.handle(req, res));
-    await new Promise<void>((resolve) => receiver.server!.listen(0, '127.0.0.1', resolve));
-    receiver.baseUrl = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
+    const server = createServer((req, res) => void receiver.handle(req, res));
+    receiver.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    receiver.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return receiver;
   }
 
@@ -73,14 +74,24 @@ export class WebhookReceiver {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', this.baseUrl);
     const channel: ReceiverChannel | undefined =
-      url.pathname === this.slackPath ? 'slack' : url.pathname === this.teamsPath && url.searchParams.get('sig') === this.teamsSignature ? 'teams' : undefined;
+      url.pathname === this.slackPath
+        ? 'slack'
+        : url.pathname === this.teamsPath && url.searchParams.get('sig') === this.teamsSignature
+          ? 'teams'
+          : undefined;
     if (!channel || req.method !== 'POST') return reply(res, 404, channel === 'teams' ? teamsError('WorkflowNotFound') : 'no_service');
 
     const fault = this.takeFault(channel);
     if (fault?.dropConnection) return void req.socket.destroy();
     if (fault) {
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
-      return reply(res, fault.status, channel === 'slack' ? (fault.error ?? 'internal_error') : teamsError(fault.error ?? 'InternalServerError'), headers);
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+      return reply(
+        res,
+        fault.status,
+        channel === 'slack' ? (fault.error ?? 'internal_error') : teamsError(fault.error ?? 'InternalServerError'),
+        headers,
+      );
     }
 
     let body: unknown;
@@ -107,9 +118,17 @@ export class WebhookReceiver {
   }
 }
 
+/** The parts of a posted block the limits look at; anything may be missing in a bad payload. */
+interface SlackBlockShape {
+  type?: unknown;
+  text?: { text?: unknown };
+  fields?: unknown[];
+  elements?: Array<{ type?: unknown; text?: { text?: unknown } }>;
+}
+
 /** Slack's documented limits; the real API answers invalid_blocks when one is broken. */
 function slackProblem(body: unknown): string | undefined {
-  const { text, blocks } = (body ?? {}) as { text?: unknown; blocks?: Array<Record<string, any>> };
+  const { text, blocks } = (body ?? {}) as { text?: unknown; blocks?: SlackBlockShape[] };
   if (typeof text !== 'string' && !Array.isArray(blocks)) return 'no_text';
   if (!blocks) return undefined;
   if (blocks.length > 50) return 'invalid_blocks';
@@ -127,11 +146,15 @@ function slackProblem(body: unknown): string | undefined {
 
 /** What the Workflows trigger (with "Post card in a chat or channel") needs to post a card. */
 function teamsProblem(body: unknown, bytes: number): string | undefined {
-  const message = (body ?? {}) as { type?: unknown; attachments?: Array<{ contentType?: unknown; content?: { type?: unknown; version?: unknown } }> };
+  const message = (body ?? {}) as {
+    type?: unknown;
+    attachments?: Array<{ contentType?: unknown; content?: { type?: unknown; version?: unknown } }>;
+  };
   if (bytes > 28 * 1024) return 'MessageTooLarge';
-  if (message.type !== 'message' || !Array.isArray(message.attachments) || message.attachments.length === 0) return 'TriggerInputSchemaMismatch';
-  const attachment = message.attachments[0]!;
-  if (attachment.contentType !== 'application/vnd.microsoft.card.adaptive') return 'TriggerInputSchemaMismatch';
+  if (message.type !== 'message' || !Array.isArray(message.attachments) || message.attachments.length === 0)
+    return 'TriggerInputSchemaMismatch';
+  const [attachment] = message.attachments;
+  if (attachment?.contentType !== 'application/vnd.microsoft.card.adaptive') return 'TriggerInputSchemaMismatch';
   if (attachment.content?.type !== 'AdaptiveCard' || typeof attachment.content.version !== 'string') return 'InvalidAdaptiveCard';
   return undefined;
 }

@@ -26,8 +26,8 @@ import {
 import { answerFault, DOWNLOAD_PATH, delay, endpointOf, historyPage, isPureDelay, readBody, send, takeFault, zohoError } from './serve';
 import { TokenDesk } from './tokens';
 
-export * from './model';
 export { patternBytes, patternChunks } from './bytes';
+export * from './model';
 
 export class ZohoSandbox {
   readonly requests: RecordedRequest[] = [];
@@ -114,7 +114,13 @@ export class ZohoSandbox {
     this.linksReady = true;
   }
 
-  addRow(row: { at: Date; action: SandboxHistoryRow['action']; state: SandboxHistoryRow['state']; repeatType: SandboxHistoryRow['repeat_type']; by?: SandboxUser }): SandboxHistoryRow {
+  addRow(row: {
+    at: Date;
+    action: SandboxHistoryRow['action'];
+    state: SandboxHistoryRow['state'];
+    repeatType: SandboxHistoryRow['repeat_type'];
+    by?: SandboxUser;
+  }): SandboxHistoryRow {
     const entry: SandboxHistoryRow = {
       id: this.newId(),
       done_by: row.by ?? SANDBOX_ADMIN,
@@ -172,8 +178,9 @@ export class ZohoSandbox {
     this.server = createServer((req, res) => {
       void this.handle(req, res);
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -206,13 +213,16 @@ export class ZohoSandbox {
     if (req.method !== 'GET') return answer(400, zohoError('INVALID_REQUEST_METHOD'));
     if (!this.tokens.isAuthorized(req.headers.authorization)) return answer(401, zohoError('INVALID_TOKEN'));
 
-    if (endpoint === 'backup') return this.backup ? answer(200, { backup: this.backup }) : answer(204);
+    if (endpoint === 'backup') return answer(...((this.backup ? [200, { backup: this.backup }] : [204]) as [number, unknown?]));
     if (endpoint === 'backup/urls') return this.answerUrls(answer);
     return answer(...historyPage(this.history, url.searchParams, this.options));
   }
 
   private answerUrls(answer: (status: number, payload?: unknown) => void): void {
-    if (!this.links || !this.linksReady) return answer(204);
+    if (!this.links || !this.linksReady) {
+      answer(204);
+      return;
+    }
     const base = `${this.url}/v2/crm/${this.zgid}/backup/${this.links.jobId}`;
     answer(200, {
       urls: {
@@ -232,10 +242,17 @@ export class ZohoSandbox {
     dropAfterBytes?: number,
   ): void {
     const [, zgid, jobId, fileName] = path.match(DOWNLOAD_PATH) ?? [];
-    if (!this.tokens.isAuthorized(req.headers.authorization)) return answer(401, zohoError('INVALID_TOKEN'));
     const links = this.links;
-    const known = links && zgid === this.zgid && jobId === links.jobId && fileName && [...links.data, ...links.attachments].includes(fileName);
-    if (!known || Date.parse(links.expiryDate) < Date.now()) return answer(404, zohoError('INVALID_URL_PATTERN'));
+    if (!this.tokens.isAuthorized(req.headers.authorization)) {
+      answer(401, zohoError('INVALID_TOKEN'));
+      return;
+    }
+    const known =
+      links && zgid === this.zgid && jobId === links.jobId && fileName && [...links.data, ...links.attachments].includes(fileName);
+    if (!known || Date.parse(links.expiryDate) < Date.now()) {
+      answer(404, zohoError('INVALID_URL_PATTERN'));
+      return;
+    }
     const size = links.partSize ?? sampleZip(fileName).length;
     const chunks = links.partSize === undefined ? [sampleZip(fileName)] : patternChunks(fileName, links.partSize);
     record.status = 200;

@@ -40,8 +40,7 @@ export function createRetryingHttp(options: RetryingHttpOptions = {}): AxiosInst
     shouldResetTimeout: true,
     retryDelay: (attempt, error) => exponentialDelay(attempt - 1, error, o.retryBaseDelayMs),
     retryCondition: (error) => isTransient(error) && retryAfter(error) <= o.maxRetryAfterMs,
-    onRetry: (attempt, error, config) =>
-      o.onRetry?.({ attempt, status: error.response?.status, url: safeUrl(config.url) }),
+    onRetry: (attempt, error, config) => o.onRetry?.({ attempt, status: error.response?.status, url: safeUrl(config.url) }),
   });
   return http;
 }

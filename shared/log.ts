@@ -32,13 +32,19 @@ export function scrub(text: string, secrets: readonly string[]): string {
 }
 
 export function redactingLogger(base: Logger, secrets: readonly string[]): Logger {
-  const wrap = (write: Logger['info']): Logger['info'] => (message, props) =>
-    write(scrub(message, secrets), props && (JSON.parse(scrub(JSON.stringify(props), secrets)) as LogProps));
+  const wrap =
+    (write: Logger['info']): Logger['info'] =>
+    (message, props) =>
+      write(scrub(message, secrets), props && (JSON.parse(scrub(JSON.stringify(props), secrets)) as LogProps));
   return { info: wrap(base.info), warn: wrap(base.warn), error: wrap(base.error) };
 }
 
 /** The Functions host's InvocationContext (or anything with the same three methods) as a Logger. */
-export function hostLogger(host: { log(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void }): Logger {
+export function hostLogger(host: {
+  log(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}): Logger {
   return {
     info: (message, props) => host.log(line(message, props)),
     warn: (message, props) => host.warn(line(message, props)),

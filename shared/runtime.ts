@@ -3,7 +3,12 @@
  * functions build one per worker (warm invocations reuse the clients and the token); the
  * CLI builds one per process. Tests build their own from sandbox settings.
  */
-import { type AzureStorageSettings, type Config, loadConfig, secretsOf, type StateSettings } from './config';
+
+import { ARCHIVE_QUEUE, isTrustedDownloadUrl, trustedDownloadHostsLabel } from './archive/plan';
+import { type ArchiveQueue, StorageArchiveQueue } from './archive/queue';
+import type { ArchiveDeps } from './archive/worker';
+import { containerClient, identityCredential, queueClient } from './azureStorage';
+import { type AzureStorageSettings, type Config, loadConfig, type StateSettings, secretsOf } from './config';
 import { createRetryingHttp, type RetryingHttpOptions } from './http';
 import { consoleLogger, type Logger, redactingLogger } from './log';
 import type { Notifier } from './notify/delivery';
@@ -13,10 +18,6 @@ import { FileStateStore } from './state/fileStore';
 import { orgKey, type StateStore } from './state/store';
 import { TableStateStore } from './state/tableStore';
 import { StoredTokenCache } from './state/tokenCache';
-import { ARCHIVE_QUEUE, isTrustedDownloadUrl, trustedDownloadHostsLabel } from './archive/plan';
-import { type ArchiveQueue, StorageArchiveQueue } from './archive/queue';
-import type { ArchiveDeps } from './archive/worker';
-import { containerClient, identityCredential, queueClient } from './azureStorage';
 import { createTelemetry, type Telemetry } from './telemetry';
 import type { WatchDeps } from './watch';
 import { ZohoBackupClient } from './zoho/client';
@@ -61,7 +62,10 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   const zoho = new ZohoBackupClient({ apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion, tokens, http });
   const telemetry = createTelemetry(config.telemetry, secrets);
   const notifiers = createNotifiers(config);
-  const archive = config.archive.enabled && config.azureStorage ? archiveRuntime(config, config.azureStorage, { store, org, tokens, notifiers }) : undefined;
+  const archive =
+    config.archive.enabled && config.azureStorage
+      ? archiveRuntime(config, config.azureStorage, { store, org, tokens, notifiers })
+      : undefined;
   return {
     config,
     store,

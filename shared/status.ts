@@ -19,7 +19,13 @@ export interface StatusView {
     /** Archive progress per part (ARCHIVE_ENABLED=true). */
     archive: ArchiveProgress | null;
   } | null;
-  alerts: Array<{ kind: string; occurrence: string; raisedAt: string; summary: string; deliveries: Partial<Record<string, ChannelDelivery>> }>;
+  alerts: Array<{
+    kind: string;
+    occurrence: string;
+    raisedAt: string;
+    summary: string;
+    deliveries: Partial<Record<string, ChannelDelivery>>;
+  }>;
   health: { consecutiveFailures: number; incident: NonNullable<WatchState['health']>['incident'] | null };
   schedule: WatchState['schedule'] | null;
   lastCheck: WatchState['lastCheck'] | null;

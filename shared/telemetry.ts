@@ -30,7 +30,8 @@ export function createTelemetry(settings: TelemetrySettings, secrets: readonly s
     if (settings.identityClientId) {
       const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
       // setup() has just created the client (the guard above narrowed it to never).
-      (appInsights.defaultClient as import('applicationinsights').TelemetryClient).config.aadTokenCredential = new ManagedIdentityCredential({ clientId: settings.identityClientId });
+      (appInsights.defaultClient as import('applicationinsights').TelemetryClient).config.aadTokenCredential =
+        new ManagedIdentityCredential({ clientId: settings.identityClientId });
     }
     appInsights.start();
   }

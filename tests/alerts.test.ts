@@ -20,7 +20,14 @@ function titled(w: World, title: string, channel: 'slack' | 'teams' = 'slack'): 
 }
 
 function scheduled(at: Date, status: 'SCHEDULED' | 'STOPPED' | 'INPROGRESS' = 'SCHEDULED') {
-  return { id: '4876876000001593003', scheduled_date: zohoDate(at), start_date: zohoDate(new Date(at.getTime() - 7 * DAY)), rrule: 'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=SU', requester: SANDBOX_ADMIN, status };
+  return {
+    id: '4876876000001593003',
+    scheduled_date: zohoDate(at),
+    start_date: zohoDate(new Date(at.getTime() - 7 * DAY)),
+    rrule: 'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=SU',
+    requester: SANDBOX_ADMIN,
+    status,
+  };
 }
 
 describe('failed backups', () => {
@@ -31,7 +38,15 @@ describe('failed backups', () => {
 
     const first = await world.check();
 
-    expect(first.alerts).toEqual([expect.objectContaining({ kind: 'backup-failed', deliveries: [{ channel: 'slack', result: 'sent' }, { channel: 'teams', result: 'sent' }] })]);
+    expect(first.alerts).toEqual([
+      expect.objectContaining({
+        kind: 'backup-failed',
+        deliveries: [
+          { channel: 'slack', result: 'sent' },
+          { channel: 'teams', result: 'sent' },
+        ],
+      }),
+    ]);
     const [slack] = titled(world, 'Zoho CRM backup failed');
     expect(slack).toContain('Patricia Boyle');
     expect(slack).toContain('retry from Zoho CRM Setup &gt; Data Administration &gt; Export/Backup'); // Slack escapes >
@@ -69,7 +84,15 @@ describe('failed backups', () => {
     const first = await world.check();
     expect(first.ok).toBe(false);
     const second = await world.check();
-    expect(second.alerts).toEqual([expect.objectContaining({ kind: 'backup-failed', deliveries: [{ channel: 'slack', result: 'already-sent' }, { channel: 'teams', result: 'sent' }] })]);
+    expect(second.alerts).toEqual([
+      expect.objectContaining({
+        kind: 'backup-failed',
+        deliveries: [
+          { channel: 'slack', result: 'already-sent' },
+          { channel: 'teams', result: 'sent' },
+        ],
+      }),
+    ]);
     expect(titled(world, 'Zoho CRM backup failed')).toHaveLength(1);
     expect(titled(world, 'Zoho CRM backup failed', 'teams')).toHaveLength(1);
   });
@@ -220,7 +243,12 @@ describe('expiring links', () => {
     await world.check();
     const runtime = world.runtime();
     const record = await world.store.read<WatchState>(runtime.org.key, 'watch');
-    await world.store.write(runtime.org.key, 'watch', { ...record!.value, backup: { ...record!.value.backup!, archived: true } }, record!.etag);
+    await world.store.write(
+      runtime.org.key,
+      'watch',
+      { ...record!.value, backup: { ...record!.value.backup!, archived: true } },
+      record!.etag,
+    );
     await expect(world.check({ now: new Date(Date.parse(record!.value.backup!.expiresAt) - HOUR) })).resolves.toMatchObject({ alerts: [] });
   });
 });

@@ -37,7 +37,7 @@ async function blobBytes(w: World, path: string): Promise<Buffer> {
 
 // The archive tests compare blobs with these bytes: they must tell a lost, repeated or
 // reordered chunk, and one part from another.
-describe('the sandbox\'s part bytes', () => {
+describe("the sandbox's part bytes", () => {
   it('are repeatable, begin like a zip, and differ in every 1 MiB chunk and between parts', () => {
     const chunks = [...patternChunks('Data_001.zip', 3 * MB + 5)];
     expect(chunks.map((c) => c.length)).toEqual([MB, MB, MB, 5]);
@@ -78,7 +78,9 @@ describe('the archive', () => {
     const messages = await world.takeArchiveMessages();
     expect(messages.map((m) => m.fileName).sort()).toEqual(['Attachments_001.zip', 'Data_001.zip', 'Data_002.zip']);
     expect(messages[0]?.prefix).toMatch(new RegExp(`^${world.sandbox.zgid}/\\d{4}-\\d{2}-\\d{2}_${backup.jobId}$`));
-    expect(JSON.stringify(world.receiver.received('slack')[0]?.body)).toContain(`being copied to ${world.settings.ARCHIVE_CONTAINER}/${messages[0]?.prefix}/`);
+    expect(JSON.stringify(world.receiver.received('slack')[0]?.body)).toContain(
+      `being copied to ${world.settings.ARCHIVE_CONTAINER}/${messages[0]?.prefix}/`,
+    );
     expect((await world.watchState())?.backup?.archive?.parts).toMatchObject({ 'Data_001.zip': { status: 'queued' } });
     await world.check();
     expect(await world.takeArchiveMessages()).toEqual([]); // queued once
@@ -105,10 +107,20 @@ describe('the archive', () => {
     const manifest = JSON.parse((await blobBytes(world, `${prefix}/manifest.json`)).toString('utf8'));
     expect(manifest).toMatchObject({ location: `${world.settings.ARCHIVE_CONTAINER}/${prefix}`, totalSize: 3 * size });
     expect(manifest.parts).toEqual(
-      expect.arrayContaining([{ file: 'Data_002.zip', size, sha256: sha256(patternBytes('Data_002.zip', size)), source: expect.stringMatching(/\/Data_002\.zip$/) }]),
+      expect.arrayContaining([
+        {
+          file: 'Data_002.zip',
+          size,
+          sha256: sha256(patternBytes('Data_002.zip', size)),
+          source: expect.stringMatching(/\/Data_002\.zip$/),
+        },
+      ]),
     );
 
-    const archived = world.receiver.received('slack').map((m) => JSON.stringify(m.body)).filter((t) => t.includes('"Zoho CRM backup archived"'));
+    const archived = world.receiver
+      .received('slack')
+      .map((m) => JSON.stringify(m.body))
+      .filter((t) => t.includes('"Zoho CRM backup archived"'));
     expect(archived).toHaveLength(1);
     expect(archived[0]).toContain('27.0 MB');
     const status = await readStatus(world.store, runtime.org);
@@ -171,7 +183,7 @@ describe('the archive', () => {
     expect(archived).toHaveLength(1);
   });
 
-  it('refuses a link to a host that is not Zoho\'s: no token sent, nothing downloaded, one alert', async () => {
+  it("refuses a link to a host that is not Zoho's: no token sent, nothing downloaded, one alert", async () => {
     world = await startWorld({ archive: true, channels: ['slack'] });
     world.sandbox.completeBackup({ at: hoursAgo(1), dataParts: 1, attachmentParts: 0 });
     await world.check();
@@ -186,7 +198,10 @@ describe('the archive', () => {
     try {
       await expect(archivePart(workerDeps(world).deps, foreign)).resolves.toBe('refused');
       expect(seen).toHaveLength(0);
-      const alert = world.receiver.received('slack').map((m) => JSON.stringify(m.body)).filter((t) => t.includes('"Zoho CRM backup part not archived"'));
+      const alert = world.receiver
+        .received('slack')
+        .map((m) => JSON.stringify(m.body))
+        .filter((t) => t.includes('"Zoho CRM backup part not archived"'));
       expect(alert).toHaveLength(1);
       expect(alert[0]).toContain('Refused to send the Zoho token to 127.0.0.1');
       expect((await world.watchState())?.backup?.archive?.parts['Data_001.zip']?.status).toBe('refused');
@@ -209,6 +224,8 @@ describe('the archive', () => {
     const state = await world.watchState();
     expect(state?.backup?.archived).toBeFalsy();
     const expiresAt = Date.parse(state!.backup!.expiresAt);
-    await expect(world.check({ now: new Date(expiresAt - 23 * 3_600_000) })).resolves.toMatchObject({ alerts: [expect.objectContaining({ kind: 'links-expiring' })] });
+    await expect(world.check({ now: new Date(expiresAt - 23 * 3_600_000) })).resolves.toMatchObject({
+      alerts: [expect.objectContaining({ kind: 'links-expiring' })],
+    });
   });
 });

@@ -96,7 +96,10 @@ describe('zoho-backup-notifier check', () => {
   it('reads local.settings.json and .env, with the environment winning', async () => {
     zoho.completeBackup({ at: hoursAgo(1) });
     const { SLACK_WEBHOOK_URL, TEAMS_WEBHOOK_URL, ZOHO_REFRESH_TOKEN, ...rest } = env;
-    writeFileSync(join(cwd, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: { ...rest, ZOHO_REFRESH_TOKEN: 'wrong-token', SLACK_WEBHOOK_URL } }));
+    writeFileSync(
+      join(cwd, 'local.settings.json'),
+      JSON.stringify({ IsEncrypted: false, Values: { ...rest, ZOHO_REFRESH_TOKEN: 'wrong-token', SLACK_WEBHOOK_URL } }),
+    );
     writeFileSync(join(cwd, '.env'), `TEAMS_WEBHOOK_URL="${TEAMS_WEBHOOK_URL}"\nZOHO_ORG_NAME=From dotenv\n`);
     const run = await cli(['check'], { ZOHO_REFRESH_TOKEN: ZOHO_REFRESH_TOKEN! }, cwd);
     expect(run.code).toBe(0);

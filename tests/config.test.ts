@@ -88,7 +88,10 @@ describe('loadConfig', () => {
   it('chooses Table storage from a connection string or identity-based settings', () => {
     const base = { ...valid, STATE_FILE: undefined };
     const withString = loadConfig({ ...base, AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
-    expect(withString.state).toEqual({ kind: 'table', storage: { kind: 'connection-string', connectionString: 'UseDevelopmentStorage=true' } });
+    expect(withString.state).toEqual({
+      kind: 'table',
+      storage: { kind: 'connection-string', connectionString: 'UseDevelopmentStorage=true' },
+    });
     const identity = {
       kind: 'identity',
       tableServiceUri: 'https://zohobackupst.table.core.windows.net',
@@ -107,12 +110,24 @@ describe('loadConfig', () => {
   });
 
   it('needs Azure storage for the archive, and reads the download-host override', () => {
-    expect(problemsOf({ ...valid, ARCHIVE_ENABLED: 'true' })).toEqual([expect.stringMatching(/^ARCHIVE_ENABLED=true needs AzureWebJobsStorage/)]);
-    const config = loadConfig({ ...valid, ARCHIVE_ENABLED: 'true', AzureWebJobsStorage: 'UseDevelopmentStorage=true', ZOHO_DOWNLOAD_HOSTS: 'http://127.0.0.1:9000/, https://download.example.com' });
-    expect(config.archive).toEqual({ enabled: true, container: 'archive', downloadOrigins: ['http://127.0.0.1:9000', 'https://download.example.com'] });
-    expect(problemsOf({ ...valid, ZOHO_DOWNLOAD_HOSTS: 'http://evil.example.com' })).toEqual([expect.stringMatching(/^ZOHO_DOWNLOAD_HOSTS must be/)]);
+    expect(problemsOf({ ...valid, ARCHIVE_ENABLED: 'true' })).toEqual([
+      expect.stringMatching(/^ARCHIVE_ENABLED=true needs AzureWebJobsStorage/),
+    ]);
+    const config = loadConfig({
+      ...valid,
+      ARCHIVE_ENABLED: 'true',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      ZOHO_DOWNLOAD_HOSTS: 'http://127.0.0.1:9000/, https://download.example.com',
+    });
+    expect(config.archive).toEqual({
+      enabled: true,
+      container: 'archive',
+      downloadOrigins: ['http://127.0.0.1:9000', 'https://download.example.com'],
+    });
+    expect(problemsOf({ ...valid, ZOHO_DOWNLOAD_HOSTS: 'http://evil.example.com' })).toEqual([
+      expect.stringMatching(/^ZOHO_DOWNLOAD_HOSTS must be/),
+    ]);
   });
-
 
   it.each([
     ['True', true],

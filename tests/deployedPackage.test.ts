@@ -6,10 +6,10 @@
  * hosts and secrets point at the sandbox, and storage at Azurite instead of a managed identity.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { QueueClient } from '@azure/storage-queue';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
@@ -87,12 +87,19 @@ async function armRenderedSettings(): Promise<Record<string, string>> {
     },
   });
   const resolved = Object.fromEntries(
-    Object.entries(rendered).map(([name, value]) => [name, value.replace(/^@Microsoft\.KeyVault\(SecretUri=(.+)\)$/, (_, uri: string) => secrets[uri] ?? value)]),
+    Object.entries(rendered).map(([name, value]) => [
+      name,
+      value.replace(/^@Microsoft\.KeyVault\(SecretUri=(.+)\)$/, (_, uri: string) => secrets[uri] ?? value),
+    ]),
   );
   // No managed identity off Azure: Azurite by connection string instead of the identity-based
   // settings. No ingestion endpoint either: telemetry has its own test (telemetry.test.ts).
   const { AzureWebJobsStorage__accountName, AzureWebJobsStorage__credential, AzureWebJobsStorage__clientId, ...rest } = resolved;
-  expect([AzureWebJobsStorage__accountName, AzureWebJobsStorage__credential, AzureWebJobsStorage__clientId]).toEqual(['stzbntest', 'managedidentity', IDENTITY_CLIENT_ID]);
+  expect([AzureWebJobsStorage__accountName, AzureWebJobsStorage__credential, AzureWebJobsStorage__clientId]).toEqual([
+    'stzbntest',
+    'managedidentity',
+    IDENTITY_CLIENT_ID,
+  ]);
   return { ...rest, AzureWebJobsStorage: azuriteConnectionString(), APPLICATIONINSIGHTS_CONNECTION_STRING: '' };
 }
 
@@ -100,12 +107,16 @@ async function armRenderedSettings(): Promise<Record<string, string>> {
 async function runInstance(invocations: Invocation[]): Promise<HostReport> {
   // Asynchronous: the sandbox and the receivers answer from this process meanwhile.
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...settings };
-  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'support/functionsHost.cjs'), pkg.dir, JSON.stringify(invocations)], {
-    cwd: pkg.dir,
-    env,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(__dirname, 'support/functionsHost.cjs'), pkg.dir, JSON.stringify(invocations)],
+    {
+      cwd: pkg.dir,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   return JSON.parse(stdout) as HostReport;
 }
 
@@ -121,14 +132,22 @@ async function takeQueuedParts(): Promise<string[]> {
 describe('the deployed package', () => {
   it('holds the built functions, production dependencies and host.json, and no sources, tests or settings', () => {
     for (const name of FUNCTIONS) expect(pkg.files).toContain(`dist/functions/${name}.js`);
-    for (const file of ['host.json', 'package.json', 'dist/shared/runtime.js', 'dist/shared/archive/worker.js', 'node_modules/@azure/functions/package.json', 'node_modules/axios/package.json']) {
+    for (const file of [
+      'host.json',
+      'package.json',
+      'dist/shared/runtime.js',
+      'dist/shared/archive/worker.js',
+      'node_modules/@azure/functions/package.json',
+      'node_modules/axios/package.json',
+    ]) {
       expect(pkg.files).toContain(file);
     }
     const strays = pkg.files.filter((f) => /^(functions|shared|cli|tests|bench|infra)\/|^local\.settings|^\.env|\.ts$/.test(f));
     expect(strays).toEqual([]);
     // The command line and the sandbox are for laptops and tests, not for Azure.
     expect(pkg.files.filter((f) => f.startsWith('dist/cli/') || f.startsWith('dist/sandbox/'))).toEqual([]);
-    for (const devOnly of ['jest', 'typescript', 'azurite', 'ts-jest']) expect(pkg.files.some((f) => f.startsWith(`node_modules/${devOnly}/`))).toBe(false);
+    for (const devOnly of ['jest', 'typescript', 'azurite', 'ts-jest'])
+      expect(pkg.files.some((f) => f.startsWith(`node_modules/${devOnly}/`))).toBe(false);
   });
 
   it('renders the settings as ARM does and the app accepts them: ARCHIVE_ENABLED from a Bicep bool, integers as digits, unset strings empty', () => {
@@ -145,7 +164,9 @@ describe('the deployed package', () => {
     const report = await runInstance([{ function: 'backupWatch' }]);
 
     expect(report.functions.map((f) => f.name).sort()).toEqual(FUNCTIONS);
-    expect(report.functions.find((f) => f.name === 'backupWatch')?.bindings).toEqual([{ type: 'timerTrigger', direction: 'in', schedule: '%BACKUP_WATCH_SCHEDULE%' }]);
+    expect(report.functions.find((f) => f.name === 'backupWatch')?.bindings).toEqual([
+      { type: 'timerTrigger', direction: 'in', schedule: '%BACKUP_WATCH_SCHEDULE%' },
+    ]);
     expect(report.modulesOutsideApp).toEqual([]);
     expect(report.results).toEqual([{ function: 'backupWatch', ok: true }]);
     expect(receiver.received('slack')).toHaveLength(1);
@@ -153,11 +174,19 @@ describe('the deployed package', () => {
     expect(JSON.stringify(receiver.received('slack')[0]!.body)).toContain('Zylker Inc');
     const parts = await takeQueuedParts();
     expect(parts.length).toBeGreaterThan(0);
-    process.stdout.write(`cold instance on Node ${report.node}: indexed ${report.functions.length} functions in ${report.indexMs.toFixed(0)} ms\n`);
+    process.stdout.write(
+      `cold instance on Node ${report.node}: indexed ${report.functions.length} functions in ${report.indexMs.toFixed(0)} ms\n`,
+    );
 
     // A second instance archives the queued parts, and its HTTP check finds nothing new.
-    const second = await runInstance([...parts.map((queueMessage) => ({ function: 'archivePart', queueMessage })), { function: 'backupCheck', http: { method: 'POST' } }]);
-    expect(second.results.map((r) => [r.function, r.ok, r.error])).toEqual([...parts.map(() => ['archivePart', true, undefined]), ['backupCheck', true, undefined]]);
+    const second = await runInstance([
+      ...parts.map((queueMessage) => ({ function: 'archivePart', queueMessage })),
+      { function: 'backupCheck', http: { method: 'POST' } },
+    ]);
+    expect(second.results.map((r) => [r.function, r.ok, r.error])).toEqual([
+      ...parts.map(() => ['archivePart', true, undefined]),
+      ['backupCheck', true, undefined],
+    ]);
     expect(second.results.at(-1)).toMatchObject({ status: 200, body: { outcome: 'nothing-new', ok: true } });
   });
 
@@ -165,15 +194,29 @@ describe('the deployed package', () => {
     const { jobId } = sandbox.completeBackup({ at: new Date(Date.now() - HOUR / 2) });
     const before = receiver.messages.length;
 
-    const report = await runInstance([{ function: 'backupCheck', http: { method: 'POST' } }, { function: 'backupStatus', http: { method: 'GET' } }]);
+    const report = await runInstance([
+      { function: 'backupCheck', http: { method: 'POST' } },
+      { function: 'backupStatus', http: { method: 'GET' } },
+    ]);
 
     const [check, status] = report.results;
-    expect(check).toMatchObject({ ok: true, status: 200, body: { outcome: 'announced', deliveries: [{ channel: 'slack', result: 'sent' }, { channel: 'teams', result: 'sent' }] } });
+    expect(check).toMatchObject({
+      ok: true,
+      status: 200,
+      body: {
+        outcome: 'announced',
+        deliveries: [
+          { channel: 'slack', result: 'sent' },
+          { channel: 'teams', result: 'sent' },
+        ],
+      },
+    });
     expect(receiver.messages.length - before).toBe(2);
     expect(status).toMatchObject({ ok: true, status: 200 });
     expect(JSON.stringify(status!.body)).toContain(jobId);
     const answers = JSON.stringify(report.results) + report.invocationLogs.join('\n') + report.systemLogs.join('\n');
     expect(report.invocationLogs.join('\n')).toContain('backupCheck');
-    for (const secret of [sandbox.settings.ZOHO_CLIENT_SECRET!, sandbox.settings.ZOHO_REFRESH_TOKEN!, receiver.slackUrl, receiver.teamsUrl]) expect(answers).not.toContain(secret);
+    for (const secret of [sandbox.settings.ZOHO_CLIENT_SECRET!, sandbox.settings.ZOHO_REFRESH_TOKEN!, receiver.slackUrl, receiver.teamsUrl])
+      expect(answers).not.toContain(secret);
   });
 });

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
+import { archiveFailedHandler } from '../functions/archiveFailed';
+import { archivePartHandler } from '../functions/archivePart';
 import { backupCheckHandler } from '../functions/backupCheck';
 import { backupStatusHandler } from '../functions/backupStatus';
 import { backupWatchHandler } from '../functions/backupWatch';
-import { archiveFailedHandler } from '../functions/archiveFailed';
-import { archivePartHandler } from '../functions/archivePart';
 import { loadConfig } from '../shared/config';
 import { hoursAgo, startWorld, type World } from './support/world';
 
@@ -28,10 +28,13 @@ describe('the function app layout', () => {
   it('has package.json "main" match every built function file, and each registers a function', () => {
     const main = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).main as string;
     expect(main).toBe('dist/functions/*.js');
-    const sources = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '.js'));
+    const sources = readdirSync(join(root, 'functions'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.replace(/\.ts$/, '.js'));
     const built = readdirSync(join(root, 'dist/functions')).filter((f) => f.endsWith('.js'));
     expect(built.sort()).toEqual(sources.sort());
-    for (const file of built) expect(readFileSync(join(root, 'dist/functions', file), 'utf8')).toMatch(/functions_1\.app\.(timer|http|storageQueue)\(/);
+    for (const file of built)
+      expect(readFileSync(join(root, 'dist/functions', file), 'utf8')).toMatch(/functions_1\.app\.(timer|http|storageQueue)\(/);
   });
 
   it('runs the timer on the BACKUP_WATCH_SCHEDULE setting, not on startup', () => {
@@ -51,7 +54,13 @@ describe('backupCheck (HTTP POST)', () => {
     const response = await handler(new HttpRequest({ method: 'POST', url: 'http://localhost/api/backupCheck' }), context([]));
 
     expect(response.status).toBe(200);
-    expect(response.jsonBody).toMatchObject({ outcome: 'announced', deliveries: [{ channel: 'slack', result: 'sent' }, { channel: 'teams', result: 'sent' }] });
+    expect(response.jsonBody).toMatchObject({
+      outcome: 'announced',
+      deliveries: [
+        { channel: 'slack', result: 'sent' },
+        { channel: 'teams', result: 'sent' },
+      ],
+    });
     expect(world.receiver.messages).toHaveLength(2);
   });
 
@@ -70,11 +79,19 @@ describe('backupCheck (HTTP POST)', () => {
     world = await startWorld();
     world.sandbox.inject({ endpoint: 'backup/history', code: 'NO_PERMISSION' });
     const lines: string[] = [];
-    const response = await backupCheckHandler(() => world.runtime())(new HttpRequest({ method: 'POST', url: 'http://localhost/api/backupCheck' }), context(lines));
+    const response = await backupCheckHandler(() => world.runtime())(
+      new HttpRequest({ method: 'POST', url: 'http://localhost/api/backupCheck' }),
+      context(lines),
+    );
     expect(response.status).toBe(502);
     expect(response.jsonBody).toMatchObject({ outcome: 'failed', error: { code: 'NO_PERMISSION' } });
     const text = JSON.stringify(response) + lines.join('\n');
-    for (const secret of [world.settings.ZOHO_CLIENT_SECRET!, world.settings.ZOHO_REFRESH_TOKEN!, world.receiver.slackUrl, world.receiver.teamsUrl]) {
+    for (const secret of [
+      world.settings.ZOHO_CLIENT_SECRET!,
+      world.settings.ZOHO_REFRESH_TOKEN!,
+      world.receiver.slackUrl,
+      world.receiver.teamsUrl,
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(lines.join('\n')).toMatch(/error backup check: failed/);
@@ -103,12 +120,21 @@ describe('backupStatus (HTTP GET)', () => {
     const runtime = world.runtime();
     await world.check({ runtime });
 
-    const response = await backupStatusHandler(() => runtime)(new HttpRequest({ method: 'GET', url: 'http://localhost/api/backupStatus' }), context([]));
+    const response = await backupStatusHandler(() => runtime)(
+      new HttpRequest({ method: 'GET', url: 'http://localhost/api/backupStatus' }),
+      context([]),
+    );
 
     expect(response.status).toBe(200);
     expect(response.jsonBody).toMatchObject({
       org: 'Zylker Inc',
-      backup: { historyId: backup.historyId, jobId: backup.jobId, expired: false, expires: 'in 6 days', deliveries: { slack: { status: 'delivered' }, teams: { status: 'delivered' } } },
+      backup: {
+        historyId: backup.historyId,
+        jobId: backup.jobId,
+        expired: false,
+        expires: 'in 6 days',
+        deliveries: { slack: { status: 'delivered' }, teams: { status: 'delivered' } },
+      },
       lastCheck: { outcome: 'announced' },
       lastError: null,
       checkInProgress: false,
@@ -127,7 +153,7 @@ describe('backupWatch (timer)', () => {
     expect(world.receiver.messages).toHaveLength(2);
   });
 
-  it('fails the invocation with the channel\'s error when only an alert could not be delivered', async () => {
+  it("fails the invocation with the channel's error when only an alert could not be delivered", async () => {
     world = await startWorld({ channels: ['slack'] });
     world.sandbox.failBackup(hoursAgo(1));
     world.receiver.failNext('slack', { status: 404, error: 'no_service' });
@@ -171,13 +197,21 @@ describe('archivePart and archiveFailed (queue triggers)', () => {
   it('ignores archive messages when ARCHIVE_ENABLED is not true', async () => {
     world = await startWorld({ channels: ['slack'] });
     const lines: string[] = [];
-    await archivePartHandler(() => world.runtime())({ orgKey: 'x', historyId: '1', prefix: 'p', fileName: 'Data_001.zip', url: 'https://download.zoho.com/x' }, context(lines));
+    await archivePartHandler(() => world.runtime())(
+      { orgKey: 'x', historyId: '1', prefix: 'p', fileName: 'Data_001.zip', url: 'https://download.zoho.com/x' },
+      context(lines),
+    );
     expect(lines.join('\n')).toMatch(/ARCHIVE_ENABLED is not true/);
   });
 
   it('alerts for a message from the poison queue', async () => {
     const { runtime, message } = await queuedPart();
     await archiveFailedHandler(() => runtime)(JSON.stringify(message), context([]));
-    expect(world.receiver.received('slack').map((m) => JSON.stringify(m.body)).filter((t) => t.includes('"Zoho CRM backup part not archived"'))).toHaveLength(1);
+    expect(
+      world.receiver
+        .received('slack')
+        .map((m) => JSON.stringify(m.body))
+        .filter((t) => t.includes('"Zoho CRM backup part not archived"')),
+    ).toHaveLength(1);
   });
 });

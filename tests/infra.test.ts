@@ -6,10 +6,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Node } from 'web-tree-sitter';
-import { SETTING_NAMES } from '../shared/config';
-import { DATA_CENTRE_NAMES } from '../shared/zoho/datacentres';
-import { STATE_TABLE } from '../shared/state/tableStore';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
+import { SETTING_NAMES } from '../shared/config';
+import { STATE_TABLE } from '../shared/state/tableStore';
+import { DATA_CENTRE_NAMES } from '../shared/zoho/datacentres';
 import {
   descendants,
   entries,
@@ -79,7 +79,9 @@ describe('Bicep syntax', () => {
   });
 
   it('catches a broken file (so the check above can fail)', async () => {
-    const broken = await parseBicep("resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: \n  properties: { minimumTlsVersion: 'TLS1_2'\n}\n");
+    const broken = await parseBicep(
+      "resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: \n  properties: { minimumTlsVersion: 'TLS1_2'\n}\n",
+    );
     expect(syntaxProblems(broken).length).toBeGreaterThan(0);
   });
 
@@ -109,14 +111,17 @@ describe('main.bicep', () => {
 
   it('describes every parameter, and allows exactly the data centres the code knows', async () => {
     const declared = params(await tree('main.bicep'));
-    for (const p of declared) expect({ name: p.name, described: p.decorators.includes('description') }).toEqual({ name: p.name, described: true });
+    for (const p of declared)
+      expect({ name: p.name, described: p.decorators.includes('description') }).toEqual({ name: p.name, described: true });
     const dc = declared.find((p) => p.name === 'zohoDataCentre')!;
     const allowed = dc.decoratorCalls.find((c) => c.namedChildren[0]?.text === 'allowed')!;
     expect(descendants(allowed, 'string').map(literal)).toEqual(DATA_CENTRE_NAMES);
   });
 
   it('takes every secret as a @secure() parameter', async () => {
-    const secure = params(await tree('main.bicep')).filter((p) => p.decorators.includes('secure')).map((p) => p.name);
+    const secure = params(await tree('main.bicep'))
+      .filter((p) => p.decorators.includes('secure'))
+      .map((p) => p.name);
     expect(secure.sort()).toEqual(['slackWebhookUrl', 'teamsWebhookUrl', 'zohoClientSecret', 'zohoRefreshToken']);
   });
 });
@@ -162,34 +167,56 @@ describe('security properties', () => {
 
   it('key vault: secure parameters flow only into secret values (or emptiness checks)', async () => {
     const root = await tree('modules/keyvault.bicep');
-    const secure = params(root).filter((p) => p.decorators.includes('secure')).map((p) => p.name);
+    const secure = params(root)
+      .filter((p) => p.decorators.includes('secure'))
+      .map((p) => p.name);
     expect(secure).toHaveLength(4);
     const secretValues = resourceOfType(root, 'Microsoft.KeyVault/vaults/secrets').map((s) => property(s.body, 'properties.value')!);
-    for (const reference of descendants(root, 'identifier').filter((i) => secure.includes(i.text) && i.parent?.type !== 'parameter_declaration')) {
+    for (const reference of descendants(root, 'identifier').filter(
+      (i) => secure.includes(i.text) && i.parent?.type !== 'parameter_declaration',
+    )) {
       const inSecretValue = secretValues.some((v) => v.equals(reference));
-      const inEmptyCheck = reference.parent?.parent?.type === 'call_expression' && reference.parent.parent.namedChildren[0]?.text === 'empty';
-      expect({ line: reference.startPosition.row + 1, safe: inSecretValue || inEmptyCheck }).toEqual({ line: reference.startPosition.row + 1, safe: true });
+      const inEmptyCheck =
+        reference.parent?.parent?.type === 'call_expression' && reference.parent.parent.namedChildren[0]?.text === 'empty';
+      expect({ line: reference.startPosition.row + 1, safe: inSecretValue || inEmptyCheck }).toEqual({
+        line: reference.startPosition.row + 1,
+        safe: true,
+      });
     }
   });
 
   it('main: secure parameters go only to the key vault module (or emptiness checks)', async () => {
     const root = await tree('main.bicep');
-    const secure = params(root).filter((p) => p.decorators.includes('secure')).map((p) => p.name);
+    const secure = params(root)
+      .filter((p) => p.decorators.includes('secure'))
+      .map((p) => p.name);
     const vaultModule = modules(root).find((m) => m.path === 'modules/keyvault.bicep')!;
-    for (const reference of descendants(root, 'identifier').filter((i) => secure.includes(i.text) && i.parent?.type !== 'parameter_declaration')) {
+    for (const reference of descendants(root, 'identifier').filter(
+      (i) => secure.includes(i.text) && i.parent?.type !== 'parameter_declaration',
+    )) {
       const inVaultModule = reference.startIndex >= vaultModule.body.startIndex && reference.endIndex <= vaultModule.body.endIndex;
-      const inEmptyCheck = reference.parent?.parent?.type === 'call_expression' && reference.parent.parent.namedChildren[0]?.text === 'empty';
-      expect({ line: reference.startPosition.row + 1, safe: inVaultModule || inEmptyCheck }).toEqual({ line: reference.startPosition.row + 1, safe: true });
+      const inEmptyCheck =
+        reference.parent?.parent?.type === 'call_expression' && reference.parent.parent.namedChildren[0]?.text === 'empty';
+      expect({ line: reference.startPosition.row + 1, safe: inVaultModule || inEmptyCheck }).toEqual({
+        line: reference.startPosition.row + 1,
+        safe: true,
+      });
     }
   });
 
   it('no output carries a secret, a key or a connection string with a key', async () => {
     for (const file of bicepFiles) {
       const root = await tree(file);
-      const secure = params(root).filter((p) => p.decorators.includes('secure')).map((p) => p.name);
+      const secure = params(root)
+        .filter((p) => p.decorators.includes('secure'))
+        .map((p) => p.name);
       for (const output of outputs(root)) {
         const used = identifiersIn(output.value);
-        expect({ file, output: output.name, secrets: used.filter((u) => secure.includes(u)) }).toEqual({ file, output: output.name, secrets: [] });
+        expect({ file, output: output.name, secrets: used.filter((u) => secure.includes(u)) }).toEqual({
+          file,
+          output: output.name,
+          secrets: [],
+        });
         expect(used.some((u) => /^list(Keys|Secrets|AccountSas|ServiceSas)$/i.test(u))).toBe(false);
       }
     }
@@ -210,9 +237,14 @@ describe('security properties', () => {
     expect(literal(property(site!.body, 'identity.type'))).toBe('UserAssigned');
     expect(literal(property(site!.body, 'properties.functionAppConfig.runtime.name'))).toBe('node');
     expect(literal(property(site!.body, 'properties.functionAppConfig.runtime.version'))).toBe('22');
-    expect(literal(property(site!.body, 'properties.functionAppConfig.deployment.storage.authentication.type'))).toBe('UserAssignedIdentity');
+    expect(literal(property(site!.body, 'properties.functionAppConfig.deployment.storage.authentication.type'))).toBe(
+      'UserAssignedIdentity',
+    );
     const publishing = resourceOfType(root, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
-    expect(publishing.map((p) => [literal(property(p.body, 'name')), literal(property(p.body, 'properties.allow'))]).sort()).toEqual([['ftp', false], ['scm', false]]);
+    expect(publishing.map((p) => [literal(property(p.body, 'name')), literal(property(p.body, 'properties.allow'))]).sort()).toEqual([
+      ['ftp', false],
+      ['scm', false],
+    ]);
   });
 
   it('app settings: secrets only as Key Vault references, storage identity-based', async () => {
@@ -229,7 +261,9 @@ describe('security properties', () => {
 
   it('rbac: the five least-privilege roles, each named by a deterministic guid()', async () => {
     const assignments = resourceOfType(await tree('modules/rbac.bicep'), 'Microsoft.Authorization/roleAssignments');
-    const roleVar = descendants(await tree('modules/rbac.bicep'), 'variable_declaration').find((v) => v.namedChildren[0]?.text === 'roles')!;
+    const roleVar = descendants(await tree('modules/rbac.bicep'), 'variable_declaration').find(
+      (v) => v.namedChildren[0]?.text === 'roles',
+    )!;
     const roleIds = Object.fromEntries(entries(roleVar.namedChildren[1]!).map(([k, v]) => [k, literal(v)]));
     expect(Object.values(roleIds).sort()).toEqual(
       [
@@ -258,7 +292,11 @@ describe('security properties', () => {
     const rules = resourceOfType(root, 'Microsoft.Insights/scheduledQueryRules');
     expect(rules).toHaveLength(2);
     for (const rule of rules) expect(property(rule.body, 'properties.actions.actionGroups')?.text).toContain('actionGroup.id');
-    const queries = rules.map((r) => descendants(r.body, 'string').map(literal).find((s) => typeof s === 'string' && s.startsWith('requests')));
+    const queries = rules.map((r) =>
+      descendants(r.body, 'string')
+        .map(literal)
+        .find((s) => typeof s === 'string' && s.startsWith('requests')),
+    );
     expect(queries).toEqual([expect.stringContaining('success == false'), expect.stringContaining('success == true')]);
     // "Checks are failing" fires on the first failed check, not the second.
     const failing = rules.find((r) => r.symbol === 'checksFailing')!;
@@ -288,13 +326,19 @@ describe('settings consistency', () => {
   });
 
   it('every setting Bicep sets is read by the code or by the Functions host', async () => {
-    const orphans = [...(await bicepAppSettings()).keys()].filter((name) => !(SETTING_NAMES as string[]).includes(name) && !HOST_SETTINGS.includes(name));
+    const orphans = [...(await bicepAppSettings()).keys()].filter(
+      (name) => !(SETTING_NAMES as string[]).includes(name) && !HOST_SETTINGS.includes(name),
+    );
     expect(orphans).toEqual([]);
   });
 
   it('the sample settings file lists every setting the code reads (but the documented exceptions), and no orphan', () => {
     expect(SETTING_NAMES.filter((name) => !sample.includes(name) && !(name in NOT_IN_SAMPLE))).toEqual([]);
-    expect(sample.filter((name) => !(SETTING_NAMES as string[]).includes(name) && !HOST_SETTINGS.includes(name) && name !== 'FUNCTIONS_WORKER_RUNTIME')).toEqual([]);
+    expect(
+      sample.filter(
+        (name) => !(SETTING_NAMES as string[]).includes(name) && !HOST_SETTINGS.includes(name) && name !== 'FUNCTIONS_WORKER_RUNTIME',
+      ),
+    ).toEqual([]);
   });
 
   it('every setting the code reads is in the README configuration table', () => {
@@ -323,9 +367,14 @@ describe('deployment files', () => {
   });
 
   it('.funcignore roots every folder pattern, since azd and func read it with gitignore rules (deployedPackage.test.ts builds the package)', () => {
-    const patterns = readFileSync(join(root, '.funcignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    for (const entry of ['*.ts', '/tests/', '/bench/', '/infra/', '/local.settings.json', '/.env', '/tsconfig*.json', '/dist-bench/']) expect(patterns).toContain(entry);
+    const patterns = readFileSync(join(root, '.funcignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    for (const entry of ['*.ts', '/tests/', '/bench/', '/infra/', '/local.settings.json', '/.env', '/tsconfig*.json', '/dist-bench/'])
+      expect(patterns).toContain(entry);
     expect(patterns.filter((p) => p.endsWith('/') && !p.startsWith('/'))).toEqual([]);
-    for (const kept of ['dist/', '/dist/', 'host.json', '/host.json', 'node_modules/', '/node_modules/']) expect(patterns).not.toContain(kept);
+    for (const kept of ['dist/', '/dist/', 'host.json', '/host.json', 'node_modules/', '/node_modules/'])
+      expect(patterns).not.toContain(kept);
   });
 });

@@ -1,10 +1,10 @@
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
+import { createRetryingHttp } from '../shared/http';
 import { backupReadyNotice, idsFromLink, labelledParts } from '../shared/notify/backupReady';
 import { DeliveryError } from '../shared/notify/delivery';
 import { formatDateTime, formatRelative, type Notice } from '../shared/notify/notice';
 import { renderSlackMessage, SlackNotifier } from '../shared/notify/slack';
 import { renderTeamsMessage, TEAMS_MAX_BYTES, TeamsNotifier } from '../shared/notify/teams';
-import { createRetryingHttp } from '../shared/http';
 
 const now = new Date('2026-11-22T08:00:00Z');
 const link = (kind: string, i: number) =>
@@ -29,10 +29,14 @@ function notice(dataParts: number, attachmentParts = 1, orgName = 'Zylker <Europ
 
 describe('the backup-ready notice', () => {
   it('labels every part so a reader can tell none is missing', () => {
-    expect(labelledParts({ data: ['a', 'b'], attachments: ['c'] }).map((p) => p.label)).toEqual(['Data 1 of 2', 'Data 2 of 2', 'Attachments 1 of 1']);
+    expect(labelledParts({ data: ['a', 'b'], attachments: ['c'] }).map((p) => p.label)).toEqual([
+      'Data 1 of 2',
+      'Data 2 of 2',
+      'Attachments 1 of 1',
+    ]);
   });
 
-  it('reads the org and job ids from Zoho\'s link', () => {
+  it("reads the org and job ids from Zoho's link", () => {
     expect(idsFromLink(link('Data', 1))).toEqual({ zgid: '757345985', jobId: '4876876000001594004' });
     expect(idsFromLink('https://example.com/file.zip')).toEqual({});
   });
@@ -70,7 +74,7 @@ describe('Slack rendering', () => {
     expect(message.blocks.length).toBeLessThanOrEqual(50);
     for (const block of message.blocks) {
       if (block.type === 'actions') expect((block.elements as unknown[]).length).toBeLessThanOrEqual(25);
-      if (block.type === 'section' && block.text) expect(((block.text as { text: string }).text).length).toBeLessThanOrEqual(3000);
+      if (block.type === 'section' && block.text) expect((block.text as { text: string }).text.length).toBeLessThanOrEqual(3000);
     }
     const shown = message.blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements as unknown[]).length;
     if (shown < parts) expect(JSON.stringify(message.blocks.at(-2))).toContain(`${parts - shown} more links`);
@@ -115,17 +119,20 @@ describe('channel clients', () => {
     expect(receiver.messages.map((m) => m.channel)).toEqual(['slack', 'teams']);
   });
 
-  it.each(['no_service', 'channel_not_found', 'channel_is_archived'])('names Slack\'s %s, with what to do, and not the URL', async (code) => {
-    receiver.failNext('slack', { status: 404, error: code });
-    const slack = new SlackNotifier(receiver.slackUrl);
-    const error = (await slack.deliver(renderSlackMessage(notice(1))).catch((e: unknown) => e)) as DeliveryError;
-    expect(error).toBeInstanceOf(DeliveryError);
-    expect(error.message).toBe(`Slack refused the message: HTTP 404 ${code}`);
-    expect(error.hint).toMatch(/SLACK_WEBHOOK_URL/);
-    expect(JSON.stringify(error) + error.stack).not.toContain(receiver.slackUrl);
-  });
+  it.each(['no_service', 'channel_not_found', 'channel_is_archived'])(
+    "names Slack's %s, with what to do, and not the URL",
+    async (code) => {
+      receiver.failNext('slack', { status: 404, error: code });
+      const slack = new SlackNotifier(receiver.slackUrl);
+      const error = (await slack.deliver(renderSlackMessage(notice(1))).catch((e: unknown) => e)) as DeliveryError;
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect(error.message).toBe(`Slack refused the message: HTTP 404 ${code}`);
+      expect(error.hint).toMatch(/SLACK_WEBHOOK_URL/);
+      expect(JSON.stringify(error) + error.stack).not.toContain(receiver.slackUrl);
+    },
+  );
 
-  it('names Teams\' Workflows error code and not the URL', async () => {
+  it("names Teams' Workflows error code and not the URL", async () => {
     receiver.failNext('teams', { status: 400, error: 'TriggerInputSchemaMismatch' });
     const teams = new TeamsNotifier(receiver.teamsUrl, createRetryingHttp({ retries: 0 }));
     const error = (await teams.deliver(renderTeamsMessage(notice(1))).catch((e: unknown) => e)) as DeliveryError;

@@ -49,9 +49,7 @@ describe.each(stores)('%s', (_name, makeStore) => {
 
   it('lets exactly one of three writers racing on one ETag win', async () => {
     const etag = await store.write('org-a', 'watch', { owner: 'nobody' }, undefined);
-    const results = await Promise.allSettled(
-      ['run-1', 'run-2', 'run-3'].map((owner) => store.write('org-a', 'watch', { owner }, etag)),
-    );
+    const results = await Promise.allSettled(['run-1', 'run-2', 'run-3'].map((owner) => store.write('org-a', 'watch', { owner }, etag)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof StateConflictError)).toHaveLength(2);
   });

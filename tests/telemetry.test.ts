@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -82,7 +82,9 @@ describe('telemetry', () => {
       expect(result.code).toBe(1); // Teams failed
 
       const events = items.filter((i) => i.name.endsWith('.Event')).map((i) => i.data.baseData);
-      const metrics = items.filter((i) => i.name.endsWith('.Metric')).flatMap((i) => i.data.baseData.metrics as Array<{ name: string; value: number }>);
+      const metrics = items
+        .filter((i) => i.name.endsWith('.Metric'))
+        .flatMap((i) => i.data.baseData.metrics as Array<{ name: string; value: number }>);
       expect(events.map((e) => e.name).sort()).toEqual(['DeliveryFailed']);
       expect(events[0]?.properties).toMatchObject({ channel: 'teams', code: 'TEAMS_REJECTED', outcome: 'delivery-failed' });
       expect(metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['CheckDurationMs', 'ZohoApiCalls', 'ZohoTokenRefreshes']));
@@ -91,20 +93,27 @@ describe('telemetry', () => {
       chat.failNext('slack', { status: 0, dropConnection: true });
       await run([join(root, 'dist/cli/main.js'), 'check'], env, mkdtempSync(join(tmpdir(), 'telemetry-')));
       const text = raw.join('\n');
-      for (const secret of [env.ZOHO_CLIENT_SECRET!, env.ZOHO_REFRESH_TOKEN!, chat.slackUrl, chat.teamsUrl, 'sig=']) expect(text).not.toContain(secret);
+      for (const secret of [env.ZOHO_CLIENT_SECRET!, env.ZOHO_REFRESH_TOKEN!, chat.slackUrl, chat.teamsUrl, 'sig='])
+        expect(text).not.toContain(secret);
     });
 
     it('sends BackupAnnounced when every channel got the message', async () => {
       zoho.completeBackup({ at: hoursAgo(1) });
       const port = (ingestion.address() as AddressInfo).port;
-      await run([join(root, 'dist/cli/main.js'), 'check'], {
-        ...zoho.settings,
-        SLACK_WEBHOOK_URL: chat.slackUrl,
-        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://127.0.0.1:${port}/`,
-        NODE_EXTRA_CA_CERTS: cert,
-      }, mkdtempSync(join(tmpdir(), 'telemetry-')));
+      await run(
+        [join(root, 'dist/cli/main.js'), 'check'],
+        {
+          ...zoho.settings,
+          SLACK_WEBHOOK_URL: chat.slackUrl,
+          APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://127.0.0.1:${port}/`,
+          NODE_EXTRA_CA_CERTS: cert,
+        },
+        mkdtempSync(join(tmpdir(), 'telemetry-')),
+      );
       const events = items.filter((i) => i.name.endsWith('.Event')).map((i) => i.data.baseData);
-      expect(events).toEqual([expect.objectContaining({ name: 'BackupAnnounced', properties: expect.objectContaining({ org: 'Zoho CRM' }) })]);
+      expect(events).toEqual([
+        expect.objectContaining({ name: 'BackupAnnounced', properties: expect.objectContaining({ org: 'Zoho CRM' }) }),
+      ]);
     });
   });
 });

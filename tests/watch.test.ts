@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStateStore } from '../shared/state/fileStore';
 import type { StateStore } from '../shared/state/store';
-import { freshTableStore } from './support/azurite';
 import { newestCompletedBackup } from '../shared/watch';
+import { freshTableStore } from './support/azurite';
 import { DAY, hoursAgo, startWorld, type World } from './support/world';
 
 let world: World;
@@ -37,7 +37,10 @@ describe('the backup watch', () => {
     world = await startWorld();
     const report = await world.check();
     expect(report).toMatchObject({ outcome: 'no-backup', ok: true, zohoCalls: { history: 1, urls: 0, details: 1, tokenRefreshes: 1 } });
-    await expect(world.check()).resolves.toMatchObject({ outcome: 'no-backup', zohoCalls: { history: 1, urls: 0, details: 0, tokenRefreshes: 0 } });
+    await expect(world.check()).resolves.toMatchObject({
+      outcome: 'no-backup',
+      zohoCalls: { history: 1, urls: 0, details: 0, tokenRefreshes: 0 },
+    });
     expect(world.receiver.messages).toHaveLength(0);
   });
 
@@ -48,8 +51,15 @@ describe('the backup watch', () => {
 
     const report = await world.check();
 
-    expect(report).toMatchObject({ outcome: 'announced', ok: true, backup: { historyId: latest.historyId, jobId: latest.jobId, parts: 3 } });
-    expect(report.deliveries).toEqual([{ channel: 'slack', result: 'sent' }, { channel: 'teams', result: 'sent' }]);
+    expect(report).toMatchObject({
+      outcome: 'announced',
+      ok: true,
+      backup: { historyId: latest.historyId, jobId: latest.jobId, parts: 3 },
+    });
+    expect(report.deliveries).toEqual([
+      { channel: 'slack', result: 'sent' },
+      { channel: 'teams', result: 'sent' },
+    ]);
     expect(world.receiver.received('slack')).toHaveLength(1);
     expect(world.receiver.received('teams')).toHaveLength(1);
     expect(slackText(world)).toContain('Data 2 of 2');
@@ -155,7 +165,11 @@ describe('the backup watch', () => {
 
     expect(first).toMatchObject({ outcome: 'delivery-failed', ok: false });
     expect(first.deliveries).toEqual([
-      { channel: 'slack', result: 'failed', error: expect.objectContaining({ code: 'SLACK_REJECTED', message: 'Slack refused the message: HTTP 404 no_service' }) },
+      {
+        channel: 'slack',
+        result: 'failed',
+        error: expect.objectContaining({ code: 'SLACK_REJECTED', message: 'Slack refused the message: HTTP 404 no_service' }),
+      },
       { channel: 'teams', result: 'sent' },
     ]);
     expect(first.deliveries[0]?.error?.hint).toMatch(/SLACK_WEBHOOK_URL/);
@@ -163,7 +177,10 @@ describe('the backup watch', () => {
 
     const second = await world.check();
 
-    expect(second.deliveries).toEqual([{ channel: 'slack', result: 'sent' }, { channel: 'teams', result: 'already-sent' }]);
+    expect(second.deliveries).toEqual([
+      { channel: 'slack', result: 'sent' },
+      { channel: 'teams', result: 'already-sent' },
+    ]);
     expect(world.receiver.received('slack')).toHaveLength(1);
     expect(world.receiver.received('teams')).toHaveLength(1);
     expect(second.zohoCalls).toMatchObject({ history: 1, urls: 0 });
@@ -214,7 +231,12 @@ describe('the backup watch', () => {
     world = await startWorld({ channels: ['slack'] });
     world.sandbox.completeBackup({ at: hoursAgo(1) });
     const runtime = world.runtime();
-    await world.store.write(runtime.org.key, 'watch', { claim: { owner: 'dead-run', until: new Date(Date.now() - 1000).toISOString() } }, undefined);
+    await world.store.write(
+      runtime.org.key,
+      'watch',
+      { claim: { owner: 'dead-run', until: new Date(Date.now() - 1000).toISOString() } },
+      undefined,
+    );
 
     await expect(world.check()).resolves.toMatchObject({ outcome: 'announced' });
     expect(world.receiver.received('slack')).toHaveLength(1);
@@ -224,13 +246,18 @@ describe('the backup watch', () => {
     world = await startWorld({ channels: ['slack'] });
     world.sandbox.completeBackup({ at: hoursAgo(1) });
     const runtime = world.runtime();
-    await world.store.write(runtime.org.key, 'watch', { claim: { owner: 'busy-run', until: new Date(Date.now() + 60_000).toISOString() } }, undefined);
+    await world.store.write(
+      runtime.org.key,
+      'watch',
+      { claim: { owner: 'busy-run', until: new Date(Date.now() + 60_000).toISOString() } },
+      undefined,
+    );
 
     await expect(world.check()).resolves.toMatchObject({ outcome: 'claimed-elsewhere', ok: true });
     expect(world.receiver.messages).toHaveLength(0);
   });
 
-  it('fits a 40-part backup within Slack\'s and Teams\' limits, with every part linked', async () => {
+  it("fits a 40-part backup within Slack's and Teams' limits, with every part linked", async () => {
     world = await startWorld();
     world.sandbox.completeBackup({ at: hoursAgo(1), dataParts: 30, attachmentParts: 10 });
 
@@ -252,7 +279,13 @@ describe('the backup watch', () => {
 
     const report = await world.check({ dryRun: true });
 
-    expect(report).toMatchObject({ outcome: 'dry-run', deliveries: [{ channel: 'slack', result: 'would-send' }, { channel: 'teams', result: 'would-send' }] });
+    expect(report).toMatchObject({
+      outcome: 'dry-run',
+      deliveries: [
+        { channel: 'slack', result: 'would-send' },
+        { channel: 'teams', result: 'would-send' },
+      ],
+    });
     expect(JSON.stringify(report.preview?.slack)).toContain('Zoho CRM backup ready');
     expect(report.preview?.teams).toMatchObject({ type: 'message' });
     expect(world.receiver.messages).toHaveLength(0);
@@ -261,7 +294,12 @@ describe('the backup watch', () => {
 
   it('keeps secrets out of every log line, error, report, message and status', async () => {
     world = await startWorld();
-    const secrets = [world.settings.ZOHO_CLIENT_SECRET!, world.settings.ZOHO_REFRESH_TOKEN!, world.receiver.slackUrl, world.receiver.teamsUrl];
+    const secrets = [
+      world.settings.ZOHO_CLIENT_SECRET!,
+      world.settings.ZOHO_REFRESH_TOKEN!,
+      world.receiver.slackUrl,
+      world.receiver.teamsUrl,
+    ];
     const outputs: unknown[] = [];
     world.sandbox.completeBackup({ at: hoursAgo(30) });
     outputs.push(await world.check());

@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { SANDBOX_ADMIN, ZOHO_ERRORS, ZohoSandbox } from '../sandbox/zohoSandbox';
 import { DATA_CENTRES, resolveZohoHosts } from '../shared/zoho/datacentres';
 import {
-  ZohoApiError,
+  type ZohoApiError,
   ZohoCredentialsError,
   ZohoInternalError,
   ZohoInvalidMethodError,
@@ -86,7 +86,9 @@ describe('access tokens', () => {
 
   it('explains an invalid refresh token (HTTP 200 invalid_code) and how to make a new one', async () => {
     sandbox.revokeRefreshToken();
-    const error = await zohoStack(sandbox).client.listHistory().catch((e: unknown) => e);
+    const error = await zohoStack(sandbox)
+      .client.listHistory()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ZohoCredentialsError);
     expect(error).toMatchObject({ code: 'ZOHO_INVALID_REFRESH_TOKEN' });
     expect((error as ZohoCredentialsError).hint).toMatch(/Self Client/);
@@ -135,7 +137,10 @@ describe('backup API', () => {
       requester: SANDBOX_ADMIN,
       status: 'SCHEDULED',
     };
-    await expect(zohoStack(sandbox).client.getBackupDetails()).resolves.toMatchObject({ status: 'SCHEDULED', rrule: expect.stringContaining('WEEKLY') });
+    await expect(zohoStack(sandbox).client.getBackupDetails()).resolves.toMatchObject({
+      status: 'SCHEDULED',
+      rrule: expect.stringContaining('WEEKLY'),
+    });
   });
 
   it.each(['desc', 'asc'] as const)('reads every history row across pages (%s order)', async (historyOrder) => {
@@ -153,7 +158,7 @@ describe('backup API', () => {
     }
   });
 
-  it('asks for 200 rows a page, Zoho\'s maximum', async () => {
+  it("asks for 200 rows a page, Zoho's maximum", async () => {
     sandbox.completeBackup({ at: new Date() });
     await zohoStack(sandbox).client.listHistory();
     expect(sandbox.requests.find((r) => r.endpoint === 'backup/history')?.query).toEqual({ page: '1', per_page: '200' });
@@ -187,7 +192,9 @@ describe('errors and retries', () => {
     ['INVALID_REQUEST_METHOD', ZohoInvalidMethodError],
   ] as const)('turns %s into its own error with a hint', async (code, errorClass) => {
     sandbox.inject({ endpoint: 'backup/history', code });
-    const error = await zohoStack(sandbox).client.listHistory().catch((e: unknown) => e);
+    const error = await zohoStack(sandbox)
+      .client.listHistory()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(errorClass);
     expect(error).toMatchObject({ code, status: ZOHO_ERRORS[code].status, endpoint: 'backup/history' });
     expect((error as ZohoApiError).message).toContain(code);
@@ -238,13 +245,22 @@ describe('errors and retries', () => {
 
   it('reports a 200 that is not JSON with the endpoint and what came back', async () => {
     sandbox.inject({ endpoint: 'backup/history', status: 200, body: '<html>maintenance</html>', contentType: 'text/html' });
-    const error = await zohoStack(sandbox).client.listHistory().catch((e: unknown) => e);
+    const error = await zohoStack(sandbox)
+      .client.listHistory()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ZohoResponseError);
-    expect((error as Error).message).toBe('Zoho backup/history answered something unexpected: HTTP 200 with a body that is not JSON (text/html)');
+    expect((error as Error).message).toBe(
+      'Zoho backup/history answered something unexpected: HTTP 200 with a body that is not JSON (text/html)',
+    );
   });
 
   it('names the missing field when an answer does not match the schema', async () => {
-    sandbox.inject({ endpoint: 'backup/urls', status: 200, body: JSON.stringify({ urls: { data_links: [] } }), contentType: 'application/json' });
+    sandbox.inject({
+      endpoint: 'backup/urls',
+      status: 200,
+      body: JSON.stringify({ urls: { data_links: [] } }),
+      contentType: 'application/json',
+    });
     await expect(zohoStack(sandbox).client.getDownloadUrls()).rejects.toThrow(/backup\/urls .*urls\.expiry_date/);
   });
 
@@ -286,8 +302,7 @@ describe('secrets', () => {
     const lines: string[] = [];
     try {
       secrets.completeBackup({ at: new Date() });
-      const run = () =>
-        zohoStack(secrets, { http: { onRetry: (r) => lines.push(JSON.stringify(r)) } }).client;
+      const run = () => zohoStack(secrets, { http: { onRetry: (r) => lines.push(JSON.stringify(r)) } }).client;
       const failures: unknown[] = [];
       const scenarios: Array<() => void> = [
         () => secrets.inject({ endpoint: 'backup/history', code: 'OAUTH_SCOPE_MISMATCH' }),
@@ -300,7 +315,12 @@ describe('secrets', () => {
       for (const inject of scenarios) {
         inject();
         const client = run();
-        failures.push(await client.listHistory().then(() => client.getDownloadUrls()).catch((e: unknown) => e));
+        failures.push(
+          await client
+            .listHistory()
+            .then(() => client.getDownloadUrls())
+            .catch((e: unknown) => e),
+        );
       }
       const tokens = [...new Set(secrets.requests.map((r) => r.authorization?.split(' ')[1]).filter(Boolean))] as string[];
       const forbidden = [...Object.values(secrets.clientCredentials).slice(1), ...tokens];

@@ -35,7 +35,11 @@ function isNews(row: DatedRow, state: WatchState, now: Date, isCurrent: boolean,
   return isCurrent && time > now.getTime() - lookbackMs;
 }
 
-export function detectFailedBackup(rows: readonly HistoryRow[], state: WatchState, now: Date): Occurrence<'backup-failed', DatedRow> | undefined {
+export function detectFailedBackup(
+  rows: readonly HistoryRow[],
+  state: WatchState,
+  now: Date,
+): Occurrence<'backup-failed', DatedRow> | undefined {
   const all = dated(rows);
   const failure = latest(all, (r) => r.state === 'failure');
   if (!failure) return undefined;
@@ -77,13 +81,18 @@ export function detectOverdueBackup(
   for (const scheduledFor of candidates) {
     const due = Date.parse(scheduledFor);
     const ranSince = finished.some((r) => Date.parse(r.log_time) >= due);
-    if (due + graceMs <= now.getTime() && !ranSince) return { kind: 'backup-overdue', occurrence: scheduledFor, detail: { scheduledFor, by: schedule.requester } };
+    if (due + graceMs <= now.getTime() && !ranSince)
+      return { kind: 'backup-overdue', occurrence: scheduledFor, detail: { scheduledFor, by: schedule.requester } };
   }
   return undefined;
 }
 
 /** One reminder before the links expire, if the announcement came before the reminder window. */
-export function detectExpiringLinks(backup: TrackedBackup | undefined, now: Date, remindBeforeMs: number): Occurrence<'links-expiring', TrackedBackup> | undefined {
+export function detectExpiringLinks(
+  backup: TrackedBackup | undefined,
+  now: Date,
+  remindBeforeMs: number,
+): Occurrence<'links-expiring', TrackedBackup> | undefined {
   if (!backup || remindBeforeMs <= 0 || !backup.announce || backup.archived || !backup.announcedAt) return undefined;
   const expires = Date.parse(backup.expiresAt);
   const windowOpens = expires - remindBeforeMs;

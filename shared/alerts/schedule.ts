@@ -23,7 +23,14 @@ export function needsBackupDetails(schedule: CachedSchedule | undefined, now: Da
 
 /** The schedule as /backup reported it; "no schedule" (204) is cached too, as status NONE. */
 export function cacheSchedule(details: BackupDetails | null, previous: CachedSchedule | undefined, now: Date): CachedSchedule {
-  if (!details) return { id: '', status: 'NONE', scheduledDate: null, previousScheduledDate: previous?.scheduledDate ?? null, checkedAt: now.toISOString() };
+  if (!details)
+    return {
+      id: '',
+      status: 'NONE',
+      scheduledDate: null,
+      previousScheduledDate: previous?.scheduledDate ?? null,
+      checkedAt: now.toISOString(),
+    };
   const moved = previous?.scheduledDate && previous.scheduledDate !== details.scheduled_date;
   return {
     id: details.id,

@@ -29,7 +29,10 @@ class HashingStream extends Transform {
   private readonly hash = createHash('sha256');
   bytes = 0;
 
-  constructor(private readonly fileName: string, private readonly expected: number | undefined) {
+  constructor(
+    private readonly fileName: string,
+    private readonly expected: number | undefined,
+  ) {
     super();
   }
 
@@ -40,7 +43,8 @@ class HashingStream extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.expected !== undefined && this.bytes !== this.expected) done(new TruncatedDownloadError(this.fileName, this.bytes, this.expected));
+    if (this.expected !== undefined && this.bytes !== this.expected)
+      done(new TruncatedDownloadError(this.fileName, this.bytes, this.expected));
     else done();
   }
 

@@ -2,8 +2,9 @@
  * What the archive copies and where: one queue message per zip part, blob paths
  * `<org>/<backup date>_<job id>/<file>`, and which hosts may receive the Zoho token.
  */
-import type { DataCentre } from '../zoho/datacentres';
+
 import type { TrackedBackup } from '../state/watchState';
+import type { DataCentre } from '../zoho/datacentres';
 
 export const ARCHIVE_QUEUE = 'zoho-backup-archive';
 export const ARCHIVE_POISON_QUEUE = `${ARCHIVE_QUEUE}-poison`;
@@ -28,7 +29,13 @@ export function fileNameOf(url: string): string {
 
 export function archiveMessages(backup: TrackedBackup, orgKey: string): ArchivePartMessage[] {
   const prefix = archivePrefix(backup, orgKey);
-  return [...backup.links.data, ...backup.links.attachments].map((url) => ({ orgKey, historyId: backup.historyId, prefix, fileName: fileNameOf(url), url }));
+  return [...backup.links.data, ...backup.links.attachments].map((url) => ({
+    orgKey,
+    historyId: backup.historyId,
+    prefix,
+    fileName: fileNameOf(url),
+    url,
+  }));
 }
 
 /** The domain of each data centre's download hosts (download.zoho.eu, download-accl.zoho.com, ...). */

@@ -16,8 +16,8 @@ import type { Notifier } from '../notify/delivery';
 import type { Notice } from '../notify/notice';
 import { WatchStateRepository } from '../state/repository';
 import type { StateStore } from '../state/store';
-import type { AlertKind, ArchivePart, TrackedBackup } from '../state/watchState';
-import { UntrustedHostError, ZohoApiError, ZohoUnreachableError, zohoApiError } from '../zoho/errors';
+import type { AlertKind, ArchivePart, ArchiveProgress, TrackedBackup } from '../state/watchState';
+import { UntrustedHostError, type ZohoApiError, ZohoUnreachableError, zohoApiError } from '../zoho/errors';
 import type { AccessTokenSource } from '../zoho/tokens';
 import { contentLength, streamToBlob } from './copy';
 import { type ArchivePartMessage, fileNameOf } from './plan';
@@ -55,7 +55,10 @@ class ArchiveJob {
   private readonly log: Logger;
   private readonly announcer: Announcer;
 
-  constructor(private readonly deps: ArchiveDeps, private readonly message: ArchivePartMessage) {
+  constructor(
+    private readonly deps: ArchiveDeps,
+    private readonly message: ArchivePartMessage,
+  ) {
     this.now = deps.now ?? (() => new Date());
     this.log = deps.log ?? silentLogger;
     const repo = new WatchStateRepository(deps.store, message.orgKey);
@@ -124,7 +127,7 @@ class ArchiveJob {
       return { ...state, backup: { ...backup, archive, archived: complete } };
     });
     if (!written) return false;
-    if (written.backup?.archived) await this.finish(written.backup);
+    if (written.backup?.archived && written.backup.archive) await this.finish(written.backup, written.backup.archive);
     return true;
   }
 
@@ -141,8 +144,7 @@ class ArchiveJob {
   }
 
   /** All parts stored: the manifest (rewritten identically by any later worker) and one follow-up. */
-  private async finish(backup: TrackedBackup): Promise<void> {
-    const archive = backup.archive!;
+  private async finish(backup: TrackedBackup, archive: ArchiveProgress): Promise<void> {
     const parts = Object.entries(archive.parts).map(([file, p]) => ({
       file,
       size: p.size,
@@ -166,7 +168,11 @@ class ArchiveJob {
     await this.deps.container.getBlockBlobClient(`${archive.prefix}/manifest.json`).upload(body, Buffer.byteLength(body), {
       blobHTTPHeaders: { blobContentType: 'application/json' },
     });
-    await this.announce('backup-archived', backup.historyId, archivedNotice(this.deps.org.name, manifest.location, totalSize, parts.length, backup, this.announcer.messageContext()));
+    await this.announce(
+      'backup-archived',
+      backup.historyId,
+      archivedNotice(this.deps.org.name, manifest.location, totalSize, parts.length, backup, this.announcer.messageContext()),
+    );
   }
 
   async fail(status: 'failed' | 'refused', reason: string): Promise<void> {
@@ -180,7 +186,12 @@ class ArchiveJob {
     });
     this.log.error(`archive of ${fileName} ${status}: ${reason}`);
     const expires = (await this.announcer.repo.read()).backup?.expiresAt;
-    await this.announce('archive-failed', `${historyId}/${fileName}`, archiveFailedNotice(this.deps.org.name, fileName, reason, expires, this.announcer.messageContext()), `archive-failed:${fileName}`);
+    await this.announce(
+      'archive-failed',
+      `${historyId}/${fileName}`,
+      archiveFailedNotice(this.deps.org.name, fileName, reason, expires, this.announcer.messageContext()),
+      `archive-failed:${fileName}`,
+    );
   }
 
   private async announce(kind: AlertKind, occurrence: string, notice: Notice, key: string = kind): Promise<void> {

@@ -68,4 +68,5 @@ export const booleanSetting = (name: string) =>
     return lower === 'true' ? true : lower === 'false' ? false : undefined;
   }).default(false);
 
-export const durationSetting = (name: string, example: string) => parsedSetting(`${name} must be a duration such as ${example}`, parseDuration);
+export const durationSetting = (name: string, example: string) =>
+  parsedSetting(`${name} must be a duration such as ${example}`, parseDuration);

@@ -3,7 +3,7 @@
  * Everything is validated at once so that a misconfigured app fails with a single message
  * naming every bad setting, and a secret's value is never repeated back.
  */
-import { type AlertSettings } from '../defaults';
+import type { AlertSettings } from '../defaults';
 import { CodedError } from '../errors';
 import { type DataCentre, resolveZohoHosts } from '../zoho/datacentres';
 import { type Settings, settingsSchema } from './schema';
@@ -73,8 +73,7 @@ function crossSettingProblems(env: Record<string, string>): string[] {
   if (!env.SLACK_WEBHOOK_URL && !env.TEAMS_WEBHOOK_URL) {
     problems.push('SLACK_WEBHOOK_URL or TEAMS_WEBHOOK_URL (at least one) is required: where to post the alerts');
   }
-  const hasTableSettings =
-    env.AzureWebJobsStorage || env.AzureWebJobsStorage__tableServiceUri || env.AzureWebJobsStorage__accountName;
+  const hasTableSettings = env.AzureWebJobsStorage || env.AzureWebJobsStorage__tableServiceUri || env.AzureWebJobsStorage__accountName;
   if (env.ARCHIVE_ENABLED?.toLowerCase() === 'true' && !hasTableSettings) {
     problems.push('ARCHIVE_ENABLED=true needs AzureWebJobsStorage (or its identity-based settings): the archive is kept in Blob storage');
   }
@@ -109,7 +108,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 function toConfig(s: Settings): Config {
   const azureStorage = azureStorageSettings(s);
-  const state: StateSettings | undefined = s.STATE_FILE ? { kind: 'file', path: s.STATE_FILE } : azureStorage && { kind: 'table', storage: azureStorage };
+  const state: StateSettings | undefined = s.STATE_FILE
+    ? { kind: 'file', path: s.STATE_FILE }
+    : azureStorage && { kind: 'table', storage: azureStorage };
   // crossSettingProblems() has ruled this out; the check keeps the types honest.
   if (!state) throw new ConfigError(['STATE_FILE or AzureWebJobsStorage is required: where the state is kept']);
   return {

@@ -14,7 +14,10 @@ const dataCentre = parsedSetting(`ZOHO_DC must be one of ${DATA_CENTRE_NAMES.joi
 const downloadOrigins = parsedSetting(
   'ZOHO_DOWNLOAD_HOSTS must be a comma-separated list of origins such as https://download-accl.zoho.com (http:// only for localhost)',
   (value) => {
-    const hosts = value.split(',').map((h) => h.trim()).filter(Boolean);
+    const hosts = value
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
     return hosts.every(isAllowedUrl) ? hosts.map((h) => new URL(h).origin) : undefined;
   },
 ).default([]);
@@ -22,11 +25,17 @@ const downloadOrigins = parsedSetting(
 export const settingsSchema = z.object({
   ZOHO_CLIENT_ID: required('ZOHO_CLIENT_ID', 'the Client ID of your Zoho Self Client (api-console.zoho.com)'),
   ZOHO_CLIENT_SECRET: required('ZOHO_CLIENT_SECRET', 'the Client Secret of your Zoho Self Client'),
-  ZOHO_REFRESH_TOKEN: required('ZOHO_REFRESH_TOKEN', 'a refresh token with scope ZohoCRM.bulk.backup.READ (README "Create the Zoho credentials")'),
+  ZOHO_REFRESH_TOKEN: required(
+    'ZOHO_REFRESH_TOKEN',
+    'a refresh token with scope ZohoCRM.bulk.backup.READ (README "Create the Zoho credentials")',
+  ),
   ZOHO_DC: dataCentre,
   ZOHO_ACCOUNTS_URL: optionalUrl('ZOHO_ACCOUNTS_URL', 'the Zoho accounts server, e.g. https://accounts.zoho.eu'),
   ZOHO_API_DOMAIN: optionalUrl('ZOHO_API_DOMAIN', 'the Zoho API domain, e.g. https://www.zohoapis.eu'),
-  ZOHO_API_VERSION: z.string().regex(/^v\d+$/, { error: 'ZOHO_API_VERSION must look like v8' }).default(DEFAULTS.zohoApiVersion),
+  ZOHO_API_VERSION: z
+    .string()
+    .regex(/^v\d+$/, { error: 'ZOHO_API_VERSION must look like v8' })
+    .default(DEFAULTS.zohoApiVersion),
   ZOHO_ORG_NAME: z.string().max(100, { error: 'ZOHO_ORG_NAME must be at most 100 characters' }).default(DEFAULTS.orgName),
   SLACK_WEBHOOK_URL: optionalUrl('SLACK_WEBHOOK_URL', 'a Slack incoming webhook URL'),
   TEAMS_WEBHOOK_URL: optionalUrl('TEAMS_WEBHOOK_URL', 'a Teams Workflows "When a Teams webhook request is received" URL'),
@@ -39,7 +48,9 @@ export const settingsSchema = z.object({
   AzureWebJobsStorage__tableServiceUri: optionalUrl('AzureWebJobsStorage__tableServiceUri', 'the Table endpoint of the storage account'),
   AzureWebJobsStorage__accountName: z
     .string()
-    .regex(/^[a-z0-9]{3,24}$/, { error: 'AzureWebJobsStorage__accountName must be a storage account name (3-24 lowercase letters and digits)' })
+    .regex(/^[a-z0-9]{3,24}$/, {
+      error: 'AzureWebJobsStorage__accountName must be a storage account name (3-24 lowercase letters and digits)',
+    })
     .optional(),
   AzureWebJobsStorage__credential: z
     .literal('managedidentity', { error: 'AzureWebJobsStorage__credential must be managedidentity when set' })

@@ -4,7 +4,11 @@ import { formatDateTime, formatRelative, type MessageContext, type Notice } from
 
 const BACKUP_SETTINGS = 'Zoho CRM Setup > Data Administration > Export/Backup';
 
-export function backupFailedNotice(orgName: string, failure: { at: string; by?: string; repeatType?: string | null }, ctx: MessageContext): Notice {
+export function backupFailedNotice(
+  orgName: string,
+  failure: { at: string; by?: string; repeatType?: string | null },
+  ctx: MessageContext,
+): Notice {
   const when = formatDateTime(new Date(failure.at), ctx.timezone);
   return {
     title: 'Zoho CRM backup failed',
@@ -38,7 +42,12 @@ export function scheduleStoppedNotice(orgName: string, stop: { at?: string; by?:
   };
 }
 
-export function backupOverdueNotice(orgName: string, overdue: { scheduledFor: string; by?: string }, graceMs: number, ctx: MessageContext): Notice {
+export function backupOverdueNotice(
+  orgName: string,
+  overdue: { scheduledFor: string; by?: string },
+  graceMs: number,
+  ctx: MessageContext,
+): Notice {
   const when = formatDateTime(new Date(overdue.scheduledFor), ctx.timezone);
   return {
     title: 'Zoho CRM backup overdue',
@@ -93,7 +102,11 @@ export function monitorUnhealthyNotice(
   };
 }
 
-export function monitorRecoveredNotice(orgName: string, incident: { since: string; resolvedAt?: string; code: string }, ctx: MessageContext): Notice {
+export function monitorRecoveredNotice(
+  orgName: string,
+  incident: { since: string; resolvedAt?: string; code: string },
+  ctx: MessageContext,
+): Notice {
   const resolved = incident.resolvedAt ? new Date(incident.resolvedAt) : ctx.now;
   return {
     title: 'Zoho backup monitor recovered',

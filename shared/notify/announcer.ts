@@ -43,7 +43,9 @@ export interface AnnouncerDeps {
 }
 
 /** An announcer for one run: its own claim id, the default claim lifetime unless given. */
-export function createAnnouncer(deps: Omit<AnnouncerDeps, 'runId' | 'claimTtlMs'> & Partial<Pick<AnnouncerDeps, 'runId' | 'claimTtlMs'>>): Announcer {
+export function createAnnouncer(
+  deps: Omit<AnnouncerDeps, 'runId' | 'claimTtlMs'> & Partial<Pick<AnnouncerDeps, 'runId' | 'claimTtlMs'>>,
+): Announcer {
   return new Announcer({ ...deps, runId: deps.runId ?? randomUUID(), claimTtlMs: deps.claimTtlMs ?? DEFAULTS.claimTtlMs });
 }
 
@@ -81,7 +83,6 @@ export class Announcer {
     return this.deps.notifiers.filter((n) => deliveries?.[n.channel]?.status !== 'delivered');
   }
 
-
   private async claim(target: AnnouncementTarget): Promise<Deliveries | undefined> {
     const written = await this.deps.repo.mutate((state) => {
       if (this.claimedByOther(state)) return undefined;
@@ -98,7 +99,12 @@ export class Announcer {
     return !!state.claim && state.claim.owner !== this.deps.runId && Date.parse(state.claim.until) > this.deps.now().getTime();
   }
 
-  private async deliver(notifier: Notifier, notice: Notice, target: AnnouncementTarget, previous: ChannelDelivery | undefined): Promise<DeliveryResult> {
+  private async deliver(
+    notifier: Notifier,
+    notice: Notice,
+    target: AnnouncementTarget,
+    previous: ChannelDelivery | undefined,
+  ): Promise<DeliveryResult> {
     const attempts = (previous?.attempts ?? 0) + 1;
     const at = this.deps.now().toISOString();
     let result: DeliveryResult;
@@ -125,13 +131,17 @@ export class Announcer {
  */
 export function alertTarget(kind: AlertKind, occurrence: string, notice: Notice, now: Date, key: string = kind): AnnouncementTarget {
   return {
-    find: (state) => (state.alerts?.[key]?.occurrence === occurrence ? state.alerts[key]!.deliveries : undefined),
+    find: (state) => {
+      const record = state.alerts?.[key];
+      return record?.occurrence === occurrence ? record.deliveries : undefined;
+    },
     adopt: (state) => ({
       ...state,
       alerts: { ...state.alerts, [key]: { kind, occurrence, raisedAt: now.toISOString(), notice, deliveries: {} } },
     }),
     record: (state, channel, delivery) => {
-      const record = state.alerts![key]!;
+      const record = state.alerts?.[key];
+      if (!record) return state;
       return { ...state, alerts: { ...state.alerts, [key]: { ...record, deliveries: { ...record.deliveries, [channel]: delivery } } } };
     },
   };

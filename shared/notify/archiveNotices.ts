@@ -13,7 +13,14 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-export function archivedNotice(orgName: string, location: string, totalSize: number, files: number, backup: TrackedBackup, ctx: MessageContext): Notice {
+export function archivedNotice(
+  orgName: string,
+  location: string,
+  totalSize: number,
+  files: number,
+  backup: TrackedBackup,
+  ctx: MessageContext,
+): Notice {
   return {
     title: 'Zoho CRM backup archived',
     tone: 'good',
@@ -24,11 +31,17 @@ export function archivedNotice(orgName: string, location: string, totalSize: num
       { label: 'Total size', value: formatBytes(totalSize) },
     ],
     links: [],
-    note: 'This copy does not expire with Zoho\'s links: it is kept for ARCHIVE_RETENTION_DAYS (moved to the Cool tier after 30 days).',
+    note: "This copy does not expire with Zoho's links: it is kept for ARCHIVE_RETENTION_DAYS (moved to the Cool tier after 30 days).",
   };
 }
 
-export function archiveFailedNotice(orgName: string, fileName: string, reason: string, expiresAt: string | undefined, ctx: MessageContext): Notice {
+export function archiveFailedNotice(
+  orgName: string,
+  fileName: string,
+  reason: string,
+  expiresAt: string | undefined,
+  ctx: MessageContext,
+): Notice {
   const deadline = expiresAt ? ` before ${formatDateTime(new Date(expiresAt), ctx.timezone)}, when Zoho's link expires` : '';
   return {
     title: 'Zoho CRM backup part not archived',

@@ -45,7 +45,9 @@ export function backupReadyNotice(backup: BackupReady, ctx: MessageContext): Not
       { label: 'Links expire', value: expires },
       { label: 'Files', value: counts },
       ...(backup.doneBy ? [{ label: 'Scheduled by', value: backup.doneBy }] : []),
-      ...(backup.archiveLocation ? [{ label: 'Archive', value: `being copied to ${backup.archiveLocation}/ (a message follows when done)` }] : []),
+      ...(backup.archiveLocation
+        ? [{ label: 'Archive', value: `being copied to ${backup.archiveLocation}/ (a message follows when done)` }]
+        : []),
     ],
     links: parts,
     note: 'Downloading needs a Zoho sign-in with access to this org. Zoho deletes the files when the links expire.',

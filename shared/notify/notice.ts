@@ -35,15 +35,12 @@ export function formatDateTime(date: Date, timezone: string): string {
   }).format(date);
 }
 
-const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
-  ['day', 86_400_000],
-  ['hour', 3_600_000],
-  ['minute', 60_000],
-];
+const MINUTE: [Intl.RelativeTimeFormatUnit, number] = ['minute', 60_000];
+const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [['day', 86_400_000], ['hour', 3_600_000], MINUTE];
 
 /** "in 6 days", "in 5 hours", "2 hours ago": the largest whole unit that fits. */
 export function formatRelative(date: Date, now: Date): string {
   const delta = date.getTime() - now.getTime();
-  const [unit, size] = UNITS.find(([, ms]) => Math.abs(delta) >= ms) ?? UNITS[UNITS.length - 1]!;
+  const [unit, size] = UNITS.find(([, ms]) => Math.abs(delta) >= ms) ?? MINUTE;
   return new Intl.RelativeTimeFormat('en', { numeric: 'auto' }).format(Math.trunc(delta / size), unit);
 }

@@ -10,7 +10,12 @@ import type { MessageContext, Notice } from './notice';
 const MAX_BLOCKS = 50;
 const BUTTONS_PER_ACTIONS_BLOCK = 25;
 const FIELDS_PER_SECTION = 10;
-const TONE_EMOJI: Record<Notice['tone'], string> = { good: ':white_check_mark:', warning: ':warning:', danger: ':rotating_light:', info: ':information_source:' };
+const TONE_EMOJI: Record<Notice['tone'], string> = {
+  good: ':white_check_mark:',
+  warning: ':warning:',
+  danger: ':rotating_light:',
+  info: ':information_source:',
+};
 
 /** A Block Kit block; the subset we render, typed loosely to stay independent of @slack/types versions. */
 export type SlackBlock = { type: string } & Record<string, unknown>;
@@ -43,7 +48,9 @@ export function renderSlackMessage(notice: Notice, _ctx?: MessageContext): Slack
       })),
     });
   }
-  const tail: SlackBlock[] = notice.note ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(notice.note), 3000) }] }] : [];
+  const tail: SlackBlock[] = notice.note
+    ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(notice.note), 3000) }] }]
+    : [];
   return { text: notice.summary, blocks: [...head, ...linkBlocks(notice.links, MAX_BLOCKS - head.length - tail.length), ...tail] };
 }
 
@@ -64,7 +71,10 @@ function linkBlocks(links: Notice['links'], room: number): SlackBlock[] {
     });
   }
   if (shown.length < links.length) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${links.length - shown.length} more links are listed by the backupStatus endpoint.` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `${links.length - shown.length} more links are listed by the backupStatus endpoint.` }],
+    });
   }
   return blocks;
 }
@@ -91,7 +101,11 @@ export class SlackNotifier implements Notifier<SlackMessage> {
       }
       // The underlying fetch error may name the URL: keep only its code.
       const cause = error instanceof IncomingWebhookRequestError ? (error.original as { cause?: { code?: string } }).cause : undefined;
-      throw new DeliveryError('slack', undefined, cause?.code ?? (error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'network error'));
+      throw new DeliveryError(
+        'slack',
+        undefined,
+        cause?.code ?? (error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'network error'),
+      );
     }
   }
 }

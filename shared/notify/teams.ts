@@ -31,7 +31,15 @@ function envelope(card: AdaptiveCard): TeamsMessage {
 
 function card(notice: Notice, links: Notice['links'], omitted: number): AdaptiveCard {
   const body: Array<Record<string, unknown>> = [
-    { type: 'TextBlock', text: notice.title, size: 'Large', weight: 'Bolder', style: 'heading', color: TONE_COLOR[notice.tone], wrap: true },
+    {
+      type: 'TextBlock',
+      text: notice.title,
+      size: 'Large',
+      weight: 'Bolder',
+      style: 'heading',
+      color: TONE_COLOR[notice.tone],
+      wrap: true,
+    },
     { type: 'TextBlock', text: notice.summary, wrap: true },
     { type: 'FactSet', facts: notice.facts.map((f) => ({ title: f.label, value: f.value })) },
   ];
@@ -42,7 +50,13 @@ function card(notice: Notice, links: Notice['links'], omitted: number): Adaptive
   }
   if (omitted > 0) body.push({ type: 'TextBlock', text: `${omitted} more links are listed by the backupStatus endpoint.`, wrap: true });
   if (notice.note) body.push({ type: 'TextBlock', text: notice.note, wrap: true, size: 'Small', isSubtle: true });
-  return { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.5', body, msteams: { width: 'Full' } };
+  return {
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    type: 'AdaptiveCard',
+    version: '1.5',
+    body,
+    msteams: { width: 'Full' },
+  };
 }
 
 export function renderTeamsMessage(notice: Notice, _ctx?: MessageContext): TeamsMessage {

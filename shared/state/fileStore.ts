@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { type StateKind, type StateStore, type StoredRecord, StateConflictError, StateStoreError } from './store';
+import { StateConflictError, type StateKind, type StateStore, StateStoreError, type StoredRecord } from './store';
 
 interface FileRecord {
   version: number;
@@ -28,7 +28,10 @@ export class FileStateStore implements StateStore {
   private readonly lockTimeoutMs: number;
   private readonly staleLockMs: number;
 
-  constructor(private readonly path: string, options: FileStateStoreOptions = {}) {
+  constructor(
+    private readonly path: string,
+    options: FileStateStoreOptions = {},
+  ) {
     this.lockPath = `${path}.lock`;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
     this.staleLockMs = options.staleLockMs ?? 30_000;
@@ -58,12 +61,18 @@ export class FileStateStore implements StateStore {
       text = await fs.readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new StateStoreError(`cannot read ${this.path} (${(error as NodeJS.ErrnoException).code})`, 'Check STATE_FILE and its permissions.');
+      throw new StateStoreError(
+        `cannot read ${this.path} (${(error as NodeJS.ErrnoException).code})`,
+        'Check STATE_FILE and its permissions.',
+      );
     }
     try {
       return JSON.parse(text) as StateFile;
     } catch {
-      throw new StateStoreError(`${this.path} is not valid JSON`, 'Restore it from a copy or delete it (the next check then announces the latest backup again).');
+      throw new StateStoreError(
+        `${this.path} is not valid JSON`,
+        'Restore it from a copy or delete it (the next check then announces the latest backup again).',
+      );
     }
   }
 
@@ -96,7 +105,10 @@ export class FileStateStore implements StateStore {
       }
       await this.breakStaleLock();
       if (Date.now() > deadline) {
-        throw new StateStoreError(`${this.lockPath} is held by another process`, 'Another run is still writing; if none is, delete the lock file.');
+        throw new StateStoreError(
+          `${this.lockPath} is held by another process`,
+          'Another run is still writing; if none is, delete the lock file.',
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
     }

@@ -1,8 +1,9 @@
 /** StateStore over Azure Table storage (AzureWebJobsStorage), one entity per org and kind. */
-import { RestError, TableClient } from '@azure/data-tables';
+
 import type { TokenCredential } from '@azure/core-auth';
+import { RestError, TableClient } from '@azure/data-tables';
 import { isLoopbackConnectionString } from '../azureStorage';
-import { type StateKind, type StateStore, type StoredRecord, StateConflictError, StateStoreError } from './store';
+import { StateConflictError, type StateKind, type StateStore, StateStoreError, type StoredRecord } from './store';
 
 export const STATE_TABLE = 'zohobackupstate';
 
@@ -19,7 +20,11 @@ export class TableStateStore implements StateStore {
 
   static fromConnectionString(connectionString: string, tableName = STATE_TABLE): TableStateStore {
     // Azurite serves plain http on loopback; the SDK refuses that unless told it is fine.
-    return new TableStateStore(TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: isLoopbackConnectionString(connectionString) }));
+    return new TableStateStore(
+      TableClient.fromConnectionString(connectionString, tableName, {
+        allowInsecureConnection: isLoopbackConnectionString(connectionString),
+      }),
+    );
   }
 
   static withIdentity(tableServiceUri: string, credential: TokenCredential, tableName = STATE_TABLE): TableStateStore {
@@ -42,9 +47,7 @@ export class TableStateStore implements StateStore {
     const entity: StateEntity = { partitionKey: org, rowKey: kind, json: JSON.stringify(value) };
     try {
       const result =
-        etag === undefined
-          ? await this.table.createEntity(entity)
-          : await this.table.updateEntity(entity, 'Replace', { etag });
+        etag === undefined ? await this.table.createEntity(entity) : await this.table.updateEntity(entity, 'Replace', { etag });
       if (!result.etag) throw new StateStoreError('Table storage answered without an ETag', 'Check the storage account.');
       return result.etag;
     } catch (error) {

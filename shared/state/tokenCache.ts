@@ -5,7 +5,10 @@ import { StateConflictError, type StateStore } from './store';
 export class StoredTokenCache implements TokenCache {
   private etag?: string;
 
-  constructor(private readonly store: StateStore, private readonly org: string) {}
+  constructor(
+    private readonly store: StateStore,
+    private readonly org: string,
+  ) {}
 
   async load(): Promise<CachedToken | undefined> {
     const record = await this.store.read<CachedToken>(this.org, 'token');

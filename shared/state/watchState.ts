@@ -100,6 +100,9 @@ export interface WatchState {
 }
 
 /** The channels that have not had an announcement yet (a failed delivery is still pending). */
-export function undeliveredChannels<C extends Channel>(channels: readonly C[], deliveries: Partial<Record<Channel, ChannelDelivery>> | undefined): C[] {
+export function undeliveredChannels<C extends Channel>(
+  channels: readonly C[],
+  deliveries: Partial<Record<Channel, ChannelDelivery>> | undefined,
+): C[] {
   return channels.filter((channel) => deliveries?.[channel]?.status !== 'delivered');
 }

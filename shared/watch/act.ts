@@ -7,7 +7,7 @@ import { archiveMessages, archivePrefix } from '../archive/plan';
 import type { AlertSettings } from '../defaults';
 import { describeError } from '../errors';
 import type { Logger } from '../log';
-import { type Announcer, type AnnouncementTarget, alertTarget } from '../notify/announcer';
+import { type AnnouncementTarget, type Announcer, alertTarget } from '../notify/announcer';
 import type { Channel } from '../notify/notice';
 import type { TrackedBackup, WatchState } from '../state/watchState';
 import type { AlertStep } from './planAlerts';
@@ -102,7 +102,8 @@ function backupTarget(candidate: TrackedBackup): AnnouncementTarget {
     adopt: (state) =>
       state.backup && Date.parse(state.backup.logTime) >= Date.parse(candidate.logTime) ? undefined : { ...state, backup: candidate },
     record: (state, channel, delivery) => {
-      const backup = state.backup!;
+      const backup = state.backup;
+      if (!backup) return state;
       const announcedAt = backup.announcedAt ?? (delivery.status === 'delivered' ? delivery.at : undefined);
       return { ...state, backup: { ...backup, announcedAt, deliveries: { ...backup.deliveries, [channel]: delivery } } };
     },

@@ -73,11 +73,21 @@ function isPending(record: AlertRecord | undefined, occurrence: string, channels
 }
 
 /** The monitor's own health, once the check is recorded: one alert per incident, one "recovered" when it ends. */
-export function planHealthAlert(state: WatchState, orgName: string, channels: readonly Channel[], ctx: MessageContext): AlertStep | undefined {
+export function planHealthAlert(
+  state: WatchState,
+  orgName: string,
+  channels: readonly Channel[],
+  ctx: MessageContext,
+): AlertStep | undefined {
   const incident = state.health?.incident;
   if (!incident?.alerted) return undefined;
   const step: AlertStep = incident.resolvedAt
-    ? { kind: 'monitor-recovered', occurrence: incident.since, notice: monitorRecoveredNotice(orgName, incident, ctx), key: 'monitor-recovered' }
+    ? {
+        kind: 'monitor-recovered',
+        occurrence: incident.since,
+        notice: monitorRecoveredNotice(orgName, incident, ctx),
+        key: 'monitor-recovered',
+      }
     : {
         kind: 'monitor-unhealthy',
         occurrence: incident.since,

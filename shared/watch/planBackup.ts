@@ -45,7 +45,12 @@ export function planBackup(rows: readonly HistoryRow[], state: WatchState, now: 
 }
 
 /** The newer backup, once /backup/urls answered (null: 204, not ready). */
-export function planLinks(newest: DatedHistoryRow, urls: DownloadUrls | null, previous: TrackedBackup | undefined, now: Date): DecidedBackup {
+export function planLinks(
+  newest: DatedHistoryRow,
+  urls: DownloadUrls | null,
+  previous: TrackedBackup | undefined,
+  now: Date,
+): DecidedBackup {
   const backup = urls && trackBackup(newest, urls, now);
   // 204, or links that still belong to the previous backup: Zoho is not done preparing them.
   if (!backup || !linksBelongTo(backup, newest, previous)) {

@@ -66,7 +66,15 @@ function startRun(deps: WatchDeps): Run {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? silentLogger;
   const repo = new WatchStateRepository(deps.store, deps.org.key);
-  const announcer = createAnnouncer({ repo, notifiers: deps.notifiers, now, log, timezone: deps.timezone, runId: deps.runId, claimTtlMs: deps.claimTtlMs });
+  const announcer = createAnnouncer({
+    repo,
+    notifiers: deps.notifiers,
+    now,
+    log,
+    timezone: deps.timezone,
+    runId: deps.runId,
+    claimTtlMs: deps.claimTtlMs,
+  });
   return { deps, now, log, settings: deps.alerts ?? DEFAULT_ALERT_SETTINGS, announcer, channels: deps.notifiers.map((n) => n.channel) };
 }
 

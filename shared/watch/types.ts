@@ -12,8 +12,8 @@ import type { Telemetry } from '../telemetry';
 import type { ZohoCallCounts } from '../zoho/client';
 import type { BackupDetails, DownloadUrls, HistoryRow } from '../zoho/schemas';
 
-export type { DeliveryResult } from '../notify/announcer';
 export type { SafeError } from '../errors';
+export type { DeliveryResult } from '../notify/announcer';
 
 export interface WatchDeps {
   zoho: {

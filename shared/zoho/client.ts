@@ -8,10 +8,10 @@ import type { z } from 'zod';
 import { networkReason, parseJson } from '../http';
 import {
   UntrustedHostError,
+  type ZohoEndpoint,
   ZohoInvalidTokenError,
   ZohoResponseError,
   ZohoUnreachableError,
-  type ZohoEndpoint,
   zohoApiError,
 } from './errors';
 import {

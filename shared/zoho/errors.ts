@@ -133,7 +133,10 @@ export function zohoTokenError(zohoError: string): ZohoCredentialsError {
 
 /** Zoho answered something we cannot read: not JSON, or a field missing or of the wrong type. */
 export class ZohoResponseError extends CodedError {
-  constructor(readonly endpoint: ZohoEndpoint, detail: string) {
+  constructor(
+    readonly endpoint: ZohoEndpoint,
+    detail: string,
+  ) {
     super(
       'ZOHO_BAD_RESPONSE',
       `Zoho ${endpoint} answered something unexpected: ${detail}`,
@@ -144,7 +147,10 @@ export class ZohoResponseError extends CodedError {
 
 /** No answer from Zoho after the retries: DNS, TCP, TLS or a timeout. */
 export class ZohoUnreachableError extends CodedError {
-  constructor(readonly endpoint: ZohoEndpoint, reason: string) {
+  constructor(
+    readonly endpoint: ZohoEndpoint,
+    reason: string,
+  ) {
     super(
       'ZOHO_UNREACHABLE',
       `Zoho ${endpoint} could not be reached (${reason}).`,
@@ -159,7 +165,7 @@ export class UntrustedHostError extends CodedError {
     super(
       'UNTRUSTED_HOST',
       `Refused to send the Zoho token to ${host}: only ${trusted.join(', ')} are trusted.`,
-      'Nothing was sent. If this host really is Zoho\'s, set ZOHO_DC (or ZOHO_API_DOMAIN / ZOHO_ACCOUNTS_URL) to match it.',
+      "Nothing was sent. If this host really is Zoho's, set ZOHO_DC (or ZOHO_API_DOMAIN / ZOHO_ACCOUNTS_URL) to match it.",
     );
   }
 }

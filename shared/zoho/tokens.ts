@@ -120,7 +120,12 @@ export class ZohoTokenProvider implements AccessTokenSource {
 
   private async mint(): Promise<CachedToken> {
     const { accountsUrl, clientId, clientSecret, refreshToken } = this.credentials;
-    const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken });
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      client_secret: clientSecret,
+      refresh_token: refreshToken,
+    });
     const body = await this.postForm(`${accountsUrl}/oauth/v2/token`, form);
     const parsed = tokenResponseSchema.safeParse(body);
     if (!parsed.success) throw new ZohoResponseError('token', 'no access_token and no error in the answer');

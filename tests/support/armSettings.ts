@@ -51,7 +51,10 @@ function evaluate(node: Node, scope: Scope): ArmValue {
     case 'ternary_expression':
       return evaluate(children[0]!, scope) === true ? evaluate(children[1]!, scope) : evaluate(children[2]!, scope);
     case 'call_expression':
-      return call(children[0]!.text, (children[1]?.namedChildren ?? []).filter((c): c is Node => !!c).map((a) => evaluate(a, scope)));
+      return call(
+        children[0]!.text,
+        (children[1]?.namedChildren ?? []).filter((c): c is Node => !!c).map((a) => evaluate(a, scope)),
+      );
     default:
       throw new Error(`the settings renderer does not know ${node.type}: ${node.text}`);
   }
@@ -71,7 +74,8 @@ function parameterValues(main: Node, given: Record<string, ArmValue>): Record<st
   const values: Record<string, ArmValue> = {};
   for (const p of params(main)) {
     if (p.name in given) values[p.name] = given[p.name]!;
-    else if (p.defaultValue && ['string', 'boolean', 'number'].includes(p.defaultValue.type)) values[p.name] = evaluate(p.defaultValue, { values: {}, references: {} });
+    else if (p.defaultValue && ['string', 'boolean', 'number'].includes(p.defaultValue.type))
+      values[p.name] = evaluate(p.defaultValue, { values: {}, references: {} });
   }
   return values;
 }
@@ -90,6 +94,7 @@ export async function renderAppSettings(infraDir: string, input: ArmRenderInput)
   const [appSettings] = resources(moduleTree).filter((r) => r.type === 'Microsoft.Web/sites/config');
   const own = appSettings && property(appSettings.body, 'properties')?.descendantsOfType('object')[0];
   if (!own) throw new Error('modules/functionapp.bicep sets no app settings of its own');
-  for (const [name, value] of entries(own)) settings[name] = armString(evaluate(value, { values: input.references, references: input.references }));
+  for (const [name, value] of entries(own))
+    settings[name] = armString(evaluate(value, { values: input.references, references: input.references }));
   return settings;
 }

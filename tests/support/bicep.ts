@@ -34,7 +34,9 @@ export function syntaxProblems(root: Node): string[] {
   const problems: string[] = [];
   const visit = (node: Node) => {
     if (node.type === 'ERROR' || node.isMissing) {
-      problems.push(`${node.startPosition.row + 1}:${node.startPosition.column + 1} ${node.isMissing ? `missing ${node.type}` : `unexpected ${JSON.stringify(node.text.slice(0, 40))}`}`);
+      problems.push(
+        `${node.startPosition.row + 1}:${node.startPosition.column + 1} ${node.isMissing ? `missing ${node.type}` : `unexpected ${JSON.stringify(node.text.slice(0, 40))}`}`,
+      );
     }
     for (const child of node.children) if (child) visit(child);
   };
@@ -56,7 +58,9 @@ export function literal(node: Node | undefined): string | boolean | number | und
   if (node.type === 'boolean') return node.text === 'true';
   if (node.type === 'number') return Number(node.text);
   if (node.type === 'string' && namedChildren(node).every((c) => c.type === 'string_content' || c.type === 'escape_sequence')) {
-    return namedChildren(node).map((c) => c.text).join('');
+    return namedChildren(node)
+      .map((c) => c.text)
+      .join('');
   }
   return undefined;
 }
@@ -77,7 +81,7 @@ export function entries(object: Node): Array<[string, Node]> {
 export function property(object: Node | undefined, path: string): Node | undefined {
   let current = object;
   for (const key of path.split('.')) {
-    if (!current || current.type !== 'object') return undefined;
+    if (current?.type !== 'object') return undefined;
     current = entries(current).find(([k]) => k === key)?.[1];
   }
   return current;

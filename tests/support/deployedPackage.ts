@@ -26,11 +26,17 @@ export function buildDeployedPackage(root: string): DeployedPackage {
   for (const entry of readdirSync(root)) {
     if (!NOT_COPIED.has(entry)) cpSync(join(root, entry), join(staging, entry), { recursive: true });
   }
-  execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: staging, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+    cwd: staging,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   // `npm run build` is `tsc -p tsconfig.json`. The production install has no compiler and no
   // @types/node, so the dev tree lends both; everything else resolves inside the staged copy.
   const tsc = require.resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(staging, 'tsconfig.json'), '--typeRoots', join(root, 'node_modules/@types')], { cwd: staging, stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(staging, 'tsconfig.json'), '--typeRoots', join(root, 'node_modules/@types')], {
+    cwd: staging,
+    stdio: 'inherit',
+  });
 
   const funcignore = ignore().add(readFileSync(join(root, '.funcignore'), 'utf8'));
   const kept = listFiles(staging).filter((file) => !funcignore.ignores(file));

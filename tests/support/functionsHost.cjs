@@ -52,9 +52,17 @@ function entryFiles() {
   if (!main) throw new Error('package.json has no "main": the worker finds no entry point');
   const pattern = basename(main);
   if (!pattern.includes('*')) return [join(appDir, main)];
-  const matcher = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  const matcher = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*')}$`,
+  );
   const folder = join(appDir, dirname(main));
-  return readdirSync(folder).filter((name) => matcher.test(name)).sort().map((name) => join(folder, name));
+  return readdirSync(folder)
+    .filter((name) => matcher.test(name))
+    .sort()
+    .map((name) => join(folder, name));
 }
 
 /** The trigger input as the host sends it over RPC. */
@@ -77,17 +85,17 @@ async function invoke(step) {
     invocationId: randomUUID(),
     metadata: registered.metadata,
     request: { inputData: [{ name: triggerName, data: triggerData(step) }], triggerMetadata },
-    log: (level, category, message) => invocationLogs.push(`${step.function} ${level} ${message}`),
+    log: (level, _category, message) => invocationLogs.push(`${step.function} ${level} ${message}`),
   });
   const { context, inputs } = await invocation.getArguments();
   try {
     const result = await invocation.invokeFunction(context, inputs, registered.callback);
     const response = await invocation.getResponse(context, result);
-    const http = response.returnValue && response.returnValue.http;
-    const body = http && http.body && http.body.bytes ? Buffer.from(http.body.bytes).toString('utf8') : undefined;
+    const http = response.returnValue?.http;
+    const body = http?.body?.bytes ? Buffer.from(http.body.bytes).toString('utf8') : undefined;
     return { function: step.function, ok: true, status: http ? Number(http.statusCode) : undefined, body: body && JSON.parse(body) };
   } catch (error) {
-    return { function: step.function, ok: false, error: String(error && error.message) };
+    return { function: step.function, ok: false, error: String(error?.message) };
   }
 }
 
@@ -97,13 +105,18 @@ async function main() {
   const indexMs = Number(process.hrtime.bigint() - started) / 1e6;
   const results = [];
   for (const step of invocations) results.push(await invoke(step));
-  const outside = Object.keys(require.cache).filter((file) => !file.startsWith(appDir + '/') && file !== __filename);
+  const outside = Object.keys(require.cache).filter((file) => !file.startsWith(`${appDir}/`) && file !== __filename);
   const report = {
     node: process.version,
     indexMs,
     functions: [...functions.values()].map(({ metadata }) => ({
       name: metadata.name,
-      bindings: Object.values(metadata.bindings).map((b) => ({ type: b.type, direction: b.direction, ...(b.schedule ? { schedule: b.schedule } : {}), ...(b.queueName ? { queueName: b.queueName } : {}) })),
+      bindings: Object.values(metadata.bindings).map((b) => ({
+        type: b.type,
+        direction: b.direction,
+        ...(b.schedule ? { schedule: b.schedule } : {}),
+        ...(b.queueName ? { queueName: b.queueName } : {}),
+      })),
     })),
     results,
     modulesOutsideApp: outside,
@@ -114,6 +127,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`functions host stand-in failed: ${error && error.stack}\n`);
+  process.stderr.write(`functions host stand-in failed: ${error?.stack}\n`);
   process.exit(1);
 });

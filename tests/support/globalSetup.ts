@@ -2,7 +2,7 @@
  * Starts one Azurite (blob, queue, table; in memory) on free loopback ports for the whole
  * test run and hands its connection string to the test workers via AZURITE_CONNECTION_STRING.
  */
-import { startAzurite, type RunningAzurite } from './azuriteProcess';
+import { type RunningAzurite, startAzurite } from './azuriteProcess';
 
 export default async function globalSetup(): Promise<void> {
   const azurite = await startAzurite();

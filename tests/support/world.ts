@@ -3,18 +3,19 @@
  * receiver, and a state store (Azurite Table by default). Runs go through the same runtime
  * the functions and the CLI build from settings.
  */
+
+import { randomBytes } from 'node:crypto';
 import { WebhookReceiver } from '../../sandbox/webhookReceiver';
 import { ZohoSandbox, type ZohoSandboxOptions } from '../../sandbox/zohoSandbox';
+import type { ArchivePartMessage } from '../../shared/archive/plan';
+import { parseArchiveMessage, StorageArchiveQueue } from '../../shared/archive/queue';
+import { queueClient } from '../../shared/azureStorage';
 import { loadConfig } from '../../shared/config';
 import type { Logger } from '../../shared/log';
 import { createRuntime, type Runtime } from '../../shared/runtime';
 import type { StateStore } from '../../shared/state/store';
 import type { WatchState } from '../../shared/state/watchState';
 import { runCheck } from '../../shared/watch';
-import { randomBytes } from 'node:crypto';
-import type { ArchivePartMessage } from '../../shared/archive/plan';
-import { parseArchiveMessage, StorageArchiveQueue } from '../../shared/archive/queue';
-import { queueClient } from '../../shared/azureStorage';
 import { azuriteConnectionString, freshTableStore } from './azurite';
 import { FAST_RETRIES } from './zoho';
 
@@ -37,7 +38,13 @@ export interface World {
 }
 
 export async function startWorld(
-  options: { channels?: Array<'slack' | 'teams'>; sandbox?: ZohoSandboxOptions; store?: StateStore; settings?: Record<string, string>; archive?: boolean } = {},
+  options: {
+    channels?: Array<'slack' | 'teams'>;
+    sandbox?: ZohoSandboxOptions;
+    store?: StateStore;
+    settings?: Record<string, string>;
+    archive?: boolean;
+  } = {},
 ): Promise<World> {
   const sandbox = await ZohoSandbox.start(options.sandbox);
   const receiver = await WebhookReceiver.start();
@@ -51,7 +58,12 @@ export async function startWorld(
     ...(channels.includes('slack') ? { SLACK_WEBHOOK_URL: receiver.slackUrl } : {}),
     ...(channels.includes('teams') ? { TEAMS_WEBHOOK_URL: receiver.teamsUrl } : {}),
     ...(options.archive
-      ? { ARCHIVE_ENABLED: 'true', AzureWebJobsStorage: azuriteConnectionString(), ZOHO_DOWNLOAD_HOSTS: sandbox.url, ARCHIVE_CONTAINER: `archive-${uniqueSuffix}` }
+      ? {
+          ARCHIVE_ENABLED: 'true',
+          AzureWebJobsStorage: azuriteConnectionString(),
+          ZOHO_DOWNLOAD_HOSTS: sandbox.url,
+          ARCHIVE_CONTAINER: `archive-${uniqueSuffix}`,
+        }
       : {}),
     ...options.settings,
   };
@@ -62,7 +74,9 @@ export async function startWorld(
     error: (m, p) => logLines.push(`ERROR ${m} ${JSON.stringify(p ?? {})}`),
   };
   // Each world its own archive queue: jest runs test files side by side on one Azurite.
-  const archiveQueue = options.archive ? queueClient({ kind: 'connection-string', connectionString: azuriteConnectionString() }, `archive-${uniqueSuffix}`) : undefined;
+  const archiveQueue = options.archive
+    ? queueClient({ kind: 'connection-string', connectionString: azuriteConnectionString() }, `archive-${uniqueSuffix}`)
+    : undefined;
   const runtime = () => {
     const rt = createRuntime(loadConfig(settings), { http: FAST_RETRIES, log: capture, store });
     if (rt.watch.archive && archiveQueue) rt.watch.archive.queue = new StorageArchiveQueue(archiveQueue);

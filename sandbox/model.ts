@@ -43,6 +43,8 @@ export interface SandboxFault {
   /** For the token endpoint: Zoho's `error` value, answered with HTTP 200 as Zoho does. */
   tokenError?: string;
   delayMs?: number;
+  /** Never answer: the request stays open until the client gives up (timeouts, without timing). */
+  hang?: boolean;
   /** Close the socket without an answer. */
   dropConnection?: boolean;
   /** Downloads: send the headers and this many bytes of the body, then close the socket. */

@@ -41,7 +41,13 @@ export function send(res: ServerResponse, status: number, payload: unknown, head
 
 export function isPureDelay(fault: SandboxFault): boolean {
   return (
-    !fault.dropConnection && !fault.tokenError && fault.body === undefined && !fault.code && fault.status === undefined && !fault.headers
+    !fault.hang &&
+    !fault.dropConnection &&
+    !fault.tokenError &&
+    fault.body === undefined &&
+    !fault.code &&
+    fault.status === undefined &&
+    !fault.headers
   );
 }
 
@@ -93,4 +99,28 @@ export function historyPage(
   const rows = ordered.slice((page - 1) * perPage, page * perPage);
   if (rows.length === 0) return [204];
   return [200, { history: rows, info: { page, per_page: perPage, count: rows.length, more_records: page * perPage < ordered.length } }];
+}
+
+/**
+ * Requests to an endpoint that wait for each other: with gate('backup/history', 3), the next
+ * three history requests are held until the third arrives, then answered together. Overlapping
+ * runs are then certain to overlap, with no latency or timing involved.
+ */
+export class Gates {
+  private readonly open = new Map<SandboxEndpoint, { count: number; waiting: Array<() => void> }>();
+
+  close(endpoint: SandboxEndpoint, count: number): void {
+    this.open.set(endpoint, { count, waiting: [] });
+  }
+
+  pass(endpoint: SandboxEndpoint): Promise<void> {
+    const gate = this.open.get(endpoint);
+    if (!gate) return Promise.resolve();
+    return new Promise((resolve) => {
+      gate.waiting.push(resolve);
+      if (gate.waiting.length < gate.count) return;
+      this.open.delete(endpoint);
+      for (const release of gate.waiting) release();
+    });
+  }
 }

@@ -8,46 +8,45 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { patternChunks, sampleZip, streamOut } from './bytes';
 import {
-  type CompletedBackupStory,
-  type PublishedLinks,
-  partNames,
   type RecordedRequest,
-  SANDBOX_ADMIN,
   SANDBOX_CREDENTIALS,
-  type SandboxBackupDetails,
   type SandboxCredentials,
   type SandboxEndpoint,
   type SandboxFault,
-  type SandboxHistoryRow,
-  type SandboxUser,
   type ZohoSandboxOptions,
-  zohoDate,
 } from './model';
-import { answerFault, DOWNLOAD_PATH, delay, endpointOf, historyPage, isPureDelay, readBody, send, takeFault, zohoError } from './serve';
+import {
+  answerFault,
+  DOWNLOAD_PATH,
+  delay,
+  endpointOf,
+  Gates,
+  historyPage,
+  isPureDelay,
+  readBody,
+  send,
+  takeFault,
+  zohoError,
+} from './serve';
+import { SandboxStory } from './story';
 import { TokenDesk } from './tokens';
 
 export { patternBytes, patternChunks } from './bytes';
 export * from './model';
 
-export class ZohoSandbox {
+export class ZohoSandbox extends SandboxStory {
   readonly requests: RecordedRequest[] = [];
-  history: SandboxHistoryRow[];
-  backup: SandboxBackupDetails | null;
-  links: PublishedLinks | null = null;
   private readonly credentials: SandboxCredentials;
   private readonly tokens: TokenDesk;
   private readonly faults: SandboxFault[] = [];
-  private readonly options: ZohoSandboxOptions;
-  private nextId = 4876876000001800001n;
+  private readonly gates = new Gates();
   private server?: Server;
   url = '';
 
   private constructor(options: ZohoSandboxOptions) {
-    this.options = options;
+    super(options);
     this.credentials = options.credentials ?? SANDBOX_CREDENTIALS;
     this.tokens = new TokenDesk(this.credentials, options.tokenLifetimeSeconds ?? 3600);
-    this.history = [...(options.history ?? [])];
-    this.backup = options.backup ?? null;
   }
 
   static async start(options: ZohoSandboxOptions = {}): Promise<ZohoSandbox> {
@@ -71,68 +70,9 @@ export class ZohoSandbox {
     };
   }
 
-  get zgid(): string {
-    return this.options.zgid ?? '757345985';
-  }
-
-  // ---- story helpers ------------------------------------------------------------------
-
-  /** A backup runs and completes: an "initiated" row, a "completed" row, and fresh links. */
-  completeBackup(story: CompletedBackupStory): { historyId: string; jobId: string } {
-    const by = story.by ?? SANDBOX_ADMIN;
-    const repeatType = story.repeatType ?? 'weekly';
-    this.addRow({ at: new Date(story.at.getTime() - 60_000), action: 'initiated', state: null, repeatType, by });
-    const completed = this.addRow({ at: story.at, action: null, state: 'completed', repeatType, by });
-    const jobId = this.newId();
-    const expiry = new Date(story.at.getTime() + (story.linksValidDays ?? 7) * 86_400_000);
-    this.links = {
-      jobId,
-      data: partNames('Data', story.dataParts ?? 1),
-      attachments: partNames('Attachments', story.attachmentParts ?? 1),
-      expiryDate: zohoDate(expiry),
-      partSize: story.partSize,
-      withoutContentLength: story.withoutContentLength,
-    };
-    this.linksReady = !story.linksPending;
-    if (this.backup) this.backup.status = 'SCHEDULED';
-    return { historyId: completed.id, jobId };
-  }
-
-  /** A backup that Zoho could not finish. */
-  failBackup(at: Date, by: SandboxUser = SANDBOX_ADMIN): string {
-    return this.addRow({ at, action: null, state: 'failure', repeatType: 'weekly', by }).id;
-  }
-
-  /** Someone stops the schedule. */
-  stopSchedule(at: Date, by: SandboxUser = SANDBOX_ADMIN): string {
-    if (this.backup) this.backup.status = 'STOPPED';
-    return this.addRow({ at, action: 'stopped', state: null, repeatType: 'weekly', by }).id;
-  }
-
-  /** Zoho has prepared the links announced as pending. */
-  publishLinks(): void {
-    this.linksReady = true;
-  }
-
-  addRow(row: {
-    at: Date;
-    action: SandboxHistoryRow['action'];
-    state: SandboxHistoryRow['state'];
-    repeatType: SandboxHistoryRow['repeat_type'];
-    by?: SandboxUser;
-  }): SandboxHistoryRow {
-    const entry: SandboxHistoryRow = {
-      id: this.newId(),
-      done_by: row.by ?? SANDBOX_ADMIN,
-      log_time: zohoDate(row.at),
-      state: row.state,
-      action: row.action,
-      repeat_type: row.repeatType,
-      file_name: null,
-      count: 0,
-    };
-    this.history.push(entry);
-    return entry;
+  /** The next `count` requests to `endpoint` wait for each other, then go on together. */
+  gate(endpoint: SandboxEndpoint, count: number): void {
+    this.gates.close(endpoint, count);
   }
 
   /** The next matching requests misbehave as described. */
@@ -172,8 +112,6 @@ export class ZohoSandbox {
 
   // ---- HTTP ---------------------------------------------------------------------------
 
-  private linksReady = false;
-
   private async listen(): Promise<void> {
     this.server = createServer((req, res) => {
       void this.handle(req, res);
@@ -202,7 +140,9 @@ export class ZohoSandbox {
       send(res, status, payload, headers, contentType);
     };
 
+    if (endpoint !== 'unknown') await this.gates.pass(endpoint);
     const fault = endpoint === 'unknown' ? undefined : takeFault(this.faults, endpoint);
+    if (fault?.hang) return;
     if (fault?.delayMs) await delay(fault.delayMs);
     if (fault?.dropAfterBytes !== undefined) return this.answerDownload(url.pathname, req, res, record, answer, fault.dropAfterBytes);
     if (fault && !isPureDelay(fault)) return answerFault(fault, req, record, answer);
@@ -258,10 +198,5 @@ export class ZohoSandbox {
     record.status = 200;
     res.writeHead(200, { 'Content-Type': 'application/zip', ...(links.withoutContentLength ? {} : { 'Content-Length': String(size) }) });
     void streamOut(res, chunks, dropAfterBytes);
-  }
-
-  private newId(): string {
-    this.nextId += 1n;
-    return this.nextId.toString();
   }
 }

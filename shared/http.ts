@@ -16,10 +16,14 @@ export interface RetryingHttpOptions {
   retryBaseDelayMs?: number;
   /** A Retry-After longer than this is not waited for: the call fails now, the next check retries. */
   maxRetryAfterMs?: number;
-  onRetry?: (retry: { attempt: number; status?: number; url: string }) => void;
+  onRetry?: (retry: { attempt: number; status?: number; url: string; delayMs: number }) => void;
+  /** How a backoff waits; tests pass one that returns at once and records the delay asked for. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
-export const DEFAULT_HTTP_OPTIONS: Required<Omit<RetryingHttpOptions, 'onRetry'>> = {
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export const DEFAULT_HTTP_OPTIONS: Required<Omit<RetryingHttpOptions, 'onRetry' | 'sleep'>> = {
   timeoutMs: 15_000,
   retries: 3,
   retryBaseDelayMs: 500,
@@ -38,9 +42,15 @@ export function createRetryingHttp(options: RetryingHttpOptions = {}): AxiosInst
   axiosRetry(http, {
     retries: o.retries,
     shouldResetTimeout: true,
-    retryDelay: (attempt, error) => exponentialDelay(attempt - 1, error, o.retryBaseDelayMs),
+    // The backoff (which honours Retry-After) is waited for in onRetry, which axios-retry
+    // awaits, so that the wait goes through the injected sleep rather than its own timer.
+    retryDelay: () => 0,
     retryCondition: (error) => isTransient(error) && retryAfter(error) <= o.maxRetryAfterMs,
-    onRetry: (attempt, error, config) => o.onRetry?.({ attempt, status: error.response?.status, url: safeUrl(config.url) }),
+    onRetry: async (attempt, error, config) => {
+      const delayMs = exponentialDelay(attempt - 1, error, o.retryBaseDelayMs);
+      o.onRetry?.({ attempt, status: error.response?.status, url: safeUrl(config.url), delayMs });
+      await (o.sleep ?? realSleep)(delayMs);
+    },
   });
   return http;
 }

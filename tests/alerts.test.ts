@@ -70,8 +70,9 @@ describe('failed backups', () => {
   });
 
   it('sends exactly one alert per channel when three runs overlap on one Table state', async () => {
-    world = await startWorld({ sandbox: { latencyMs: 15 } });
+    world = await startWorld();
     world.sandbox.failBackup(hoursAgo(1));
+    world.sandbox.gate('backup/history', 3);
     await Promise.all([1, 2, 3].map(() => world.check({ runtime: world.runtime() })));
     expect(titled(world, 'Zoho CRM backup failed')).toHaveLength(1);
     expect(titled(world, 'Zoho CRM backup failed', 'teams')).toHaveLength(1);

@@ -19,8 +19,11 @@ describe.each(stores)('%s', (_name, makeStore) => {
     store = makeStore();
   });
 
-  it('has no record before the first write, and creates its table or file on first use', async () => {
+  it('reads nothing from a store that does not exist yet, then creates it on the first write', async () => {
+    // A fresh table name / a path in an empty folder: neither exists before this test.
     await expect(store.read('org-a', 'watch')).resolves.toBeUndefined();
+    await store.write('org-a', 'watch', { created: true }, undefined);
+    await expect(store.read('org-a', 'watch')).resolves.toMatchObject({ value: { created: true } });
   });
 
   it('writes, reads back, and updates with the ETag it read', async () => {

@@ -204,8 +204,9 @@ describe('the backup watch', () => {
   });
 
   it('sends exactly one message per channel when three runs overlap on one Table state', async () => {
-    world = await startWorld({ sandbox: { latencyMs: 15 } });
+    world = await startWorld();
     world.sandbox.completeBackup({ at: hoursAgo(1) });
+    world.sandbox.gate('backup/history', 3);
 
     const reports = await Promise.all([1, 2, 3].map(() => world.check({ runtime: world.runtime() })));
 
@@ -218,8 +219,9 @@ describe('the backup watch', () => {
 
   it('sends exactly one message per channel when three runs overlap on one state file', async () => {
     const store = new FileStateStore(join(mkdtempSync(join(tmpdir(), 'watch-')), 'state.json'));
-    world = await startWorld({ store, sandbox: { latencyMs: 15 } });
+    world = await startWorld({ store });
     world.sandbox.completeBackup({ at: hoursAgo(1) });
+    world.sandbox.gate('backup/history', 3);
 
     await Promise.all([1, 2, 3].map(() => world.check({ runtime: world.runtime() })));
 

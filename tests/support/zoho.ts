@@ -4,7 +4,18 @@ import { createRetryingHttp, type RetryingHttpOptions } from '../../shared/http'
 import { ZohoBackupClient } from '../../shared/zoho/client';
 import { type TokenCache, ZohoTokenProvider } from '../../shared/zoho/tokens';
 
-export const FAST_RETRIES: RetryingHttpOptions = { retries: 2, retryBaseDelayMs: 5, timeoutMs: 2_000, maxRetryAfterMs: 2_000 };
+/** Backoffs are recorded, not waited for: no test sleeps. */
+export const backoffsAsked: number[] = [];
+
+export const FAST_RETRIES: RetryingHttpOptions = {
+  retries: 2,
+  retryBaseDelayMs: 5,
+  timeoutMs: 2_000,
+  maxRetryAfterMs: 2_000,
+  sleep: async (ms) => {
+    backoffsAsked.push(ms);
+  },
+};
 
 export function zohoStack(sandbox: ZohoSandbox, options: { cache?: TokenCache; http?: RetryingHttpOptions; perPage?: number } = {}) {
   const http = createRetryingHttp({ ...FAST_RETRIES, ...options.http });

@@ -42,8 +42,8 @@ export async function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = 
     else {
       decision = await actOnBackup(run, action);
       // A quiet check reuses the state it read; one that took on a backup reads it again.
-      const changed = !['no-backup', 'nothing-new', 'links-pending'].includes(decision.outcome);
-      alerts = await raiseAlerts(run, rows, changed ? await run.announcer.repo.read() : state);
+      const tookOn = action.do === 'announce' || action.do === 'record-expired';
+      alerts = await raiseAlerts(run, rows, tookOn ? await run.announcer.repo.read() : state);
     }
   } catch (error) {
     decision = { outcome: 'failed', error: describeError(error) };

@@ -43,6 +43,8 @@ export interface SandboxFault {
   /** For the token endpoint: Zoho's `error` value, answered with HTTP 200 as Zoho does. */
   tokenError?: string;
   delayMs?: number;
+  /** The error message repeats the request's access token, as a careless server might. */
+  echoAuthorization?: boolean;
   /** Never answer: the request stays open until the client gives up (timeouts, without timing). */
   hang?: boolean;
   /** Close the socket without an answer. */

@@ -72,7 +72,11 @@ export function answerFault(fault: SandboxFault, req: IncomingMessage, record: R
   if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
   if (fault.tokenError) answer(fault.status ?? 200, { error: fault.tokenError }, headers);
   else if (fault.body !== undefined) answer(fault.status ?? 200, fault.body, headers, fault.contentType ?? 'text/html');
-  else if (fault.code) answer(fault.status ?? ZOHO_ERRORS[fault.code].status, zohoError(fault.code), headers);
+  else if (fault.code) {
+    const body = zohoError(fault.code) as { message: string };
+    if (fault.echoAuthorization) body.message = `${body.message}: ${req.headers.authorization ?? ''}`;
+    answer(fault.status ?? ZOHO_ERRORS[fault.code].status, body, headers);
+  }
   else answer(fault.status ?? 500, zohoError('INTERNAL_ERROR'), headers);
 }
 

@@ -4,6 +4,8 @@ import type { SandboxCredentials } from './model';
 
 export class TokenDesk {
   minted = 0;
+  /** Every access token handed out, so tests can look for them where they must not be. */
+  readonly issued: string[] = [];
   private readonly live = new Map<string, number>();
   private readonly revoked = new Set<string>();
 
@@ -24,6 +26,7 @@ export class TokenDesk {
     const accessToken = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
     this.live.set(accessToken, Date.now() + this.lifetimeSeconds * 1000);
     this.minted += 1;
+    this.issued.push(accessToken);
     return [200, { access_token: accessToken, api_domain: apiDomain, token_type: 'Bearer', expires_in: this.lifetimeSeconds }];
   }
 

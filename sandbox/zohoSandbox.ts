@@ -99,6 +99,10 @@ export class ZohoSandbox extends SandboxStory {
     return this.tokens.minted;
   }
 
+  get issuedAccessTokens(): readonly string[] {
+    return this.tokens.issued;
+  }
+
   countRequests(endpoint: SandboxEndpoint): number {
     return this.requests.filter((r) => r.endpoint === endpoint).length;
   }

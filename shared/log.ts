@@ -2,6 +2,8 @@
  * Logging with a last line of defence: whatever reaches a log line is scrubbed of the
  * configured secrets (client secret, refresh token, webhook URLs) and of access tokens.
  */
+import type { SecretScrubber } from './secrets';
+
 export type LogProps = Record<string, unknown>;
 
 export interface Logger {
@@ -22,20 +24,11 @@ function line(message: string, props?: LogProps): string {
   return props && Object.keys(props).length > 0 ? `${message} ${JSON.stringify(props)}` : message;
 }
 
-/** Zoho access and refresh tokens look like 1000.<hex>.<hex>. */
-const ZOHO_TOKEN = /\b1000\.[0-9a-f]{16,}\.[0-9a-f]{16,}\b/gi;
-
-export function scrub(text: string, secrets: readonly string[]): string {
-  let clean = text;
-  for (const secret of secrets) if (secret.length >= 6) clean = clean.split(secret).join('[redacted]');
-  return clean.replace(ZOHO_TOKEN, '[redacted]');
-}
-
-export function redactingLogger(base: Logger, secrets: readonly string[]): Logger {
+export function redactingLogger(base: Logger, scrubber: SecretScrubber): Logger {
   const wrap =
     (write: Logger['info']): Logger['info'] =>
     (message, props) =>
-      write(scrub(message, secrets), props && (JSON.parse(scrub(JSON.stringify(props), secrets)) as LogProps));
+      write(scrubber.scrub(message), props && (JSON.parse(scrubber.scrub(JSON.stringify(props))) as LogProps));
   return { info: wrap(base.info), warn: wrap(base.warn), error: wrap(base.error) };
 }
 

@@ -14,6 +14,7 @@ import { consoleLogger, type Logger, redactingLogger } from './log';
 import type { Notifier } from './notify/delivery';
 import { SlackNotifier } from './notify/slack';
 import { TeamsNotifier } from './notify/teams';
+import { SecretScrubber } from './secrets';
 import { FileStateStore } from './state/fileStore';
 import { orgKey, type StateStore } from './state/store';
 import { TableStateStore } from './state/tableStore';
@@ -44,8 +45,9 @@ export interface RuntimeOptions {
 }
 
 export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
-  const secrets = secretsOf(config);
-  const logger = (base: Logger = consoleLogger) => redactingLogger(base, secrets);
+  // One scrubber for the process: the configured secrets, and every access token it mints.
+  const scrubber = new SecretScrubber(secretsOf(config));
+  const logger = (base: Logger = consoleLogger) => redactingLogger(base, scrubber);
   const log = logger(options.log);
   const store = options.store ?? createStateStore(config.state);
   // Keyed by data centre and client: stable for one Zoho org's credentials, ready for more orgs.
@@ -57,10 +59,11 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   const tokens = new ZohoTokenProvider(config.zoho, {
     http,
     cache: new StoredTokenCache(store, org.key),
+    scrubber,
     onCacheError: () => log.warn('could not read or save the cached Zoho token; a new one is minted'),
   });
-  const zoho = new ZohoBackupClient({ apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion, tokens, http });
-  const telemetry = createTelemetry(config.telemetry, secrets);
+  const zoho = new ZohoBackupClient({ apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion, tokens, http, scrubber });
+  const telemetry = createTelemetry(config.telemetry, scrubber);
   const notifiers = createNotifiers(config);
   const archive =
     config.archive.enabled && config.azureStorage

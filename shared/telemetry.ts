@@ -2,7 +2,7 @@
  * Application Insights, only when APPLICATIONINSIGHTS_CONNECTION_STRING is set. The SDK is
  * loaded on demand: requiring it costs cold-start time the function pays on every start.
  */
-import { scrub } from './log';
+import type { SecretScrubber } from './secrets';
 
 export interface Telemetry {
   event(name: TelemetryEvent, properties?: Record<string, string>): void;
@@ -21,9 +21,8 @@ export interface TelemetrySettings {
   identityClientId?: string;
 }
 
-export function createTelemetry(settings: TelemetrySettings, secrets: readonly string[]): Telemetry {
+export function createTelemetry(settings: TelemetrySettings, scrubber: SecretScrubber): Telemetry {
   if (!settings.connectionString) return noTelemetry;
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const appInsights = require('applicationinsights') as typeof import('applicationinsights');
   if (!appInsights.defaultClient) {
     appInsights.setup(settings.connectionString).setAutoCollectConsole(false).setSendLiveMetrics(false);
@@ -35,10 +34,9 @@ export function createTelemetry(settings: TelemetrySettings, secrets: readonly s
     }
     appInsights.start();
   }
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const client = appInsights.defaultClient;
   const clean = (properties?: Record<string, string>) =>
-    properties && Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, scrub(v, secrets)]));
+    properties && Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, scrubber.scrub(v)]));
   return {
     event: (name, properties) => client.trackEvent({ name, properties: clean(properties) }),
     metric: (name, value) => client.trackMetric({ name, value }),

@@ -6,6 +6,7 @@
 import { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import type { z } from 'zod';
 import { networkReason, parseJson } from '../http';
+import type { SecretScrubber } from '../secrets';
 import {
   UntrustedHostError,
   type ZohoEndpoint,
@@ -35,6 +36,8 @@ export interface ZohoBackupClientOptions {
   perPage?: number;
   /** A guard against an API that keeps saying more_records: true. */
   maxHistoryPages?: number;
+  /** Scrubs Zoho's error texts against every secret this process knows. */
+  scrubber?: SecretScrubber;
 }
 
 /** HTTP requests sent to Zoho per endpoint, retries included: each one costs an API credit. */
@@ -112,7 +115,7 @@ export class ZohoBackupClient {
       if (!isAxiosError(error)) throw error;
       if (!error.response) throw new ZohoUnreachableError(endpoint, networkReason(error));
       const parsed = parseJson(error.response.data);
-      throw zohoApiError(endpoint, error.response.status, parsed.ok ? parsed.value : undefined);
+      throw zohoApiError(endpoint, error.response.status, parsed.ok ? parsed.value : undefined, this.options.scrubber);
     }
     if (response.status === 204 || response.data === '') return null;
     const parsed = parseJson(response.data);

@@ -4,6 +4,7 @@
  * a header or a token: only the endpoint name, the HTTP status and Zoho's code.
  */
 import { CodedError, type ErrorCode, type ZohoApiErrorCode } from '../errors';
+import { outsideText, type SecretScrubber } from '../secrets';
 
 /** Zoho's documented error codes for the backup API, with what a person should do. */
 export const ZOHO_API_ERRORS: Record<ZohoApiErrorCode, { status: number; hint: string }> = {
@@ -77,8 +78,8 @@ function isDocumentedCode(code: string): code is ZohoApiErrorCode {
 }
 
 /** Builds the typed error for an HTTP error answer; undocumented answers fall back on the status. */
-export function zohoApiError(endpoint: ZohoEndpoint, status: number, body: unknown): ZohoApiError {
-  const { code, message } = readErrorBody(body);
+export function zohoApiError(endpoint: ZohoEndpoint, status: number, body: unknown, scrubber?: SecretScrubber): ZohoApiError {
+  const { code, message } = readErrorBody(body, scrubber);
   if (code && isDocumentedCode(code)) {
     return new CLASS_BY_CODE[code](endpoint, status, code, message, ZOHO_API_ERRORS[code].hint);
   }
@@ -89,19 +90,19 @@ export function zohoApiError(endpoint: ZohoEndpoint, status: number, body: unkno
   return new ZohoApiError(endpoint, status, `ZOHO_HTTP_${status}`, detail, 'Zoho rejected the call; the code and message above say why.');
 }
 
-function readErrorBody(body: unknown): { code?: string; message?: string } {
+function readErrorBody(body: unknown, scrubber?: SecretScrubber): { code?: string; message?: string } {
   if (!body || typeof body !== 'object') return {};
   const { code, message } = body as Record<string, unknown>;
   return {
     code: typeof code === 'string' && /^[A-Z_]{2,64}$/.test(code) ? code : undefined,
-    message: typeof message === 'string' ? message.slice(0, 200) : undefined,
+    message: typeof message === 'string' ? outsideText(message, scrubber, 200) : undefined,
   };
 }
 
 /** The token endpoint refused the credentials (Zoho answers these with HTTP 200 and `error`). */
 export class ZohoCredentialsError extends CodedError {}
 
-export function zohoTokenError(zohoError: string): ZohoCredentialsError {
+export function zohoTokenError(zohoError: string, scrubber?: SecretScrubber): ZohoCredentialsError {
   switch (zohoError) {
     case 'invalid_code':
       return new ZohoCredentialsError(
@@ -125,7 +126,7 @@ export function zohoTokenError(zohoError: string): ZohoCredentialsError {
     default:
       return new ZohoCredentialsError(
         'ZOHO_TOKEN_ERROR',
-        `Zoho refused to mint an access token (${zohoError.replace(/[^\w .-]/g, '').slice(0, 60)}).`,
+        `Zoho refused to mint an access token (${outsideText(zohoError, scrubber, 60).replace(/[^\w .[\]-]/g, '')}).`,
         'Check ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN and ZOHO_DC.',
       );
   }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { type AxiosInstance, isAxiosError } from 'axios';
 import { networkReason, parseJson } from '../http';
+import type { SecretScrubber } from '../secrets';
 import { ZohoResponseError, ZohoUnreachableError, zohoApiError, zohoTokenError } from './errors';
 import { tokenResponseSchema } from './schemas';
 
@@ -55,6 +56,8 @@ export interface TokenProviderOptions {
   refreshMarginMs?: number;
   onTokenMinted?: () => void;
   onCacheError?: (error: unknown) => void;
+  /** Learns every token this provider hands out, and scrubs Zoho's error texts. */
+  scrubber?: SecretScrubber;
 }
 
 export function credentialFingerprint(c: Pick<ZohoCredentials, 'clientId' | 'refreshToken'>): string {
@@ -109,6 +112,7 @@ export class ZohoTokenProvider implements AccessTokenSource {
       return undefined;
     });
     if (cached && this.isUsable(cached)) {
+      this.options.scrubber?.add(cached.accessToken);
       this.current = cached;
       return cached.accessToken;
     }
@@ -129,7 +133,8 @@ export class ZohoTokenProvider implements AccessTokenSource {
     const body = await this.postForm(`${accountsUrl}/oauth/v2/token`, form);
     const parsed = tokenResponseSchema.safeParse(body);
     if (!parsed.success) throw new ZohoResponseError('token', 'no access_token and no error in the answer');
-    if ('error' in parsed.data) throw zohoTokenError(parsed.data.error);
+    if ('error' in parsed.data) throw zohoTokenError(parsed.data.error, this.options.scrubber);
+    this.options.scrubber?.add(parsed.data.access_token);
     this.mintedCount += 1;
     this.options.onTokenMinted?.();
     return {
@@ -151,8 +156,8 @@ export class ZohoTokenProvider implements AccessTokenSource {
       const parsed = parseJson(error.response.data);
       // Zoho reports some refusals (e.g. "Access Denied" for too many grants) with a 4xx and an `error`.
       const zohoError = parsed.ok ? (parsed.value as { error?: unknown } | null)?.error : undefined;
-      if (typeof zohoError === 'string') throw zohoTokenError(zohoError);
-      throw zohoApiError('token', error.response.status, parsed.ok ? parsed.value : undefined);
+      if (typeof zohoError === 'string') throw zohoTokenError(zohoError, this.options.scrubber);
+      throw zohoApiError('token', error.response.status, parsed.ok ? parsed.value : undefined, this.options.scrubber);
     }
   }
 }

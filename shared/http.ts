@@ -16,6 +16,8 @@ export interface RetryingHttpOptions {
   retryBaseDelayMs?: number;
   /** A Retry-After longer than this is not waited for: the call fails now, the next check retries. */
   maxRetryAfterMs?: number;
+  /** An answer larger than this is refused; -1 for none (archive downloads, up to 1 GB a part). */
+  maxAnswerBytes?: number;
   onRetry?: (retry: { attempt: number; status?: number; url: string; delayMs: number }) => void;
   /** How a backoff waits; tests pass one that returns at once and records the delay asked for. */
   sleep?: (ms: number) => Promise<void>;
@@ -28,6 +30,8 @@ export const DEFAULT_HTTP_OPTIONS: Required<Omit<RetryingHttpOptions, 'onRetry' 
   retries: 3,
   retryBaseDelayMs: 500,
   maxRetryAfterMs: 30_000,
+  // A year of backup history is a few hundred KB; a token answer is tiny.
+  maxAnswerBytes: 5 * 1024 * 1024,
 };
 
 export function createRetryingHttp(options: RetryingHttpOptions = {}): AxiosInstance {
@@ -35,6 +39,7 @@ export function createRetryingHttp(options: RetryingHttpOptions = {}): AxiosInst
   const http = axios.create({
     timeout: o.timeoutMs,
     maxRedirects: 0,
+    maxContentLength: o.maxAnswerBytes,
     responseType: 'text',
     transformResponse: [(data: unknown) => data],
     validateStatus: (status) => status >= 200 && status < 300,
@@ -55,7 +60,13 @@ export function createRetryingHttp(options: RetryingHttpOptions = {}): AxiosInst
   return http;
 }
 
+/** axios's error for an answer over maxContentLength: it will not shrink by asking again. */
+export function isOversizedAnswer(error: AxiosError): boolean {
+  return error.code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(error.message);
+}
+
 function isTransient(error: AxiosError): boolean {
+  if (isOversizedAnswer(error)) return false;
   if (!error.response) return error.code !== 'ERR_CANCELED';
   return error.response.status === 429 || error.response.status >= 500;
 }

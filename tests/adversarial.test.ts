@@ -77,3 +77,71 @@ describe('#7 a refused message always fails the check', () => {
     expect(report.ok).toBe(false);
   });
 });
+
+describe('#2-#4 a backup announcement is never lost or given the wrong links', () => {
+  it('#2 treats a 200 from /backup/urls with no links as not ready, and announces the real links later', async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    const empty = { urls: { data_links: [], attachment_links: [], expiry_date: '2030-01-01T00:00:00+00:00' } };
+    world.sandbox.inject({ endpoint: 'backup/urls', status: 200, body: JSON.stringify(empty), contentType: 'application/json' });
+
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'links-pending', ok: true });
+    expect(world.receiver.messages).toHaveLength(0);
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'announced', backup: { parts: 2 } });
+  });
+
+  it('#3 announces a completed backup whose history row has no log_time (an immediate backup)', async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(30) });
+    await world.check();
+    const { historyId } = world.sandbox.completeBackup({ at: hoursAgo(1), repeatType: 'immediate' });
+    for (const row of world.sandbox.history.slice(-2)) row.log_time = null;
+
+    const report = await world.check();
+
+    expect(report).toMatchObject({ outcome: 'announced', backup: { historyId } });
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'nothing-new' });
+  });
+
+  it("#4 does not announce the previous backup's links as the newest one on a first run", async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(72) });
+    // Backup 2 completes, but Zoho still serves backup 1's links (job made before backup 2 completed).
+    world.sandbox.addRow({ at: new Date(Date.now() - 2 * 3_600_000), action: 'initiated', state: null, repeatType: 'weekly' });
+    world.sandbox.addRow({ at: new Date(Date.now() - 3_600_000), action: null, state: 'completed', repeatType: 'weekly' });
+
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'links-pending' });
+    expect(world.receiver.messages).toHaveLength(0);
+    const { historyId } = world.sandbox.completeBackup({ at: hoursAgo(0.5) });
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'announced', backup: { historyId } });
+  });
+});
+
+describe('#9-#11 answers Zoho should never give', () => {
+  it('#9 refuses an answer of many MB at once, without retrying it', async () => {
+    world = await startWorld();
+    world.sandbox.inject({ endpoint: 'backup/history', status: 200, body: `{"history":[${'"x",'.repeat(2_000_000)}]}`, contentType: 'application/json' });
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'failed', error: { code: 'ZOHO_BAD_RESPONSE' } });
+    expect(world.sandbox.countRequests('backup/history')).toBe(1);
+  });
+
+  it('#10 stops paging as soon as a page repeats (a server that ignores page)', async () => {
+    world = await startWorld();
+    const page = {
+      history: [{ id: '4876876000001594002', log_time: '2026-11-20T10:00:00+00:00', state: 'failure', action: null }],
+      info: { page: 1, per_page: 200, count: 1, more_records: true },
+    };
+    world.sandbox.inject({ endpoint: 'backup/history', status: 200, body: JSON.stringify(page), contentType: 'application/json', times: 60 });
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'no-backup' });
+    expect(world.sandbox.countRequests('backup/history')).toBe(2);
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['an empty body', ''],
+  ])('#11 reads a 200 with %s as a bad answer, not as "no backups"', async (_name, body) => {
+    world = await startWorld();
+    world.sandbox.inject({ endpoint: 'backup/history', status: 200, body, contentType: 'application/json' });
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'failed', error: { code: 'ZOHO_BAD_RESPONSE' } });
+  });
+});

@@ -13,7 +13,10 @@ export interface ChannelDelivery {
 /** The newest completed backup the watch has taken on, and how far its announcement got. */
 export interface TrackedBackup {
   historyId: string;
+  /** When it completed; for a row without log_time, when the watch first saw it. */
   logTime: string;
+  /** False when Zoho gave no log_time (immediate backups), so logTime is the first-seen time. */
+  logTimeKnown?: false;
   /** Backup job id and org id (zgid), read from the download links. */
   jobId?: string;
   zgid?: string;

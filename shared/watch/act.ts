@@ -10,8 +10,9 @@ import type { Logger } from '../log';
 import { type AnnouncementTarget, type Announcer, alertTarget } from '../notify/announcer';
 import type { Channel } from '../notify/notice';
 import type { TrackedBackup, WatchState } from '../state/watchState';
+import { compareRecords } from '../zoho/schemas';
 import type { AlertStep } from './planAlerts';
-import { backupNotice, type DecidedBackup, settledDecision, summarise } from './planBackup';
+import { backupNotice, type DecidedBackup, settledDecision, summarise, trackedRecord } from './planBackup';
 import type { AlertResult, BackupDecision, WatchDeps } from './types';
 
 /** One check's collaborators and clock. */
@@ -100,7 +101,9 @@ function backupTarget(candidate: TrackedBackup): AnnouncementTarget {
     find: (state) => (state.backup?.historyId === candidate.historyId ? state.backup.deliveries : undefined),
     // Never step back: if the fresh state tracks a newer backup, this one is history.
     adopt: (state) =>
-      state.backup && Date.parse(state.backup.logTime) >= Date.parse(candidate.logTime) ? undefined : { ...state, backup: candidate },
+      state.backup && compareRecords(trackedRecord(state.backup), trackedRecord(candidate)) >= 0
+        ? undefined
+        : { ...state, backup: candidate },
     record: (state, channel, delivery) => {
       const backup = state.backup;
       if (!backup) return state;

@@ -7,7 +7,7 @@ import { archivePrefix } from '../archive/plan';
 import { backupReadyNotice, idsFromLink } from '../notify/backupReady';
 import type { Channel, MessageContext, Notice } from '../notify/notice';
 import { type TrackedBackup, undeliveredChannels, type WatchState } from '../state/watchState';
-import { type DatedHistoryRow, type DownloadUrls, type HistoryRow, isDated } from '../zoho/schemas';
+import { compareRecords, type DownloadUrls, type HistoryRow, isOlderRecord } from '../zoho/schemas';
 import type { BackupDecision, BackupSummary } from './types';
 
 export type BackupAction =
@@ -19,20 +19,31 @@ export type BackupAction =
   | { do: 'record-expired'; backup: TrackedBackup }
   | { do: 'announce'; backup: TrackedBackup }
   /** A newer backup completed: its links are needed to go on. */
-  | { do: 'fetch-links'; newest: DatedHistoryRow; previous?: TrackedBackup };
+  | { do: 'fetch-links'; newest: HistoryRow; previous?: TrackedBackup };
 
 /** What is left to do once the links, if needed, are in. */
 export type DecidedBackup = Exclude<BackupAction, { do: 'fetch-links' }>;
 
-/** The newest history row that says a backup completed (rows come in no documented order). */
-export function newestCompletedBackup(rows: readonly HistoryRow[]): DatedHistoryRow | undefined {
-  let newest: DatedHistoryRow | undefined;
+/**
+ * The newest history row that says a backup completed. Rows come in no documented order, and
+ * an immediate backup's row has no log_time (seed 003): it still counts, ordered by its id.
+ */
+export function newestCompletedBackup(rows: readonly HistoryRow[]): HistoryRow | undefined {
+  let newest: HistoryRow | undefined;
   for (const row of rows) {
-    if (row.state !== 'completed' || !isDated(row)) continue;
-    if (!newest || Date.parse(row.log_time) > Date.parse(newest.log_time)) newest = row;
+    if (row.state !== 'completed') continue;
+    if (!newest || compareRecords(recordOf(row), recordOf(newest)) > 0) newest = row;
   }
   return newest;
 }
+
+const recordOf = (row: HistoryRow) => ({ id: row.id, time: row.log_time });
+
+/** A tracked backup as a record: its time only if Zoho gave one. */
+export const trackedRecord = (backup: TrackedBackup) => ({
+  id: backup.historyId,
+  time: backup.logTimeKnown === false ? null : backup.logTime,
+});
 
 export function planBackup(rows: readonly HistoryRow[], state: WatchState, now: Date, channels: readonly Channel[]): BackupAction {
   const tracked = state.backup;
@@ -45,16 +56,12 @@ export function planBackup(rows: readonly HistoryRow[], state: WatchState, now: 
 }
 
 /** The newer backup, once /backup/urls answered (null: 204, not ready). */
-export function planLinks(
-  newest: DatedHistoryRow,
-  urls: DownloadUrls | null,
-  previous: TrackedBackup | undefined,
-  now: Date,
-): DecidedBackup {
-  const backup = urls && trackBackup(newest, urls, now);
-  // 204, or links that still belong to the previous backup: Zoho is not done preparing them.
+export function planLinks(newest: HistoryRow, urls: DownloadUrls | null, previous: TrackedBackup | undefined, now: Date): DecidedBackup {
+  const hasLinks = !!urls && urls.data_links.length + urls.attachment_links.length > 0;
+  const backup = hasLinks ? trackBackup(newest, urls, now) : undefined;
+  // 204, no links at all, or links that still belong to an earlier backup: not ready yet.
   if (!backup || !linksBelongTo(backup, newest, previous)) {
-    return { do: 'report', outcome: 'links-pending', backup: { historyId: newest.id, completedAt: newest.log_time } };
+    return { do: 'report', outcome: 'links-pending', backup: { historyId: newest.id, completedAt: newest.log_time ?? now.toISOString() } };
   }
   return backup.announce ? { do: 'announce', backup } : { do: 'record-expired', backup };
 }
@@ -98,15 +105,17 @@ export function summarise(backup: TrackedBackup): BackupSummary {
   };
 }
 
-function isNewer(row: DatedHistoryRow, tracked: TrackedBackup): boolean {
-  return row.id !== tracked.historyId && Date.parse(row.log_time) > Date.parse(tracked.logTime);
+function isNewer(row: HistoryRow, tracked: TrackedBackup): boolean {
+  return row.id !== tracked.historyId && compareRecords(recordOf(row), trackedRecord(tracked)) > 0;
 }
 
-function trackBackup(row: DatedHistoryRow, urls: DownloadUrls, now: Date): TrackedBackup {
+function trackBackup(row: HistoryRow, urls: DownloadUrls, now: Date): TrackedBackup {
   const { zgid, jobId } = idsFromLink(urls.data_links[0] ?? urls.attachment_links[0]);
   return {
     historyId: row.id,
-    logTime: row.log_time,
+    // No log_time (an immediate backup): the time it was first seen stands in for it.
+    logTime: row.log_time ?? now.toISOString(),
+    ...(row.log_time ? {} : { logTimeKnown: false as const }),
     jobId,
     zgid,
     doneBy: row.done_by?.name,
@@ -117,8 +126,14 @@ function trackBackup(row: DatedHistoryRow, urls: DownloadUrls, now: Date): Track
   };
 }
 
-/** /backup/urls serves only the latest links; if they predate this backup, they are the old ones. */
-function linksBelongTo(backup: TrackedBackup, row: DatedHistoryRow, previous?: TrackedBackup): boolean {
-  if (Date.parse(backup.expiresAt) <= Date.parse(row.log_time)) return false;
+/**
+ * /backup/urls serves only the latest links. They are an earlier backup's when they expire
+ * before this backup completed, carry the job id already tracked, or carry a job made before
+ * this backup's completed row: Zoho makes the download job just after it (seeds 002/003),
+ * and record ids grow with time. On a first run the last two catch the previous backup's links.
+ */
+function linksBelongTo(backup: TrackedBackup, row: HistoryRow, previous?: TrackedBackup): boolean {
+  if (row.log_time && Date.parse(backup.expiresAt) <= Date.parse(row.log_time)) return false;
+  if (isOlderRecord(backup.jobId, row.id)) return false;
   return !(previous?.jobId && backup.jobId === previous.jobId);
 }

@@ -5,7 +5,7 @@
  */
 import { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import type { z } from 'zod';
-import { networkReason, parseJson } from '../http';
+import { isOversizedAnswer, networkReason, parseJson } from '../http';
 import type { SecretScrubber } from '../secrets';
 import {
   UntrustedHostError,
@@ -70,10 +70,15 @@ export class ZohoBackupClient {
     const perPage = this.options.perPage ?? 200;
     const maxPages = this.options.maxHistoryPages ?? 50;
     const rows: HistoryRow[] = [];
+    let previousPage = '';
     for (let page = 1; page <= maxPages; page += 1) {
       const body = await this.get('backup/history', { page, per_page: perPage });
       if (body === null) return rows; // 204: no backups in the past year (or no further page)
       const parsed = this.validate('backup/history', historyPageSchema, body);
+      // A server that ignores `page` sends the same rows again: that was the last page.
+      const ids = parsed.history.map((row) => row.id).join(',');
+      if (ids === previousPage) return rows;
+      previousPage = ids;
       rows.push(...parsed.history);
       if (!parsed.info.more_records) return rows;
     }
@@ -113,16 +118,22 @@ export class ZohoBackupClient {
       response = await this.options.http.get(url, { params, headers: { Authorization: `Zoho-oauthtoken ${token}` } });
     } catch (error) {
       if (!isAxiosError(error)) throw error;
+      if (isOversizedAnswer(error)) throw new ZohoResponseError(endpoint, 'the answer is larger than any backup API answer should be');
       if (!error.response) throw new ZohoUnreachableError(endpoint, networkReason(error));
       const parsed = parseJson(error.response.data);
       throw zohoApiError(endpoint, error.response.status, parsed.ok ? parsed.value : undefined, this.options.scrubber);
     }
-    if (response.status === 204 || response.data === '') return null;
+    if (response.status === 204) return null;
+    // A 200 must carry an answer: an empty or null body is not "nothing new".
+    if (response.data === '' || response.data === undefined)
+      throw new ZohoResponseError(endpoint, `HTTP ${response.status} with an empty body`);
     const parsed = parseJson(response.data);
     if (!parsed.ok) {
       const type = String(response.headers['content-type'] ?? 'no content type').split(';')[0];
       throw new ZohoResponseError(endpoint, `HTTP ${response.status} with a body that is not JSON (${type})`);
     }
+    if (parsed.value === null || typeof parsed.value !== 'object')
+      throw new ZohoResponseError(endpoint, `HTTP ${response.status} with ${String(parsed.value)} instead of an object`);
     return parsed.value;
   }
 

@@ -65,3 +65,25 @@ export type DatedHistoryRow = HistoryRow & { log_time: string };
 export function isDated(row: HistoryRow): row is DatedHistoryRow {
   return !!row.log_time;
 }
+
+/** A Zoho record id as a number, when it is one (record ids grow with time). */
+function recordNumber(id: string): bigint | undefined {
+  return /^\d{1,30}$/.test(id) ? BigInt(id) : undefined;
+}
+
+/**
+ * Orders history rows (and anything with a record id and a time) oldest first: by log_time
+ * when both have one, by record id when a time is missing (immediate backups have none).
+ */
+export function compareRecords(a: { id: string; time: string | null }, b: { id: string; time: string | null }): number {
+  if (a.time && b.time && Date.parse(a.time) !== Date.parse(b.time)) return Date.parse(a.time) - Date.parse(b.time);
+  const [x, y] = [recordNumber(a.id), recordNumber(b.id)];
+  if (x !== undefined && y !== undefined) return x === y ? 0 : x > y ? 1 : -1;
+  return a.id.localeCompare(b.id);
+}
+
+/** Whether record `a` was made before record `b`, when both ids are Zoho record numbers. */
+export function isOlderRecord(a: string | undefined, b: string): boolean {
+  const [x, y] = [a === undefined ? undefined : recordNumber(a), recordNumber(b)];
+  return x !== undefined && y !== undefined && x < y;
+}

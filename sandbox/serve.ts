@@ -76,8 +76,7 @@ export function answerFault(fault: SandboxFault, req: IncomingMessage, record: R
     const body = zohoError(fault.code) as { message: string };
     if (fault.echoAuthorization) body.message = `${body.message}: ${req.headers.authorization ?? ''}`;
     answer(fault.status ?? ZOHO_ERRORS[fault.code].status, body, headers);
-  }
-  else answer(fault.status ?? 500, zohoError('INTERNAL_ERROR'), headers);
+  } else answer(fault.status ?? 500, zohoError('INTERNAL_ERROR'), headers);
 }
 
 /** The next injected fault for this endpoint, used up as its `times` say. */

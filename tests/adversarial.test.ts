@@ -120,7 +120,12 @@ describe('#2-#4 a backup announcement is never lost or given the wrong links', (
 describe('#9-#11 answers Zoho should never give', () => {
   it('#9 refuses an answer of many MB at once, without retrying it', async () => {
     world = await startWorld();
-    world.sandbox.inject({ endpoint: 'backup/history', status: 200, body: `{"history":[${'"x",'.repeat(2_000_000)}]}`, contentType: 'application/json' });
+    world.sandbox.inject({
+      endpoint: 'backup/history',
+      status: 200,
+      body: `{"history":[${'"x",'.repeat(2_000_000)}]}`,
+      contentType: 'application/json',
+    });
     await expect(world.check()).resolves.toMatchObject({ outcome: 'failed', error: { code: 'ZOHO_BAD_RESPONSE' } });
     expect(world.sandbox.countRequests('backup/history')).toBe(1);
   });
@@ -131,7 +136,13 @@ describe('#9-#11 answers Zoho should never give', () => {
       history: [{ id: '4876876000001594002', log_time: '2026-11-20T10:00:00+00:00', state: 'failure', action: null }],
       info: { page: 1, per_page: 200, count: 1, more_records: true },
     };
-    world.sandbox.inject({ endpoint: 'backup/history', status: 200, body: JSON.stringify(page), contentType: 'application/json', times: 60 });
+    world.sandbox.inject({
+      endpoint: 'backup/history',
+      status: 200,
+      body: JSON.stringify(page),
+      contentType: 'application/json',
+      times: 60,
+    });
     await expect(world.check()).resolves.toMatchObject({ outcome: 'no-backup' });
     expect(world.sandbox.countRequests('backup/history')).toBe(2);
   });

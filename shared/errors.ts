@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'ARCHIVE_TRUNCATED'
   | 'ARCHIVE_MESSAGE_INVALID'
   | 'CHECK_FAILED'
+  | 'REQUEST_INVALID'
   | 'UNEXPECTED';
 
 /** What reports, logs, HTTP answers and telemetry carry of an error: never a stack or a request. */

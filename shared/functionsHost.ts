@@ -5,7 +5,7 @@
  * Nothing here imports @azure/functions, so the core stays host-agnostic.
  */
 import type * as ArchiveWorker from './archive/worker';
-import { CodedError, describeError } from './errors';
+import { CodedError, describeError, type SafeError } from './errors';
 import type { Runtime } from './runtime';
 import type * as Status from './status';
 import type * as RunCheck from './watch/runCheck';
@@ -51,6 +51,27 @@ export async function withRuntime(getRuntime: () => Runtime, answer: (runtime: R
   }
   return answer(runtime);
 }
+
+const YES = ['', '1', 'true', 'yes', 'on'];
+const NO = ['0', 'false', 'no', 'off'];
+
+/**
+ * ?dryRun as people write it: the name in any case, a bare flag, 1/true/yes/on or 0/false/no/off.
+ * Undefined when it is there but unreadable: the caller answers 400 rather than guess.
+ */
+export function dryRunOf(query: URLSearchParams): boolean | undefined {
+  const values = [...query.entries()].filter(([name]) => name.toLowerCase() === 'dryrun').map(([, value]) => value.trim().toLowerCase());
+  if (values.length === 0) return false;
+  if (values.every((v) => YES.includes(v))) return true;
+  if (values.every((v) => NO.includes(v))) return false;
+  return undefined;
+}
+
+export const DRY_RUN_INVALID: SafeError = {
+  code: 'REQUEST_INVALID',
+  message: 'dryRun must be true or false (also 1/0, yes/no, on/off, or a bare ?dryRun); nothing was checked or sent',
+  hint: 'Call POST /api/backupCheck?dryRun=true to preview, or without dryRun to send.',
+};
 
 /**
  * Thrown by the timer when a check failed, so the invocation counts as failed in Application

@@ -156,3 +156,29 @@ describe('#9-#11 answers Zoho should never give', () => {
     await expect(world.check()).resolves.toMatchObject({ outcome: 'failed', error: { code: 'ZOHO_BAD_RESPONSE' } });
   });
 });
+
+describe('#15 dryRun as people write it', () => {
+  const call = (w: World, query: string) =>
+    backupCheckHandler(() => w.runtime())(
+      new HttpRequest({ method: 'POST', url: `http://localhost/api/backupCheck${query}` }),
+      new InvocationContext({ functionName: 'backupCheck' }),
+    );
+
+  it.each(['?dryRun=1', '?dryRun=TRUE', '?dryRun=yes', '?dryRun', '?dryrun=true', '?DRYRUN=on'])(
+    '%s previews and sends nothing',
+    async (query) => {
+      world = await startWorld();
+      world.sandbox.completeBackup({ at: hoursAgo(1) });
+      await expect(call(world, query)).resolves.toMatchObject({ status: 200, jsonBody: { outcome: 'dry-run' } });
+      expect(world.receiver.messages).toHaveLength(0);
+    },
+  );
+
+  it.each(['?dryRun=maybe', '?dryRun=2', '?dryRun=true&dryRun=false'])('%s is a 400 that sends nothing', async (query) => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    await expect(call(world, query)).resolves.toMatchObject({ status: 400, jsonBody: { error: { code: 'REQUEST_INVALID' } } });
+    expect(world.receiver.messages).toHaveLength(0);
+    expect(world.sandbox.countRequests('backup/history')).toBe(0);
+  });
+});

@@ -69,7 +69,7 @@ export async function main(
   try {
     const runtime = createRuntime(loadConfig(cliSettings(process.cwd())), { log: stderrLogger });
     if (command === 'status') {
-      const status = await readStatus(runtime.store, runtime.org);
+      const status = await readStatus(runtime.store, runtime.org, { zohoApi: await runtime.zohoApi() });
       out(parsed.values.json ? JSON.stringify(status, null, 2) : describeStatus(status, runtime.config.timezone));
       return EXIT.ok;
     }
@@ -153,6 +153,7 @@ export function describeStatus(status: StatusView, timezone: string): string {
   lines.push(`Last check: ${status.lastCheck ? `${status.lastCheck.outcome} at ${status.lastCheck.at}` : 'never'}`);
   if (status.lastError) lines.push(`Last error: ${status.lastError.code} at ${status.lastError.at}: ${status.lastError.message}`);
   if (status.checkInProgress) lines.push('A check is announcing right now.');
+  if (status.zohoApi) lines.push(`Zoho API: ${status.zohoApi.domain} (from ${status.zohoApi.source})`);
   return lines.join('\n');
 }
 

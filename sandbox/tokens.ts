@@ -14,10 +14,13 @@ export class TokenDesk {
     private readonly lifetimeSeconds: number,
   ) {}
 
-  /** POST /oauth/v2/token. Zoho answers refused grants with HTTP 200 and `error`. */
-  grant(method: string | undefined, body: string, apiDomain: string): [number, unknown] {
+  /**
+   * POST /oauth/v2/token, form-urlencoded or multipart/form-data (Zoho's TypeScript SDK sends
+   * the latter; Zoho accepts both). Zoho answers refused grants with HTTP 200 and `error`.
+   */
+  async grant(method: string | undefined, contentType: string | undefined, body: string, apiDomain: string): Promise<[number, unknown]> {
     if (method !== 'POST') return [405, { error: 'invalid_request' }];
-    const form = new URLSearchParams(body);
+    const form = await readForm(body, contentType);
     if (form.get('grant_type') !== 'refresh_token') return [200, { error: 'unsupported_grant_type' }];
     if (form.get('client_id') !== this.credentials.clientId) return [200, { error: 'invalid_client' }];
     if (form.get('client_secret') !== this.credentials.clientSecret) return [200, { error: 'invalid_client' }];
@@ -50,4 +53,17 @@ export class TokenDesk {
   restoreRefreshToken(): void {
     this.revoked.clear();
   }
+}
+
+/** The grant's fields from either encoding; undici's Response parses multipart bodies. */
+async function readForm(body: string, contentType: string | undefined): Promise<URLSearchParams> {
+  if (!contentType?.toLowerCase().startsWith('multipart/form-data')) return new URLSearchParams(body);
+  const fields = new URLSearchParams();
+  try {
+    const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+    for (const [name, value] of form.entries()) if (typeof value === 'string') fields.set(name, value);
+  } catch {
+    // A broken multipart body: no fields, so the grant is refused as Zoho would.
+  }
+  return fields;
 }

@@ -151,7 +151,7 @@ export class ZohoSandbox extends SandboxStory {
     if (fault?.dropAfterBytes !== undefined) return this.answerDownload(url.pathname, req, res, record, answer, fault.dropAfterBytes);
     if (fault && !isPureDelay(fault)) return answerFault(fault, req, record, answer);
 
-    if (endpoint === 'token') return answer(...this.tokens.grant(req.method, body, this.url));
+    if (endpoint === 'token') return answer(...(await this.tokens.grant(req.method, req.headers['content-type'], body, this.url)));
     if (endpoint === 'download') return this.answerDownload(url.pathname, req, res, record, answer);
     if (endpoint === 'unknown') return answer(404, zohoError('INVALID_URL_PATTERN'));
     if (req.method !== 'GET') return answer(400, zohoError('INVALID_REQUEST_METHOD'));

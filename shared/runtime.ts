@@ -22,6 +22,7 @@ import { StoredTokenCache } from './state/tokenCache';
 import { createTelemetry, type Telemetry } from './telemetry';
 import type { WatchDeps } from './watch';
 import { ZohoBackupClient } from './zoho/client';
+import { type ApiDomainChoice, chooseApiDomain } from './zoho/datacentres';
 import { ZohoTokenProvider } from './zoho/tokens';
 
 export interface Runtime {
@@ -35,6 +36,8 @@ export interface Runtime {
   archive?: ArchiveDeps;
   /** Wraps a host's logger so that no secret of this config can reach it. */
   logger(base?: Logger): Logger;
+  /** The Zoho API host in use and why (for status), without minting a token. */
+  zohoApi(): Promise<ApiDomainChoice>;
 }
 
 export interface RuntimeOptions {
@@ -62,7 +65,20 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     scrubber,
     onCacheError: () => log.warn('could not read or save the cached Zoho token; a new one is minted'),
   });
-  const zoho = new ZohoBackupClient({ apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion, tokens, http, scrubber });
+  const domainHosts = {
+    explicitApiDomain: config.zoho.explicitApiDomain,
+    dcApiDomain: config.zoho.apiDomain,
+    accountsUrl: config.zoho.accountsUrl,
+  };
+  const resolveApiDomain = () => chooseApiDomain(domainHosts, tokens.apiDomain).domain;
+  const zoho = new ZohoBackupClient({
+    apiDomain: config.zoho.apiDomain,
+    resolveApiDomain,
+    apiVersion: config.zoho.apiVersion,
+    tokens,
+    http,
+    scrubber,
+  });
   const telemetry = createTelemetry(config.telemetry, scrubber);
   const notifiers = createNotifiers(config);
   const archive =
@@ -75,6 +91,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     org,
     telemetry,
     logger,
+    zohoApi: async () => chooseApiDomain(domainHosts, await tokens.cachedApiDomain()),
     watch: {
       zoho,
       tokens,

@@ -2,6 +2,7 @@
 import { formatRelative } from './notify/notice';
 import type { StateStore } from './state/store';
 import type { ArchiveProgress, ChannelDelivery, WatchState } from './state/watchState';
+import type { ApiDomainChoice } from './zoho/datacentres';
 
 export interface StatusView {
   org: string;
@@ -32,9 +33,16 @@ export interface StatusView {
   lastSuccessAt: string | null;
   lastError: WatchState['lastError'] | null;
   checkInProgress: boolean;
+  /** Where the API calls go, and why (ZOHO_API_DOMAIN, the token answer, or ZOHO_DC). */
+  zohoApi: ApiDomainChoice | null;
 }
 
-export async function readStatus(store: StateStore, org: { key: string; name: string }, now = new Date()): Promise<StatusView> {
+export async function readStatus(
+  store: StateStore,
+  org: { key: string; name: string },
+  extras: { zohoApi?: ApiDomainChoice; now?: Date } = {},
+): Promise<StatusView> {
+  const now = extras.now ?? new Date();
   const state = (await store.read<WatchState>(org.key, 'watch'))?.value ?? {};
   const backup = state.backup;
   return {
@@ -67,5 +75,6 @@ export async function readStatus(store: StateStore, org: { key: string; name: st
     lastSuccessAt: state.lastSuccessAt ?? null,
     lastError: state.lastError ?? null,
     checkInProgress: !!state.claim && Date.parse(state.claim.until) > now.getTime(),
+    zohoApi: extras.zohoApi ?? null,
   };
 }

@@ -5,8 +5,13 @@
  */
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { backupCheckHandler } from '../functions/backupCheck';
+import { loadConfig } from '../shared/config';
+import { createRuntime } from '../shared/runtime';
 import { readStatus } from '../shared/status';
+import { runCheck } from '../shared/watch/runCheck';
+import { chooseApiDomain } from '../shared/zoho/datacentres';
 import { hoursAgo, startWorld, type World } from './support/world';
+import { FAST_RETRIES } from './support/zoho';
 
 let world: World;
 afterEach(async () => {
@@ -180,5 +185,61 @@ describe('#15 dryRun as people write it', () => {
     await expect(call(world, query)).resolves.toMatchObject({ status: 400, jsonBody: { error: { code: 'REQUEST_INVALID' } } });
     expect(world.receiver.messages).toHaveLength(0);
     expect(world.sandbox.countRequests('backup/history')).toBe(0);
+  });
+});
+
+describe('#16-#17 Zoho fidelity', () => {
+  it.each<[string, { explicitApiDomain?: string; accountsUrl: string }, string | undefined, string]>([
+    [
+      'ZOHO_API_DOMAIN wins over the token answer',
+      { explicitApiDomain: 'https://www.zohoapis.eu', accountsUrl: 'https://accounts.zoho.com' },
+      'https://www.zohoapis.in',
+      'https://www.zohoapis.eu ZOHO_API_DOMAIN',
+    ],
+    [
+      "the token answer's api_domain when it is Zoho's",
+      { accountsUrl: 'https://accounts.zoho.com' },
+      'https://www.zohoapis.in',
+      'https://www.zohoapis.in token answer',
+    ],
+    [
+      'a host that is not Zoho API is ignored',
+      { accountsUrl: 'https://accounts.zoho.com' },
+      'https://evil.example.com',
+      'https://www.zohoapis.com ZOHO_DC',
+    ],
+    [
+      'plain http is ignored unless both hosts are this machine',
+      { accountsUrl: 'https://accounts.zoho.com' },
+      'http://127.0.0.1:9',
+      'https://www.zohoapis.com ZOHO_DC',
+    ],
+    ['no api_domain in the answer', { accountsUrl: 'https://accounts.zoho.com' }, undefined, 'https://www.zohoapis.com ZOHO_DC'],
+  ])('#16 %s', (_case, hosts, fromToken, expected) => {
+    const choice = chooseApiDomain({ ...hosts, dcApiDomain: 'https://www.zohoapis.com' }, fromToken);
+    expect(`${choice.domain} ${choice.source}`).toBe(expected);
+  });
+
+  it("#16 follows the token answer's api_domain when ZOHO_API_DOMAIN is not set, and status says so", async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    const { ZOHO_API_DOMAIN: _unset, ...settings } = world.settings;
+    const runtime = createRuntime(loadConfig(settings), { store: world.store, http: FAST_RETRIES });
+
+    await expect(runCheck({ ...runtime.watch })).resolves.toMatchObject({ outcome: 'announced' });
+    const status = await readStatus(runtime.store, runtime.org, { zohoApi: await runtime.zohoApi() });
+    expect(status.zohoApi).toEqual({ domain: world.sandbox.url, source: 'token answer' });
+  });
+
+  it("#17 grants a token for a multipart/form-data request, as from Zoho's TypeScript SDK", async () => {
+    world = await startWorld();
+    const form = new FormData();
+    const credentials = world.sandbox.clientCredentials;
+    form.set('grant_type', 'refresh_token');
+    form.set('client_id', credentials.clientId);
+    form.set('client_secret', credentials.clientSecret);
+    form.set('refresh_token', credentials.refreshToken);
+    const answer = await fetch(`${world.sandbox.url}/oauth/v2/token`, { method: 'POST', body: form });
+    await expect(answer.json()).resolves.toMatchObject({ access_token: expect.stringMatching(/^1000\./), api_domain: world.sandbox.url });
   });
 });

@@ -15,7 +15,10 @@ export interface Config {
     refreshToken: string;
     dc: DataCentre;
     accountsUrl: string;
+    /** ZOHO_API_DOMAIN, or the data centre's API domain. */
     apiDomain: string;
+    /** ZOHO_API_DOMAIN when set: it wins over the token answer's api_domain. */
+    explicitApiDomain?: string;
     apiVersion: string;
     orgName: string;
   };
@@ -120,6 +123,7 @@ function toConfig(s: Settings): Config {
       refreshToken: s.ZOHO_REFRESH_TOKEN,
       dc: s.ZOHO_DC,
       ...resolveZohoHosts(s.ZOHO_DC, { accountsUrl: s.ZOHO_ACCOUNTS_URL, apiDomain: s.ZOHO_API_DOMAIN }),
+      explicitApiDomain: s.ZOHO_API_DOMAIN && resolveZohoHosts(s.ZOHO_DC, { apiDomain: s.ZOHO_API_DOMAIN }).apiDomain,
       apiVersion: s.ZOHO_API_VERSION,
       orgName: s.ZOHO_ORG_NAME,
     },

@@ -29,6 +29,8 @@ export type ApiEndpoint = Exclude<ZohoEndpoint, 'token' | 'download'>;
 
 export interface ZohoBackupClientOptions {
   apiDomain: string;
+  /** Where to send each call, once the token is known (the token answer may name the host). */
+  resolveApiDomain?: () => string;
   apiVersion: string;
   tokens: AccessTokenSource;
   http: AxiosInstance;
@@ -45,12 +47,10 @@ export type ZohoCallCounts = Record<ApiEndpoint, number>;
 
 export class ZohoBackupClient {
   readonly calls: ZohoCallCounts = { backup: 0, 'backup/history': 0, 'backup/urls': 0 };
-  private readonly baseUrl: string;
-  private readonly trustedOrigin: string;
+  private readonly apiPath: string;
 
   constructor(private readonly options: ZohoBackupClientOptions) {
-    this.baseUrl = `${options.apiDomain}/crm/bulk/${options.apiVersion}`;
-    this.trustedOrigin = new URL(options.apiDomain).origin;
+    this.apiPath = `/crm/bulk/${options.apiVersion}/`;
     // Count at the socket level so that retries made by axios-retry are counted too.
     options.http.interceptors.request.use((config) => {
       const endpoint = this.endpointOf(config.url);
@@ -92,16 +92,19 @@ export class ZohoBackupClient {
   }
 
   private endpointOf(url: string | undefined): ApiEndpoint | undefined {
-    if (!url?.startsWith(`${this.baseUrl}/`)) return undefined;
-    const path = new URL(url).pathname.slice(new URL(this.baseUrl).pathname.length + 1);
+    const pathname = url ? new URL(url).pathname : '';
+    if (!pathname.startsWith(this.apiPath)) return undefined;
+    const path = pathname.slice(this.apiPath.length);
     return (['backup', 'backup/history', 'backup/urls'] as const).find((e) => e === path);
   }
 
   /** GET with the token; a refused token is replaced once. Returns null for 204. */
   private async get(endpoint: ApiEndpoint, params?: Record<string, number>): Promise<unknown> {
-    const url = `${this.baseUrl}/${endpoint}`;
-    if (new URL(url).origin !== this.trustedOrigin) throw new UntrustedHostError(new URL(url).host, [this.trustedOrigin]);
     const token = await this.options.tokens.getAccessToken();
+    const domain = this.options.resolveApiDomain?.() ?? this.options.apiDomain;
+    const url = `${domain}${this.apiPath}${endpoint}`;
+    // The token goes to the chosen API origin only (chooseApiDomain vets the token answer's).
+    if (new URL(url).origin !== new URL(domain).origin) throw new UntrustedHostError(new URL(url).host, [new URL(domain).origin]);
     try {
       return await this.send(endpoint, url, token, params);
     } catch (error) {

@@ -30,3 +30,37 @@ export function resolveZohoHosts(dc: DataCentre, overrides: Partial<ZohoHosts> =
 function stripTrailingSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
+
+/** Where the API calls go, and why: the setting, Zoho's token answer, or the data centre's default. */
+export interface ApiDomainChoice {
+  domain: string;
+  source: 'ZOHO_API_DOMAIN' | 'token answer' | 'ZOHO_DC';
+}
+
+const ZOHO_API_ORIGINS = new Set(Object.values(DATA_CENTRES).map((dc) => dc.apiDomain));
+const LOOPBACK_HTTP = /^http:\/\/(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$/;
+
+/**
+ * Zoho's token answer names the org's API host (api_domain), and Zoho's own SDK switches to
+ * it. An explicit ZOHO_API_DOMAIN still wins. The answer is used only when it is one of Zoho's
+ * API domains, so a token endpoint cannot send the token elsewhere; a sandbox accounts server
+ * on this machine may name a sandbox API host on this machine.
+ */
+export function chooseApiDomain(
+  hosts: { explicitApiDomain?: string; dcApiDomain: string; accountsUrl: string },
+  fromToken?: string,
+): ApiDomainChoice {
+  if (hosts.explicitApiDomain) return { domain: hosts.explicitApiDomain, source: 'ZOHO_API_DOMAIN' };
+  const origin = fromToken && originOf(fromToken);
+  const sandboxed = LOOPBACK_HTTP.test(originOf(hosts.accountsUrl) ?? '') && LOOPBACK_HTTP.test(origin ?? '');
+  if (origin && (ZOHO_API_ORIGINS.has(origin as never) || sandboxed)) return { domain: origin, source: 'token answer' };
+  return { domain: hosts.dcApiDomain, source: 'ZOHO_DC' };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}

@@ -16,6 +16,8 @@ export interface CachedToken {
   expiresAt: number;
   /** Which client and refresh token minted it, so a rotated credential never reuses an old token. */
   credentialFingerprint: string;
+  /** The org's API host, as the token answer named it. */
+  apiDomain?: string;
 }
 
 /** Where tokens outlive one process. Failures to save are tolerated: the token still works. */
@@ -93,6 +95,16 @@ export class ZohoTokenProvider implements AccessTokenSource {
     return this.inflight;
   }
 
+  /** The API host the current token's answer named, if any (read after getAccessToken). */
+  get apiDomain(): string | undefined {
+    return this.current?.apiDomain;
+  }
+
+  /** The API host of the cached token, without minting one (for status). */
+  async cachedApiDomain(): Promise<string | undefined> {
+    return this.current?.apiDomain ?? (await this.cache.load().catch(() => undefined))?.apiDomain;
+  }
+
   invalidate(accessToken: string): void {
     this.refused.add(accessToken);
     if (this.current?.accessToken === accessToken) this.current = undefined;
@@ -141,6 +153,7 @@ export class ZohoTokenProvider implements AccessTokenSource {
       accessToken: parsed.data.access_token,
       expiresAt: this.now() + parsed.data.expires_in * 1000,
       credentialFingerprint: this.fingerprint,
+      apiDomain: parsed.data.api_domain,
     };
   }
 

@@ -3,10 +3,14 @@
  * Zoho, Slack and Teams stand-ins that misbehave on purpose, over real sockets, each story
  * numbered as the issue numbers its defect.
  */
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { backupCheckHandler } from '../functions/backupCheck';
 import { loadConfig } from '../shared/config';
 import { createRuntime } from '../shared/runtime';
+import { FileStateStore } from '../shared/state/fileStore';
 import { readStatus } from '../shared/status';
 import { runCheck } from '../shared/watch/runCheck';
 import { chooseApiDomain } from '../shared/zoho/datacentres';
@@ -241,5 +245,62 @@ describe('#16-#17 Zoho fidelity', () => {
     form.set('refresh_token', credentials.refreshToken);
     const answer = await fetch(`${world.sandbox.url}/oauth/v2/token`, { method: 'POST', body: form });
     await expect(answer.json()).resolves.toMatchObject({ access_token: expect.stringMatching(/^1000\./), api_domain: world.sandbox.url });
+  });
+});
+
+describe('#13-#14 the state file', () => {
+  const stateFile = () => join(mkdtempSync(join(tmpdir(), 'state-')), 'state.json');
+
+  it('#13 announces exactly once per channel when 12 checks race past a stale lock, 15 rounds running', async () => {
+    const path = stateFile();
+    world = await startWorld({ store: new FileStateStore(path) });
+    for (let round = 1; round <= 15; round += 1) {
+      world.sandbox.completeBackup({ at: new Date(Date.now() - (16 - round) * 3_600_000) });
+      // A lock left behind by a crashed run, a minute old.
+      writeFileSync(`${path}.lock`, 'crashed-run');
+      const aMinuteAgo = new Date(Date.now() - 60_000);
+      utimesSync(`${path}.lock`, aMinuteAgo, aMinuteAgo);
+      const before = { slack: world.receiver.received('slack').length, teams: world.receiver.received('teams').length };
+
+      await Promise.all(Array.from({ length: 12 }, () => world.check({ runtime: world.runtime() })));
+
+      expect([
+        round,
+        world.receiver.received('slack').length - before.slack,
+        world.receiver.received('teams').length - before.teams,
+      ]).toEqual([round, 1, 1]);
+    }
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['a string', '"hello"'],
+    ['an array', '[]'],
+    ['an older shape', '{"watch": {"lastCheck": "yesterday"}}'],
+    ['broken JSON', '{"watch":'],
+  ])('#14 answers STATE_UNAVAILABLE, naming the file and the fix, for a state file holding %s', async (_name, content) => {
+    const path = stateFile();
+    writeFileSync(path, content);
+    world = await startWorld({ store: new FileStateStore(path) });
+
+    const report = await world.check();
+
+    expect(report).toMatchObject({ outcome: 'failed', error: { code: 'STATE_UNAVAILABLE' } });
+    expect(report.error?.message).toContain(path);
+    expect(report.error?.hint).toMatch(/move it aside|STATE_FILE/);
+  });
+
+  it('#14 answers STATE_UNAVAILABLE for a state file that cannot be read or written', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'state-'));
+    // As root, permissions do not stop a read: a folder in the file's place does, and a file in its folder's place stops a write.
+    mkdirSync(join(folder, 'state.json'));
+    world = await startWorld({ store: new FileStateStore(join(folder, 'state.json')) });
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'failed', error: { code: 'STATE_UNAVAILABLE' } });
+    await world.close();
+
+    writeFileSync(join(folder, 'not-a-folder'), '');
+    world = await startWorld({ store: new FileStateStore(join(folder, 'not-a-folder', 'state.json')) });
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'failed', error: { code: 'STATE_UNAVAILABLE' } });
   });
 });

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { FileLock } from '../shared/state/fileLock';
 import { FileStateStore } from '../shared/state/fileStore';
 import { StateConflictError, type StateStore } from '../shared/state/store';
 import { StoredTokenCache } from '../shared/state/tokenCache';
@@ -96,5 +97,51 @@ describe('FileStateStore across processes', () => {
       code: 'STATE_UNAVAILABLE',
       message: expect.stringContaining('state.json is not valid JSON'),
     });
+  });
+});
+
+describe('FileLock (the file store across processes)', () => {
+  const lockPath = () => join(mkdtempSync(join(tmpdir(), 'lock-')), 'state.json.lock');
+  const noWait = async () => {};
+  const age = (path: string, ms: number) => utimesSync(path, new Date(Date.now() - ms), new Date(Date.now() - ms));
+
+  it('breaks a lock left by a crashed run, then holds its own', async () => {
+    const path = lockPath();
+    writeFileSync(path, 'crashed-run');
+    age(path, 60_000);
+    const release = await new FileLock(path, { timeoutMs: 1_000, staleMs: 30_000, pause: noWait }).acquire();
+    expect(readFileSync(path, 'utf8')).not.toBe('crashed-run');
+    await release();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('never removes a fresh lock: a waiter gives up with STATE_UNAVAILABLE instead', async () => {
+    const path = lockPath();
+    const holder = await new FileLock(path, { timeoutMs: 1_000, staleMs: 30_000 }).acquire();
+    const held = readFileSync(path, 'utf8');
+    await expect(new FileLock(path, { timeoutMs: 0, staleMs: 30_000, pause: noWait }).acquire()).rejects.toMatchObject({
+      code: 'STATE_UNAVAILABLE',
+    });
+    expect(readFileSync(path, 'utf8')).toBe(held);
+    await holder();
+  });
+
+  it('releases only its own lock, never one that replaced it', async () => {
+    const path = lockPath();
+    const release = await new FileLock(path, { timeoutMs: 1_000, staleMs: 30_000 }).acquire();
+    writeFileSync(path, 'someone-else');
+    await release();
+    expect(readFileSync(path, 'utf8')).toBe('someone-else');
+  });
+
+  it('leaves a fresh lock alone while another run holds the breaker', async () => {
+    const path = lockPath();
+    writeFileSync(path, 'crashed-run');
+    age(path, 60_000);
+    writeFileSync(`${path}.break`, 'busy-breaker'); // fresh: another run is breaking right now
+    await expect(new FileLock(path, { timeoutMs: 0, staleMs: 30_000, pause: noWait }).acquire()).rejects.toMatchObject({
+      code: 'STATE_UNAVAILABLE',
+    });
+    expect(readFileSync(path, 'utf8')).toBe('crashed-run');
   });
 });

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import { FileLock } from './fileLock';
 import { StateConflictError, type StateKind, type StateStore, StateStoreError, type StoredRecord } from './store';
 
 interface FileRecord {
@@ -24,17 +25,13 @@ export interface FileStateStoreOptions {
 }
 
 export class FileStateStore implements StateStore {
-  private readonly lockPath: string;
-  private readonly lockTimeoutMs: number;
-  private readonly staleLockMs: number;
+  private readonly locks: FileLock;
 
   constructor(
     private readonly path: string,
     options: FileStateStoreOptions = {},
   ) {
-    this.lockPath = `${path}.lock`;
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
-    this.staleLockMs = options.staleLockMs ?? 30_000;
+    this.locks = new FileLock(`${path}.lock`, { timeoutMs: options.lockTimeoutMs ?? 10_000, staleMs: options.staleLockMs ?? 30_000 });
   }
 
   async read<T>(org: string, kind: StateKind): Promise<StoredRecord<T> | undefined> {
@@ -61,63 +58,53 @@ export class FileStateStore implements StateStore {
       text = await fs.readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new StateStoreError(
-        `cannot read ${this.path} (${(error as NodeJS.ErrnoException).code})`,
-        'Check STATE_FILE and its permissions.',
-      );
+      throw this.unusable(`cannot be read (${(error as NodeJS.ErrnoException).code})`);
     }
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as StateFile;
+      parsed = JSON.parse(text);
     } catch {
-      throw new StateStoreError(
-        `${this.path} is not valid JSON`,
-        'Restore it from a copy or delete it (the next check then announces the latest backup again).',
-      );
+      throw this.unusable('is not valid JSON');
     }
+    if (!isStateFile(parsed)) throw this.unusable("does not hold this app's state (an old or foreign file)");
+    return parsed;
+  }
+
+  private unusable(problem: string): StateStoreError {
+    return new StateStoreError(
+      `the state file ${this.path} ${problem}`,
+      `Make it readable and writable by this user, or move it aside (the next check then announces the latest backup again), or set STATE_FILE to another path.`,
+    );
   }
 
   private async save(file: StateFile): Promise<void> {
-    await fs.mkdir(dirname(this.path), { recursive: true });
     const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    // 0600: the file holds a cached Zoho access token.
-    await fs.writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-    await fs.rename(temp, this.path);
+    try {
+      await fs.mkdir(dirname(this.path), { recursive: true });
+      // 0600: the file holds a cached Zoho access token.
+      await fs.writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+      await fs.rename(temp, this.path);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw this.unusable(`cannot be written (${(error as NodeJS.ErrnoException).code})`);
+    }
   }
 
   private async withLock<R>(work: () => Promise<R>): Promise<R> {
-    await this.acquireLock();
+    const release = await this.locks.acquire();
     try {
       return await work();
     } finally {
-      await fs.rm(this.lockPath, { force: true });
+      await release();
     }
   }
+}
 
-  private async acquireLock(): Promise<void> {
-    const deadline = Date.now() + this.lockTimeoutMs;
-    await fs.mkdir(dirname(this.lockPath), { recursive: true });
-    for (;;) {
-      try {
-        await fs.writeFile(this.lockPath, String(process.pid), { flag: 'wx' });
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      await this.breakStaleLock();
-      if (Date.now() > deadline) {
-        throw new StateStoreError(
-          `${this.lockPath} is held by another process`,
-          'Another run is still writing; if none is, delete the lock file.',
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
-    }
-  }
-
-  private async breakStaleLock(): Promise<void> {
-    const stat = await fs.stat(this.lockPath).catch(() => undefined);
-    if (stat && Date.now() - stat.mtimeMs > this.staleLockMs) await fs.rm(this.lockPath, { force: true });
-  }
+function isStateFile(value: unknown): value is StateFile {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  return Object.values(value).every(
+    (record) => !!record && typeof record === 'object' && typeof (record as FileRecord).version === 'number' && 'value' in record,
+  );
 }
 
 function recordKey(org: string, kind: StateKind): string {

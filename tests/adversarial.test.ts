@@ -304,3 +304,56 @@ describe('#13-#14 the state file', () => {
     await expect(world.check()).resolves.toMatchObject({ outcome: 'failed', error: { code: 'STATE_UNAVAILABLE' } });
   });
 });
+
+describe('#12 chat is text, not markup', () => {
+  it("escapes Zoho's names and links for Slack mrkdwn and Teams markdown", async () => {
+    world = await startWorld();
+    const { jobId } = world.sandbox.completeBackup({
+      at: hoursAgo(1),
+      by: { id: '1', zuid: '2', name: '<!channel> <https://evil.example|click> *boss*' },
+    });
+    const base = `${world.sandbox.url}/v2/crm/${world.sandbox.zgid}/backup/${jobId}`;
+    const urls = {
+      urls: {
+        data_links: [`${base}/Data_001.zip?x=) [Restore](https://evil.example/restore)`],
+        attachment_links: [],
+        expiry_date: new Date(Date.now() + 6 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, '+00:00'),
+      },
+    };
+    world.sandbox.inject({ endpoint: 'backup/urls', status: 200, body: JSON.stringify(urls), contentType: 'application/json' });
+
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'announced' });
+
+    const slack = JSON.stringify(world.receiver.received('slack')[0]?.body);
+    expect(slack).not.toContain('<!channel>');
+    expect(slack).not.toContain('<https://evil.example|click>');
+    expect(slack).toContain('&lt;!channel&gt;');
+    const teams = JSON.stringify(world.receiver.received('teams')[0]?.body);
+    expect(teams).not.toMatch(/[^\\]\[Restore\]\(/);
+    expect(teams).not.toContain('(https://evil.example/restore)');
+  });
+
+  it("escapes a Zoho user's name in Slack's top-level text (a schedule stopped by '<!channel>')", async () => {
+    world = await startWorld();
+    world.sandbox.stopSchedule(hoursAgo(1), { id: '1', zuid: '2', name: '<!channel> <https://evil.example|click>' });
+
+    const report = await world.check();
+
+    expect(report.alerts.map((a) => a.kind)).toContain('schedule-stopped');
+    const slack = world.receiver.received('slack')[0]?.body as { text: string };
+    expect(slack.text).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt;');
+    expect(JSON.stringify(slack)).not.toContain('<!channel>');
+  });
+
+  it.each(['javascript:alert(1)', 'ftp://download.zoho.com/x.zip', 'http://download-accl.zoho.com/x.zip'])(
+    'refuses a download link %s as a bad answer, and posts nothing',
+    async (link) => {
+      world = await startWorld();
+      world.sandbox.completeBackup({ at: hoursAgo(1) });
+      const urls = { urls: { data_links: [link], attachment_links: [], expiry_date: '2030-01-01T00:00:00+00:00' } };
+      world.sandbox.inject({ endpoint: 'backup/urls', status: 200, body: JSON.stringify(urls), contentType: 'application/json' });
+      await expect(world.check()).resolves.toMatchObject({ outcome: 'failed', error: { code: 'ZOHO_BAD_RESPONSE' } });
+      expect(world.receiver.messages).toHaveLength(0);
+    },
+  );
+});

@@ -62,7 +62,8 @@ describe('Slack rendering', () => {
     const buttons = (message.blocks[3] as unknown as { elements: Array<{ text: { text: string }; url: string }> }).elements;
     expect(buttons.map((b) => b.text.text)).toEqual(['Data 1 of 2', 'Data 2 of 2', 'Attachments 1 of 1']);
     expect(buttons[2]?.url).toBe(link('Attachments', 1));
-    expect(message.text).toMatch(/^The Zylker <Europe> & Co backup is ready to download: 3 files/);
+    // The fallback text is mrkdwn as well: escaped like the blocks.
+    expect(message.text).toMatch(/^The Zylker &lt;Europe&gt; &amp; Co backup is ready to download: 3 files/);
   });
 
   it('escapes &, < and > in mrkdwn', () => {

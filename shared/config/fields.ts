@@ -4,19 +4,9 @@
  * expected; zod's own messages are never used, because they could quote a secret.
  */
 import { z } from 'zod';
+import { isAllowedUrl } from '../urls';
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
-
-/** https anywhere; plain http only to this machine (sandboxes and tests). */
-export function isAllowedUrl(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
-}
+export { isAllowedUrl };
 
 export function isTimeZone(value: string): boolean {
   try {

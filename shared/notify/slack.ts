@@ -51,7 +51,11 @@ export function renderSlackMessage(notice: Notice, _ctx?: MessageContext): Slack
   const tail: SlackBlock[] = notice.note
     ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(notice.note), 3000) }] }]
     : [];
-  return { text: notice.summary, blocks: [...head, ...linkBlocks(notice.links, MAX_BLOCKS - head.length - tail.length), ...tail] };
+  // The fallback text is mrkdwn too: unescaped, a Zoho user called <!channel> would ping everyone.
+  return {
+    text: escapeMrkdwn(notice.summary),
+    blocks: [...head, ...linkBlocks(notice.links, MAX_BLOCKS - head.length - tail.length), ...tail],
+  };
 }
 
 /** Buttons, 25 an actions block; if even that would pass 50 blocks, say how many were left out. */

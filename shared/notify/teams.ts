@@ -25,6 +25,22 @@ export interface AdaptiveCard {
   msteams: { width: 'Full' };
 }
 
+/**
+ * Text from Zoho is text: what could become markup in a card (a link's brackets, emphasis,
+ * a list or heading marker at the start of a line) is escaped with a backslash, so that a name
+ * or a link cannot add a link of its own. Everything else is left readable.
+ */
+export function escapeCardMarkdown(text: string): string {
+  return text
+    .replace(/[\\[\]*_`]/g, (c) => `\\${c}`)
+    .replace(/^(\s*)([-+#>]|\d+\.)/gm, (_m, space: string, marker: string) => `${space}\\${marker}`);
+}
+
+/** A URL inside (...) of a markdown link: parentheses and spaces encoded, so it cannot end early. */
+function markdownUrl(url: string): string {
+  return new URL(url).href.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/ /g, '%20');
+}
+
 function envelope(card: AdaptiveCard): TeamsMessage {
   return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
 }
@@ -33,23 +49,23 @@ function card(notice: Notice, links: Notice['links'], omitted: number): Adaptive
   const body: Array<Record<string, unknown>> = [
     {
       type: 'TextBlock',
-      text: notice.title,
+      text: escapeCardMarkdown(notice.title),
       size: 'Large',
       weight: 'Bolder',
       style: 'heading',
       color: TONE_COLOR[notice.tone],
       wrap: true,
     },
-    { type: 'TextBlock', text: notice.summary, wrap: true },
-    { type: 'FactSet', facts: notice.facts.map((f) => ({ title: f.label, value: f.value })) },
+    { type: 'TextBlock', text: escapeCardMarkdown(notice.summary), wrap: true },
+    { type: 'FactSet', facts: notice.facts.map((f) => ({ title: escapeCardMarkdown(f.label), value: escapeCardMarkdown(f.value) })) },
   ];
   // Links as markdown lines rather than buttons: Teams shows only a handful of card actions.
   for (let i = 0; i < links.length; i += LINKS_PER_BLOCK) {
-    const lines = links.slice(i, i + LINKS_PER_BLOCK).map((l) => `- [${l.label}](${l.url})`);
+    const lines = links.slice(i, i + LINKS_PER_BLOCK).map((l) => `- [${escapeCardMarkdown(l.label)}](${markdownUrl(l.url)})`);
     body.push({ type: 'TextBlock', text: lines.join('\n'), wrap: true, spacing: i === 0 ? 'Medium' : 'None' });
   }
   if (omitted > 0) body.push({ type: 'TextBlock', text: `${omitted} more links are listed by the backupStatus endpoint.`, wrap: true });
-  if (notice.note) body.push({ type: 'TextBlock', text: notice.note, wrap: true, size: 'Small', isSubtle: true });
+  if (notice.note) body.push({ type: 'TextBlock', text: escapeCardMarkdown(notice.note), wrap: true, size: 'Small', isSubtle: true });
   return {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',

@@ -5,6 +5,7 @@
  * missing attachment links), because a monitor that breaks on a harmless variation is worse.
  */
 import { z } from 'zod';
+import { isAllowedUrl } from '../urls';
 
 const zohoDateTime = z.iso.datetime({ offset: true });
 
@@ -31,10 +32,13 @@ export const historyPageSchema = z.object({
   }),
 });
 
+/** Links are posted to chat: https only (plain http for a sandbox on this machine), never javascript: or the like. */
+const downloadLink = z.url().refine(isAllowedUrl, { error: 'a download link that is not https' });
+
 export const downloadUrlsSchema = z.object({
   urls: z.object({
-    data_links: z.array(z.url()),
-    attachment_links: z.array(z.url()).default([]),
+    data_links: z.array(downloadLink),
+    attachment_links: z.array(downloadLink).default([]),
     expiry_date: zohoDateTime,
   }),
 });

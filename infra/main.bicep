@@ -62,6 +62,9 @@ param alertAfterFailures int = 3
 @description('How long before the links expire to remind (e.g. 24h); 0 disables.')
 param remindBeforeExpiry string = '24h'
 
+@description('The total time one check may take, whatever Zoho, Slack or Teams do (1m to 20m).')
+param checkDeadline string = '3m'
+
 @description('Keep a copy of every backup in the storage account before Zoho\'s links expire.')
 param archiveEnabled bool = false
 
@@ -178,6 +181,7 @@ module functionApp 'modules/functionapp.bicep' = {
       BACKUP_OVERDUE_GRACE: backupOverdueGrace
       ALERT_AFTER_FAILURES: string(alertAfterFailures)
       REMIND_BEFORE_EXPIRY: remindBeforeExpiry
+      CHECK_DEADLINE: checkDeadline
       NOTIFY_TIMEZONE: notifyTimeZone
       // ARM renders string(bool) as True/False; the app reads either, but lowercase is what people expect to see.
       ARCHIVE_ENABLED: toLower(string(archiveEnabled))

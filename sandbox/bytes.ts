@@ -45,15 +45,18 @@ export function patternBytes(seed: string, size: number): Buffer {
   return Buffer.concat([...patternChunks(seed, size)]);
 }
 
-/** Writes chunks with backpressure; with `dropAfter`, cuts the connection after that many bytes. */
-export async function streamOut(res: ServerResponse, chunks: Iterable<Buffer>, dropAfter?: number): Promise<void> {
+/**
+ * Writes chunks with backpressure; with `dropAfter`, cuts the connection after that many
+ * bytes, or with `stall`, stops writing there and keeps the connection open.
+ */
+export async function streamOut(res: ServerResponse, chunks: Iterable<Buffer>, dropAfter?: number, stall = false): Promise<void> {
   let sent = 0;
   for (const chunk of chunks) {
     const piece = dropAfter !== undefined && sent + chunk.length > dropAfter ? chunk.subarray(0, dropAfter - sent) : chunk;
     sent += piece.length;
     if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve));
     if (dropAfter !== undefined && sent >= dropAfter) {
-      res.socket?.destroy();
+      if (!stall) res.socket?.destroy();
       return;
     }
   }

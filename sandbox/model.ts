@@ -47,6 +47,10 @@ export interface SandboxFault {
   echoAuthorization?: boolean;
   /** Never answer: the request stays open until the client gives up (timeouts, without timing). */
   hang?: boolean;
+  /** Answer 200 and then a byte every 50 ms, for ever: a plain idle timeout never fires. */
+  trickle?: boolean;
+  /** Downloads: send this many bytes, then nothing more, keeping the connection open. */
+  stallAfterBytes?: number;
   /** Close the socket without an answer. */
   dropConnection?: boolean;
   /** Downloads: send the headers and this many bytes of the body, then close the socket. */

@@ -42,6 +42,8 @@ export function send(res: ServerResponse, status: number, payload: unknown, head
 export function isPureDelay(fault: SandboxFault): boolean {
   return (
     !fault.hang &&
+    !fault.trickle &&
+    fault.stallAfterBytes === undefined &&
     !fault.dropConnection &&
     !fault.tokenError &&
     fault.body === undefined &&
@@ -126,4 +128,11 @@ export class Gates {
       for (const release of gate.waiting) release();
     });
   }
+}
+
+/** 200, then a space every 50 ms until the client hangs up. */
+export function trickle(res: ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  const timer = setInterval(() => res.write(' '), 50);
+  res.on('close', () => clearInterval(timer));
 }

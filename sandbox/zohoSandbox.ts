@@ -26,6 +26,7 @@ import {
   readBody,
   send,
   takeFault,
+  trickle,
   zohoError,
 } from './serve';
 import { SandboxStory } from './story';
@@ -147,8 +148,11 @@ export class ZohoSandbox extends SandboxStory {
     if (endpoint !== 'unknown') await this.gates.pass(endpoint);
     const fault = endpoint === 'unknown' ? undefined : takeFault(this.faults, endpoint);
     if (fault?.hang) return;
+    if (fault?.trickle) return trickle(res);
     if (fault?.delayMs) await delay(fault.delayMs);
-    if (fault?.dropAfterBytes !== undefined) return this.answerDownload(url.pathname, req, res, record, answer, fault.dropAfterBytes);
+    if (fault?.dropAfterBytes !== undefined || fault?.stallAfterBytes !== undefined) {
+      return this.answerDownload(url.pathname, req, res, record, answer, fault);
+    }
     if (fault && !isPureDelay(fault)) return answerFault(fault, req, record, answer);
 
     if (endpoint === 'token') return answer(...(await this.tokens.grant(req.method, req.headers['content-type'], body, this.url)));
@@ -183,7 +187,7 @@ export class ZohoSandbox extends SandboxStory {
     res: ServerResponse,
     record: RecordedRequest,
     answer: (status: number, payload?: unknown) => void,
-    dropAfterBytes?: number,
+    fault?: SandboxFault,
   ): void {
     const [, zgid, jobId, fileName] = path.match(DOWNLOAD_PATH) ?? [];
     const links = this.links;
@@ -201,6 +205,6 @@ export class ZohoSandbox extends SandboxStory {
     const chunks = links.partSize === undefined ? [sampleZip(fileName)] : patternChunks(fileName, links.partSize);
     record.status = 200;
     res.writeHead(200, { 'Content-Type': 'application/zip', ...(links.withoutContentLength ? {} : { 'Content-Length': String(size) }) });
-    void streamOut(res, chunks, dropAfterBytes);
+    void streamOut(res, chunks, fault?.dropAfterBytes ?? fault?.stallAfterBytes, fault?.stallAfterBytes !== undefined);
   }
 }

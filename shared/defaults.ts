@@ -26,4 +26,6 @@ export const DEFAULTS = {
   ...DEFAULT_ALERT_SETTINGS,
   /** How long a claim holds off other runs; a crashed run's claim lapses after it. */
   claimTtlMs: 10 * MINUTE,
+  /** A whole check, whatever the servers do: well under host.json's functionTimeout (30 min). */
+  checkDeadlineMs: 3 * MINUTE,
 } as const;

@@ -6,10 +6,13 @@
  */
 import axios, { type AxiosError, type AxiosInstance } from 'axios';
 import axiosRetry, { exponentialDelay, retryAfter } from 'axios-retry';
+import { callDeadline } from './deadline';
 
 export interface RetryingHttpOptions {
-  /** Time allowed for one attempt. */
+  /** Time allowed for one attempt to start answering (axios's timeout: the socket going idle). */
   timeoutMs?: number;
+  /** Time allowed for a whole call, retries and a trickling body included; -1 for none (archive downloads). */
+  totalTimeoutMs?: number;
   /** Attempts after the first one, for 429, 5xx and network errors only. */
   retries?: number;
   /** First backoff step; doubles on every retry (with jitter). */
@@ -27,6 +30,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 
 export const DEFAULT_HTTP_OPTIONS: Required<Omit<RetryingHttpOptions, 'onRetry' | 'sleep'>> = {
   timeoutMs: 15_000,
+  totalTimeoutMs: 60_000,
   retries: 3,
   retryBaseDelayMs: 500,
   maxRetryAfterMs: 30_000,
@@ -43,6 +47,12 @@ export function createRetryingHttp(options: RetryingHttpOptions = {}): AxiosInst
     responseType: 'text',
     transformResponse: [(data: unknown) => data],
     validateStatus: (status) => status >= 200 && status < 300,
+  });
+  // Set before axios-retry sees the call, so the retries share it: a total deadline per call,
+  // cut shorter by the deadline of the check the call is made in.
+  http.interceptors.request.use((config) => {
+    if (!config.signal && o.totalTimeoutMs >= 0) config.signal = callDeadline(o.totalTimeoutMs);
+    return config;
   });
   axiosRetry(http, {
     retries: o.retries,
@@ -85,6 +95,7 @@ export function safeUrl(url: string | undefined): string {
 /** A short, secret-free reason for a request that got no HTTP answer. */
 export function networkReason(error: AxiosError): string {
   if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') return 'timed out';
+  if (error.code === 'ERR_CANCELED') return 'no complete answer within the deadline';
   return error.code ?? 'network error';
 }
 

@@ -100,6 +100,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
       org,
       timezone: config.timezone,
       alerts: config.alerts,
+      deadlineMs: config.checkDeadlineMs,
       archive: archive && { queue: archive.queue, container: config.archive.container },
       telemetry,
     },
@@ -119,7 +120,7 @@ function archiveRuntime(
     worker: {
       ...shared,
       // Downloads are long: a minute of silence is a dead connection; 429/5xx before the body are retried.
-      http: createRetryingHttp({ timeoutMs: 60_000, retries: 2, maxAnswerBytes: -1 }),
+      http: createRetryingHttp({ timeoutMs: 60_000, retries: 2, maxAnswerBytes: -1, totalTimeoutMs: -1 }),
       container: containerClient(storage, config.archive.container),
       isTrustedUrl: (url) => isTrustedDownloadUrl(url, config.zoho.dc, downloadOrigins),
       trustedHosts: trustedDownloadHostsLabel(config.zoho.dc, downloadOrigins),

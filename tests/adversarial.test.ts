@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { backupCheckHandler } from '../functions/backupCheck';
+import { archivePart } from '../shared/archive/worker';
 import { loadConfig } from '../shared/config';
 import { createRuntime } from '../shared/runtime';
 import { FileStateStore } from '../shared/state/fileStore';
@@ -356,4 +357,43 @@ describe('#12 chat is text, not markup', () => {
       expect(world.receiver.messages).toHaveLength(0);
     },
   );
+});
+
+describe('#8 nothing hangs', () => {
+  it('gives every call a total deadline: a Zoho answer that trickles a byte at a time fails the check', async () => {
+    world = await startWorld();
+    world.sandbox.inject({ endpoint: 'backup/history', trickle: true, times: 5 });
+    const runtime = createRuntime(loadConfig(world.settings), { store: world.store, http: { ...FAST_RETRIES, totalTimeoutMs: 300 } });
+
+    const report = await runCheck({ ...runtime.watch });
+
+    expect(report).toMatchObject({ outcome: 'failed', error: { code: 'ZOHO_UNREACHABLE' } });
+    expect(report.error?.message).toContain('deadline');
+  });
+
+  it('gives the whole check a deadline that every call inside it honours', async () => {
+    world = await startWorld();
+    world.sandbox.inject({ endpoint: 'backup/history', trickle: true, times: 5 });
+    const runtime = world.runtime();
+
+    const report = await runCheck({ ...runtime.watch, deadlineMs: 300 });
+
+    expect(report.ok).toBe(false);
+    expect(['ZOHO_UNREACHABLE', 'CHECK_TIMED_OUT']).toContain(report.error?.code);
+    expect(report.durationMs).toBeLessThan(10_000);
+  });
+
+  it('aborts an archive download that stalls after its headers, and stores nothing', async () => {
+    world = await startWorld({ archive: true, channels: ['slack'] });
+    world.sandbox.completeBackup({ at: hoursAgo(1), dataParts: 1, attachmentParts: 0, partSize: 6 * 1024 * 1024 });
+    await world.check();
+    const [message] = await world.takeArchiveMessages();
+    const runtime = world.runtime();
+    const deps = { ...runtime.archive!, stallTimeoutMs: 200 };
+    world.sandbox.inject({ endpoint: 'download', stallAfterBytes: 1024 * 1024 });
+
+    await expect(archivePart(deps, message!)).rejects.toThrow();
+
+    await expect(deps.container.getBlockBlobClient(`${message!.prefix}/Data_001.zip`).exists()).resolves.toBe(false);
+  });
 });

@@ -25,6 +25,17 @@ export class TruncatedDownloadError extends CodedError {
   }
 }
 
+/** No byte came for a while after the headers: a download that would otherwise never end. */
+export class StalledDownloadError extends CodedError {
+  constructor(fileName: string, stallMs: number) {
+    super(
+      'ARCHIVE_STALLED',
+      `${fileName}: no byte arrived for ${Math.round(stallMs / 1000)} s; nothing was stored`,
+      'The download stalled; the archive retries it.',
+    );
+  }
+}
+
 class HashingStream extends Transform {
   private readonly hash = createHash('sha256');
   bytes = 0;
@@ -66,14 +77,27 @@ export async function streamToBlob(
   fileName: string,
   expectedBytes: number | undefined,
   metadata: Record<string, string>,
+  stallMs = 60_000,
 ): Promise<{ size: number; sha256: string }> {
   const hashing = new HashingStream(fileName, expectedBytes);
+  // A stalled server keeps the socket open without a byte: give up after stallMs of silence.
+  let watchdog: NodeJS.Timeout | undefined;
+  const rearm = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => source.destroy(new StalledDownloadError(fileName, stallMs)), stallMs);
+  };
+  source.on('data', rearm);
+  rearm();
   // pipeline() carries a source error (a dropped connection) into the hashing stream, which
   // uploadStream sees as a failed stream: it rejects without committing the block list.
   pipeline(source, hashing, () => {});
-  await blob.uploadStream(hashing, BLOCK_SIZE, UPLOAD_CONCURRENCY, {
-    blobHTTPHeaders: { blobContentType: 'application/zip' },
-    metadata,
-  });
+  try {
+    await blob.uploadStream(hashing, BLOCK_SIZE, UPLOAD_CONCURRENCY, {
+      blobHTTPHeaders: { blobContentType: 'application/zip' },
+      metadata,
+    });
+  } finally {
+    clearTimeout(watchdog);
+  }
   return { size: hashing.bytes, sha256: hashing.digest() };
 }

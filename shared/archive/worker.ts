@@ -35,6 +35,8 @@ export interface ArchiveDeps {
   timezone: string;
   now?: () => Date;
   log?: Logger;
+  /** Silence after which a download counts as stalled (default a minute). */
+  stallTimeoutMs?: number;
 }
 
 export type PartOutcome = 'archived' | 'already-archived' | 'refused' | 'not-tracked';
@@ -85,7 +87,14 @@ class ArchiveJob {
       return 'already-archived';
     }
     const download = await this.download(url);
-    const copied = await streamToBlob(download.stream, blob, fileName, download.length, { historyid: this.message.historyId });
+    const copied = await streamToBlob(
+      download.stream,
+      blob,
+      fileName,
+      download.length,
+      { historyid: this.message.historyId },
+      this.deps.stallTimeoutMs,
+    );
     // The hash lands in metadata only after the commit: a blob without it is not archived yet.
     await blob.setMetadata({ historyid: this.message.historyId, sha256: copied.sha256, size: String(copied.size), source: safeUrl(url) });
     this.log.info(`archived ${fileName}`, { size: copied.size, sha256: copied.sha256 });

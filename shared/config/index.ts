@@ -25,6 +25,8 @@ export interface Config {
   channels: { slackWebhookUrl?: string; teamsWebhookUrl?: string };
   schedule: string;
   alerts: AlertSettings;
+  /** The total time a check may take, whatever the servers do. */
+  checkDeadlineMs: number;
   state: StateSettings;
   /** The app's storage account (AzureWebJobsStorage), when one is configured. */
   azureStorage?: AzureStorageSettings;
@@ -134,6 +136,7 @@ function toConfig(s: Settings): Config {
       alertAfterFailures: s.ALERT_AFTER_FAILURES,
       remindBeforeExpiryMs: s.REMIND_BEFORE_EXPIRY,
     },
+    checkDeadlineMs: s.CHECK_DEADLINE,
     state,
     azureStorage,
     archive: { enabled: s.ARCHIVE_ENABLED, container: s.ARCHIVE_CONTAINER, downloadOrigins: s.ZOHO_DOWNLOAD_HOSTS },

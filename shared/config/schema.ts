@@ -61,6 +61,9 @@ export const settingsSchema = z.object({
     /^[1-9]\d{0,2}$/.test(value) ? Number(value) : undefined,
   ).default(DEFAULTS.alertAfterFailures),
   REMIND_BEFORE_EXPIRY: durationSetting('REMIND_BEFORE_EXPIRY', '24h or 12h, or 0 to disable').default(DEFAULTS.remindBeforeExpiryMs),
+  CHECK_DEADLINE: durationSetting('CHECK_DEADLINE', '3m (at least 1m, at most 20m)')
+    .refine((ms) => ms >= 60_000 && ms <= 20 * 60_000, { error: 'CHECK_DEADLINE must be from 1m to 20m (functionTimeout is 30 minutes)' })
+    .default(DEFAULTS.checkDeadlineMs),
   ARCHIVE_ENABLED: booleanSetting('ARCHIVE_ENABLED'),
   ARCHIVE_CONTAINER: z
     .string()

@@ -4,6 +4,7 @@
  * actions block, 75 characters a button label) whatever the number of zip parts.
  */
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
+import { callDeadline, raceSignal } from '../deadline';
 import { DeliveryError, type Notifier, providerText } from './delivery';
 import type { MessageContext, Notice } from './notice';
 
@@ -87,8 +88,11 @@ export class SlackNotifier implements Notifier<SlackMessage> {
   readonly channel = 'slack' as const;
   private readonly webhook: IncomingWebhook;
 
-  constructor(webhookUrl: string, options: { timeoutMs?: number } = {}) {
+  private readonly totalTimeoutMs: number;
+
+  constructor(webhookUrl: string, options: { timeoutMs?: number; totalTimeoutMs?: number } = {}) {
     this.webhook = new IncomingWebhook(webhookUrl, { timeout: options.timeoutMs ?? 10_000 });
+    this.totalTimeoutMs = options.totalTimeoutMs ?? 30_000;
   }
 
   render(notice: Notice, ctx: MessageContext): SlackMessage {
@@ -97,8 +101,15 @@ export class SlackNotifier implements Notifier<SlackMessage> {
 
   async deliver(message: SlackMessage): Promise<void> {
     try {
-      await this.webhook.send(message as Parameters<IncomingWebhook['send']>[0]);
+      // @slack/webhook takes no signal, and its timeout is an idle timeout: race a total deadline.
+      const deadline = callDeadline(this.totalTimeoutMs);
+      await raceSignal(
+        this.webhook.send(message as Parameters<IncomingWebhook['send']>[0]),
+        deadline,
+        () => new DeliveryError('slack', undefined, 'no answer within the deadline'),
+      );
     } catch (error) {
+      if (error instanceof DeliveryError) throw error;
       if (error instanceof IncomingWebhookHTTPError) {
         const code = providerText(error.body);
         throw new DeliveryError('slack', error.statusCode, code, SLACK_HINTS[code]);

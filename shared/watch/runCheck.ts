@@ -11,7 +11,8 @@
  * - A dry run plans and renders, and writes nothing anywhere.
  */
 import { needsBackupDetails } from '../alerts/schedule';
-import { DEFAULT_ALERT_SETTINGS } from '../defaults';
+import { withinDeadline } from '../deadline';
+import { DEFAULT_ALERT_SETTINGS, DEFAULTS } from '../defaults';
 import { describeError } from '../errors';
 import { silentLogger } from '../log';
 import { createAnnouncer } from '../notify/announcer';
@@ -35,16 +36,9 @@ export async function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = 
   let decision: BackupDecision;
   let alerts: AlertResult[] = [];
   try {
-    const rows = await deps.zoho.listHistory();
-    const state = await run.announcer.repo.read();
-    const action = await resolveLinks(run, planBackup(rows, state, run.now(), run.channels));
-    if (options.dryRun) decision = previewBackup(run, action);
-    else {
-      decision = await actOnBackup(run, action);
-      // A quiet check reuses the state it read; one that took on a backup reads it again.
-      const tookOn = action.do === 'announce' || action.do === 'record-expired';
-      alerts = await raiseAlerts(run, rows, tookOn ? await run.announcer.repo.read() : state);
-    }
+    ({ decision, alerts } = await withinDeadline(deps.deadlineMs ?? DEFAULTS.checkDeadlineMs, 'the backup check', () =>
+      checkWithinDeadline(run, options.dryRun ?? false),
+    ));
   } catch (error) {
     decision = { outcome: 'failed', error: describeError(error) };
   }
@@ -60,6 +54,18 @@ export async function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = 
   });
   emitReport(report, deps.org.name, deps.telemetry ?? noTelemetry, run.log);
   return report;
+}
+
+/** Read, plan and act: everything that talks to Zoho and the channels, under the check's deadline. */
+async function checkWithinDeadline(run: Run, dryRun: boolean): Promise<{ decision: BackupDecision; alerts: AlertResult[] }> {
+  const rows = await run.deps.zoho.listHistory();
+  const state = await run.announcer.repo.read();
+  const action = await resolveLinks(run, planBackup(rows, state, run.now(), run.channels));
+  if (dryRun) return { decision: previewBackup(run, action), alerts: [] };
+  const decision = await actOnBackup(run, action);
+  // A quiet check reuses the state it read; one that took on a backup reads it again.
+  const tookOn = action.do === 'announce' || action.do === 'record-expired';
+  return { decision, alerts: await raiseAlerts(run, rows, tookOn ? await run.announcer.repo.read() : state) };
 }
 
 function startRun(deps: WatchDeps): Run {

@@ -37,6 +37,8 @@ export interface WatchDeps {
   claimTtlMs?: number;
   log?: Logger;
   telemetry?: Telemetry;
+  /** The check's total deadline (CHECK_DEADLINE); every call made inside it honours it. */
+  deadlineMs?: number;
 }
 
 export type CheckOutcome =

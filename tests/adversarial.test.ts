@@ -397,3 +397,23 @@ describe('#8 nothing hangs', () => {
     await expect(deps.container.getBlockBlobClient(`${message!.prefix}/Data_001.zip`).exists()).resolves.toBe(false);
   });
 });
+
+describe('#5 a backup a channel missed is not silently replaced', () => {
+  it("tells the channel that missed backup N, in backup N+1's message, with N's links while they work", async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(30) });
+    world.receiver.failNext('teams', { status: 404, error: 'WorkflowNotFound' });
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'delivery-failed' });
+    const earlierLinks = (await world.watchState())?.backup?.links.data ?? [];
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+
+    await expect(world.check()).resolves.toMatchObject({ outcome: 'announced' });
+
+    const teams = JSON.stringify(world.receiver.received('teams').at(-1)?.body);
+    expect(teams).toContain('Missed here');
+    expect(teams).toContain('was not delivered to this channel');
+    expect(teams).toContain(earlierLinks[0]);
+    const slack = JSON.stringify(world.receiver.received('slack').at(-1)?.body);
+    expect(slack).not.toContain('Missed here');
+  });
+});

@@ -60,8 +60,11 @@ export class Announcer {
     return { timezone: this.deps.timezone, now: this.deps.now() };
   }
 
-  /** Delivers `notice` once per channel; undefined when another run holds it or nothing is pending. */
-  async announce(target: AnnouncementTarget, notice: Notice): Promise<DeliveryResult[] | undefined> {
+  /**
+   * Delivers `notice` once per channel (or the notice `notice(channel)` gives, where channels
+   * differ); undefined when another run holds it or nothing is pending.
+   */
+  async announce(target: AnnouncementTarget, notice: Notice | ((channel: Channel) => Notice)): Promise<DeliveryResult[] | undefined> {
     const claimed = await this.claim(target);
     if (!claimed) return undefined;
     const results: DeliveryResult[] = [];
@@ -70,7 +73,12 @@ export class Announcer {
         results.push(
           claimed[notifier.channel]?.status === 'delivered'
             ? { channel: notifier.channel, result: 'already-sent' }
-            : await this.deliver(notifier, notice, target, claimed[notifier.channel]),
+            : await this.deliver(
+                notifier,
+                typeof notice === 'function' ? notice(notifier.channel) : notice,
+                target,
+                claimed[notifier.channel],
+              ),
         );
       }
     } finally {

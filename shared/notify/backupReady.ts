@@ -31,6 +31,29 @@ export function idsFromLink(url: string | undefined): { zgid?: string; jobId?: s
   return match ? { zgid: match[1], jobId: match[2] } : {};
 }
 
+/**
+ * The same notice for a channel that never got the backup before this one: it says so, and
+ * repeats that backup's links while they still work.
+ */
+export function withMissedBackup(
+  notice: Notice,
+  missed: { logTime: string; expiresAt: string; links: BackupLinks },
+  ctx: MessageContext,
+): Notice {
+  const completed = formatDateTime(new Date(missed.logTime), ctx.timezone);
+  const expiresAt = new Date(missed.expiresAt);
+  const valid = expiresAt.getTime() > ctx.now.getTime();
+  const expiry = `${valid ? 'expire' : 'expired'} ${formatDateTime(expiresAt, ctx.timezone)} (${formatRelative(expiresAt, ctx.now)})`;
+  return {
+    ...notice,
+    facts: [
+      ...notice.facts,
+      { label: 'Missed here', value: `the backup of ${completed} was not delivered to this channel; its links ${expiry}` },
+    ],
+    links: [...notice.links, ...(valid ? labelledParts(missed.links).map((l) => ({ ...l, label: `Earlier: ${l.label}` })) : [])],
+  };
+}
+
 export function backupReadyNotice(backup: BackupReady, ctx: MessageContext): Notice {
   const expires = `${formatDateTime(backup.expiresAt, ctx.timezone)} (${formatRelative(backup.expiresAt, ctx.now)})`;
   const parts = labelledParts(backup.links);

@@ -28,9 +28,19 @@ export interface TrackedBackup {
   deliveries: Partial<Record<Channel, ChannelDelivery>>;
   /** When the announcement first reached a channel (the expiry reminder compares against it). */
   announcedAt?: string;
+  /** The backup this one superseded, for the channels that never got it: their message says so. */
+  missedEarlier?: MissedBackup;
   /** Set by the archive once every part is stored: no expiry reminder is needed then. */
   archived?: boolean;
   archive?: ArchiveProgress;
+}
+
+export interface MissedBackup {
+  historyId: string;
+  logTime: string;
+  expiresAt: string;
+  links: { data: string[]; attachments: string[] };
+  channels: Channel[];
 }
 
 export interface ArchivePart {

@@ -8,6 +8,7 @@ import type { AlertSettings } from '../defaults';
 import { describeError } from '../errors';
 import type { Logger } from '../log';
 import { type AnnouncementTarget, type Announcer, alertTarget } from '../notify/announcer';
+import { withMissedBackup } from '../notify/backupReady';
 import type { Channel } from '../notify/notice';
 import type { TrackedBackup, WatchState } from '../state/watchState';
 import { compareRecords } from '../zoho/schemas';
@@ -44,8 +45,11 @@ export async function actOnBackup(run: Run, action: DecidedBackup): Promise<Back
 }
 
 async function announceBackup(run: Run, backup: TrackedBackup): Promise<BackupDecision> {
-  const notice = backupNotice(backup, run.deps.org, run.deps.archive?.container, run.announcer.messageContext());
-  const deliveries = await run.announcer.announce(backupTarget(backup), notice);
+  const ctx = run.announcer.messageContext();
+  const notice = backupNotice(backup, run.deps.org, run.deps.archive?.container, ctx);
+  const missed = backup.missedEarlier;
+  const noticeFor = (channel: Channel) => (missed?.channels.includes(channel) ? withMissedBackup(notice, missed, ctx) : notice);
+  const deliveries = await run.announcer.announce(backupTarget(backup), noticeFor);
   if (!deliveries) return { outcome: 'claimed-elsewhere', backup: summarise(backup) };
   await queueArchive(run, backup);
   const failed = deliveries.some((d) => d.result === 'failed');

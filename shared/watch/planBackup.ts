@@ -6,7 +6,7 @@
 import { archivePrefix } from '../archive/plan';
 import { backupReadyNotice, idsFromLink } from '../notify/backupReady';
 import type { Channel, MessageContext, Notice } from '../notify/notice';
-import { type TrackedBackup, undeliveredChannels, type WatchState } from '../state/watchState';
+import { type MissedBackup, type TrackedBackup, undeliveredChannels, type WatchState } from '../state/watchState';
 import { compareRecords, type DownloadUrls, type HistoryRow, isOlderRecord } from '../zoho/schemas';
 import type { BackupDecision, BackupSummary } from './types';
 
@@ -56,14 +56,22 @@ export function planBackup(rows: readonly HistoryRow[], state: WatchState, now: 
 }
 
 /** The newer backup, once /backup/urls answered (null: 204, not ready). */
-export function planLinks(newest: HistoryRow, urls: DownloadUrls | null, previous: TrackedBackup | undefined, now: Date): DecidedBackup {
+export function planLinks(
+  newest: HistoryRow,
+  urls: DownloadUrls | null,
+  previous: TrackedBackup | undefined,
+  now: Date,
+  channels: readonly Channel[] = [],
+): DecidedBackup {
   const hasLinks = !!urls && urls.data_links.length + urls.attachment_links.length > 0;
   const backup = hasLinks ? trackBackup(newest, urls, now) : undefined;
   // 204, no links at all, or links that still belong to an earlier backup: not ready yet.
   if (!backup || !linksBelongTo(backup, newest, previous)) {
     return { do: 'report', outcome: 'links-pending', backup: { historyId: newest.id, completedAt: newest.log_time ?? now.toISOString() } };
   }
-  return backup.announce ? { do: 'announce', backup } : { do: 'record-expired', backup };
+  if (!backup.announce) return { do: 'record-expired', backup };
+  const missedEarlier = previous && missedBy(previous, channels);
+  return { do: 'announce', backup: missedEarlier ? { ...backup, missedEarlier } : backup };
 }
 
 /** The "backup ready" message for a tracked backup. */
@@ -103,6 +111,14 @@ export function summarise(backup: TrackedBackup): BackupSummary {
     expiresAt: backup.expiresAt,
     parts: backup.links.data.length + backup.links.attachments.length,
   };
+}
+
+/** The channels a superseded backup never reached, if it was meant to be announced. */
+function missedBy(previous: TrackedBackup, channels: readonly Channel[]): MissedBackup | undefined {
+  const missing = previous.announce ? undeliveredChannels(channels, previous.deliveries) : [];
+  if (missing.length === 0) return undefined;
+  const { historyId, logTime, expiresAt, links } = previous;
+  return { historyId, logTime, expiresAt, links, channels: missing };
 }
 
 function isNewer(row: HistoryRow, tracked: TrackedBackup): boolean {

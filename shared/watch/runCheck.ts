@@ -87,7 +87,7 @@ function startRun(deps: WatchDeps): Run {
 /** A newer backup needs its links: the one extra Zoho call of a check that has news. */
 async function resolveLinks(run: Run, action: BackupAction): Promise<DecidedBackup> {
   if (action.do !== 'fetch-links') return action;
-  return planLinks(action.newest, await run.deps.zoho.getDownloadUrls(), action.previous, run.now());
+  return planLinks(action.newest, await run.deps.zoho.getDownloadUrls(), action.previous, run.now(), run.channels);
 }
 
 async function raiseAlerts(run: Run, rows: HistoryRow[], known: WatchState): Promise<AlertResult[]> {

@@ -417,3 +417,32 @@ describe('#5 a backup a channel missed is not silently replaced', () => {
     expect(slack).not.toContain('Missed here');
   });
 });
+
+describe('#6 a channel that keeps refusing messages', () => {
+  const titles = (w: World, channel: 'slack' | 'teams') =>
+    w.receiver
+      .received(channel)
+      .map((m) => JSON.stringify(m.body).match(/(Slack|Teams) (is not taking|takes)[^"]*/)?.[0])
+      .filter(Boolean);
+
+  it('is reported once through the other channels after ALERT_AFTER_FAILURES checks, and once more when it works again', async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    world.receiver.failNext('slack', { status: 404, error: 'no_service', times: 3 });
+
+    for (let i = 0; i < 3; i += 1) await expect(world.check()).resolves.toMatchObject({ ok: false });
+    expect(titles(world, 'teams')).toEqual(["Slack is not taking the backup monitor's messages"]);
+    expect(world.receiver.received('slack')).toHaveLength(0);
+    await world.check();
+    await world.check();
+
+    expect(titles(world, 'teams')).toEqual([
+      "Slack is not taking the backup monitor's messages",
+      "Slack takes the backup monitor's messages again",
+    ]);
+    expect(titles(world, 'slack')).toEqual(["Slack takes the backup monitor's messages again"]);
+    const failing = JSON.stringify(world.receiver.received('teams').find((m) => JSON.stringify(m.body).includes('is not taking'))?.body);
+    expect(failing).toContain('no_service');
+    expect(failing).toContain('SLACK_WEBHOOK_URL');
+  });
+});

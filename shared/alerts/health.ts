@@ -1,6 +1,7 @@
 /** The monitor's own health: when a failing check becomes worth telling people, and when it ends. */
 import type { ErrorCode, SafeError } from '../errors';
-import type { HealthState } from '../state/watchState';
+import type { Channel } from '../notify/notice';
+import type { ChannelHealth, HealthState } from '../state/watchState';
 
 /** Failures a person must fix: alert at once. Everything else may pass by itself. */
 const NEEDS_A_PERSON = new Set<ErrorCode>([
@@ -38,4 +39,39 @@ export function nextHealth(
   const incident = open ?? { since: now.toISOString(), ...failure, alerted: false };
   const alerted = incident.alerted || needsAPerson(failure.code) || consecutiveFailures >= alertAfterFailures;
   return { consecutiveFailures, incident: { ...incident, ...failure, alerted } };
+}
+
+/**
+ * A channel's health after a check that tried it: a refused message opens (or continues) an
+ * incident, alerted once `alertAfterFailures` checks in a row were refused; a delivered one
+ * resolves an alerted incident (for the "working again" message) and forgets any other.
+ */
+export function nextChannelHealth(
+  health: ChannelHealth | undefined,
+  failure: SafeError | undefined,
+  now: Date,
+  alertAfterFailures: number,
+): ChannelHealth {
+  const open = health?.incident && !health.incident.resolvedAt ? health.incident : undefined;
+  if (!failure) {
+    return open?.alerted ? { consecutiveFailures: 0, incident: { ...open, resolvedAt: now.toISOString() } } : { consecutiveFailures: 0 };
+  }
+  const consecutiveFailures = (health?.consecutiveFailures ?? 0) + 1;
+  const incident = open ?? { since: now.toISOString(), ...failure, alerted: false };
+  return {
+    consecutiveFailures,
+    incident: { ...incident, ...failure, alerted: incident.alerted || consecutiveFailures >= alertAfterFailures },
+  };
+}
+
+/** Per channel, what this check's deliveries came to: the first refusal, or success. Untried channels are absent. */
+export function channelOutcomes(
+  deliveries: ReadonlyArray<{ channel: Channel; result: string; error?: SafeError }>,
+): Map<Channel, SafeError | undefined> {
+  const outcomes = new Map<Channel, SafeError | undefined>();
+  for (const d of deliveries) {
+    if (d.result === 'failed') outcomes.set(d.channel, outcomes.get(d.channel) ?? d.error ?? { code: 'UNEXPECTED', message: 'refused' });
+    else if (d.result === 'sent' && !outcomes.has(d.channel)) outcomes.set(d.channel, undefined);
+  }
+  return outcomes;
 }

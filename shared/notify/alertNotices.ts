@@ -1,6 +1,6 @@
 /** The notices for what went wrong: each says what happened, when, and what to do about it. */
 import { labelledParts } from './backupReady';
-import { formatDateTime, formatRelative, type MessageContext, type Notice } from './notice';
+import { type Channel, formatDateTime, formatRelative, type MessageContext, type Notice } from './notice';
 
 const BACKUP_SETTINGS = 'Zoho CRM Setup > Data Administration > Export/Backup';
 
@@ -116,6 +116,53 @@ export function monitorRecoveredNotice(
       { label: 'Org', value: orgName },
       { label: 'Down since', value: formatDateTime(new Date(incident.since), ctx.timezone) },
       { label: 'Recovered at', value: formatDateTime(resolved, ctx.timezone) },
+    ],
+    links: [],
+  };
+}
+
+const CHANNEL_NAMES: Record<Channel, { name: string; setting: string }> = {
+  slack: { name: 'Slack', setting: 'SLACK_WEBHOOK_URL' },
+  teams: { name: 'Teams', setting: 'TEAMS_WEBHOOK_URL' },
+};
+
+export function channelFailingNotice(
+  orgName: string,
+  channel: Channel,
+  incident: { since: string; code: string; message: string; hint?: string },
+  failedChecks: number,
+  ctx: MessageContext,
+): Notice {
+  const { name, setting } = CHANNEL_NAMES[channel];
+  return {
+    title: `${name} is not taking the backup monitor's messages`,
+    tone: 'danger',
+    summary: `The ${name} webhook for ${orgName} has refused every message since ${formatDateTime(new Date(incident.since), ctx.timezone)} (${incident.code}): backup news reaches only this channel.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'Error', value: `${incident.code}: ${incident.message}` },
+      { label: 'Failed checks', value: String(failedChecks) },
+    ],
+    links: [],
+    note: `What to do: ${incident.hint ?? `check ${setting}`} Messages it missed are sent again once it works.`,
+  };
+}
+
+export function channelRecoveredNotice(
+  orgName: string,
+  channel: Channel,
+  incident: { since: string; resolvedAt?: string },
+  ctx: MessageContext,
+): Notice {
+  const { name } = CHANNEL_NAMES[channel];
+  const resolved = incident.resolvedAt ? new Date(incident.resolvedAt) : ctx.now;
+  return {
+    title: `${name} takes the backup monitor's messages again`,
+    tone: 'good',
+    summary: `The ${name} webhook for ${orgName} works again, after failing since ${formatDateTime(new Date(incident.since), ctx.timezone)}.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'Working again since', value: formatDateTime(resolved, ctx.timezone) },
     ],
     links: [],
   };

@@ -64,12 +64,17 @@ export class Announcer {
    * Delivers `notice` once per channel (or the notice `notice(channel)` gives, where channels
    * differ); undefined when another run holds it or nothing is pending.
    */
-  async announce(target: AnnouncementTarget, notice: Notice | ((channel: Channel) => Notice)): Promise<DeliveryResult[] | undefined> {
-    const claimed = await this.claim(target);
+  async announce(
+    target: AnnouncementTarget,
+    notice: Notice | ((channel: Channel) => Notice),
+    audience?: readonly Channel[],
+  ): Promise<DeliveryResult[] | undefined> {
+    const notifiers = audience ? this.deps.notifiers.filter((n) => audience.includes(n.channel)) : this.deps.notifiers;
+    const claimed = await this.claim(target, notifiers);
     if (!claimed) return undefined;
     const results: DeliveryResult[] = [];
     try {
-      for (const notifier of this.deps.notifiers) {
+      for (const notifier of notifiers) {
         results.push(
           claimed[notifier.channel]?.status === 'delivered'
             ? { channel: notifier.channel, result: 'already-sent' }
@@ -87,15 +92,12 @@ export class Announcer {
     return results;
   }
 
-  pendingChannels(deliveries: Deliveries | undefined): Notifier[] {
-    return this.deps.notifiers.filter((n) => deliveries?.[n.channel]?.status !== 'delivered');
-  }
-
-  private async claim(target: AnnouncementTarget): Promise<Deliveries | undefined> {
+  private async claim(target: AnnouncementTarget, notifiers: readonly Notifier[]): Promise<Deliveries | undefined> {
     const written = await this.deps.repo.mutate((state) => {
       if (this.claimedByOther(state)) return undefined;
       const adopted = target.find(state) ? state : target.adopt(state);
-      if (!adopted || this.pendingChannels(target.find(adopted)).length === 0) return undefined;
+      const deliveries = adopted && target.find(adopted);
+      if (!adopted || notifiers.every((n) => deliveries?.[n.channel]?.status === 'delivered')) return undefined;
       const until = new Date(this.deps.now().getTime() + this.deps.claimTtlMs).toISOString();
       return { ...adopted, claim: { owner: this.deps.runId, until } };
     });
@@ -137,7 +139,14 @@ export class Announcer {
  * One alert's latest occurrence in state.alerts, under `key` (its kind unless several may be
  * open at once); a new occurrence replaces the old.
  */
-export function alertTarget(kind: AlertKind, occurrence: string, notice: Notice, now: Date, key: string = kind): AnnouncementTarget {
+export function alertTarget(
+  kind: AlertKind,
+  occurrence: string,
+  notice: Notice,
+  now: Date,
+  key: string = kind,
+  audience?: Channel[],
+): AnnouncementTarget {
   return {
     find: (state) => {
       const record = state.alerts?.[key];
@@ -145,7 +154,10 @@ export function alertTarget(kind: AlertKind, occurrence: string, notice: Notice,
     },
     adopt: (state) => ({
       ...state,
-      alerts: { ...state.alerts, [key]: { kind, occurrence, raisedAt: now.toISOString(), notice, deliveries: {} } },
+      alerts: {
+        ...state.alerts,
+        [key]: { kind, occurrence, raisedAt: now.toISOString(), notice, deliveries: {}, ...(audience ? { audience } : {}) },
+      },
     }),
     record: (state, channel, delivery) => {
       const record = state.alerts?.[key];

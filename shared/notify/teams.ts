@@ -31,9 +31,13 @@ export interface AdaptiveCard {
  * or a link cannot add a link of its own. Everything else is left readable.
  */
 export function escapeCardMarkdown(text: string): string {
-  return text
-    .replace(/[\\[\]*_`]/g, (c) => `\\${c}`)
-    .replace(/^(\s*)([-+#>]|\d+\.)/gm, (_m, space: string, marker: string) => `${space}\\${marker}`);
+  return (
+    text
+      .replace(/[\\[\]`*]/g, (c) => `\\${c}`)
+      // An underscore inside a word (SLACK_WEBHOOK_URL, no_service) is no emphasis: left as it is.
+      .replace(/(?<!\w)_|_(?!\w)/g, '\\_')
+      .replace(/^(\s*)([-+#>]|\d+\.)/gm, (_m, space: string, marker: string) => `${space}\\${marker}`)
+  );
 }
 
 /** A URL inside (...) of a markdown link: parentheses and spaces encoded, so it cannot end early. */

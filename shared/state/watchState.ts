@@ -68,7 +68,9 @@ export type AlertKind =
   | 'monitor-unhealthy'
   | 'monitor-recovered'
   | 'backup-archived'
-  | 'archive-failed';
+  | 'archive-failed'
+  | 'channel-failing'
+  | 'channel-recovered';
 
 /** The latest occurrence of one kind of alert and how far its announcement got. */
 export interface AlertRecord {
@@ -77,6 +79,8 @@ export interface AlertRecord {
   raisedAt: string;
   /** Kept so a channel that missed it gets the very same message on the next run. */
   notice: Notice;
+  /** Only these channels get it (a channel's own failure is told through the others). */
+  audience?: Channel[];
   deliveries: Partial<Record<Channel, ChannelDelivery>>;
 }
 
@@ -89,6 +93,13 @@ export interface CachedSchedule {
   previousScheduledDate?: string | null;
   requester?: string;
   checkedAt: string;
+}
+
+/** One chat channel's record of refused messages, across checks. */
+export interface ChannelHealth {
+  consecutiveFailures: number;
+  /** Open while the channel keeps refusing; `alerted` once the other channels were told. */
+  incident?: { since: string; code: string; message: string; hint?: string; alerted: boolean; resolvedAt?: string };
 }
 
 export interface HealthState {
@@ -105,6 +116,7 @@ export interface WatchState {
   alerts?: Record<string, AlertRecord>;
   schedule?: CachedSchedule;
   health?: HealthState;
+  channels?: Partial<Record<Channel, ChannelHealth>>;
   /** Who is sending right now; another run leaves the backup alone until `until`. */
   claim?: { owner: string; until: string };
   lastCheck?: { at: string; outcome: string };

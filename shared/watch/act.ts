@@ -92,8 +92,8 @@ export async function announceAlerts(run: Run, steps: readonly AlertStep[]): Pro
   const results: AlertResult[] = [];
   for (const step of steps) {
     // The announcer re-reads before it claims, so a stale plan can only cost a no-op.
-    const target = alertTarget(step.kind, step.occurrence, step.notice, run.now(), step.key);
-    const deliveries = await run.announcer.announce(target, step.notice);
+    const target = alertTarget(step.kind, step.occurrence, step.notice, run.now(), step.key, step.audience);
+    const deliveries = await run.announcer.announce(target, step.notice, step.audience);
     if (deliveries) results.push({ kind: step.kind, occurrence: step.occurrence, summary: step.notice.summary, deliveries });
   }
   return results;

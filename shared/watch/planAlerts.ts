@@ -8,6 +8,8 @@ import type { AlertSettings } from '../defaults';
 import {
   backupFailedNotice,
   backupOverdueNotice,
+  channelFailingNotice,
+  channelRecoveredNotice,
   linksExpiringNotice,
   monitorRecoveredNotice,
   monitorUnhealthyNotice,
@@ -23,6 +25,8 @@ export interface AlertStep {
   notice: Notice;
   /** Where it lives in state.alerts: its kind, or kind and subject (archive-failed:<file>). */
   key: string;
+  /** Only these channels (a failing channel is told about through the others). */
+  audience?: Channel[];
 }
 
 export interface AlertPlanInput {
@@ -63,13 +67,52 @@ function detectedAlerts({ rows, state, now, settings, orgName, ctx }: AlertPlanI
 function missedAlerts(state: WatchState, handled: ReadonlySet<AlertKind>, channels: readonly Channel[]): AlertStep[] {
   const records = Object.entries(state.alerts ?? {});
   return records
-    .filter(([key, record]) => !handled.has(key as AlertKind) && undeliveredChannels(channels, record.deliveries).length > 0)
-    .map(([key, record]) => ({ kind: record.kind, occurrence: record.occurrence, notice: record.notice, key }));
+    .filter(
+      ([key, record]) => !handled.has(key as AlertKind) && undeliveredChannels(record.audience ?? channels, record.deliveries).length > 0,
+    )
+    .map(([key, record]) => ({
+      kind: record.kind,
+      occurrence: record.occurrence,
+      notice: record.notice,
+      key,
+      ...(record.audience ? { audience: record.audience } : {}),
+    }));
 }
 
 /** A new occurrence, or the same one with a channel still waiting for it. */
 function isPending(record: AlertRecord | undefined, occurrence: string, channels: readonly Channel[]): boolean {
-  return record?.occurrence !== occurrence || undeliveredChannels(channels, record.deliveries).length > 0;
+  return record?.occurrence !== occurrence || undeliveredChannels(record.audience ?? channels, record.deliveries).length > 0;
+}
+
+/**
+ * A channel that kept refusing messages is told about through the other channels, once, and
+ * its recovery once more to all of them. With one channel there is no one else to tell.
+ */
+export function planChannelAlerts(state: WatchState, orgName: string, channels: readonly Channel[], ctx: MessageContext): AlertStep[] {
+  const steps: AlertStep[] = [];
+  for (const channel of channels) {
+    const health = state.channels?.[channel];
+    const incident = health?.incident;
+    if (!incident?.alerted) continue;
+    const others = channels.filter((c) => c !== channel);
+    const step: AlertStep = incident.resolvedAt
+      ? {
+          kind: 'channel-recovered',
+          occurrence: incident.since,
+          notice: channelRecoveredNotice(orgName, channel, incident, ctx),
+          key: `channel-recovered:${channel}`,
+        }
+      : {
+          kind: 'channel-failing',
+          occurrence: incident.since,
+          notice: channelFailingNotice(orgName, channel, incident, health?.consecutiveFailures ?? 1, ctx),
+          key: `channel-failing:${channel}`,
+          audience: others,
+        };
+    if ((step.audience ?? channels).length > 0 && isPending(state.alerts?.[step.key], step.occurrence, step.audience ?? channels))
+      steps.push(step);
+  }
+  return steps;
 }
 
 /** The monitor's own health, once the check is recorded: one alert per incident, one "recovered" when it ends. */

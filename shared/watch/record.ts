@@ -1,7 +1,8 @@
 /** The bookkeeping after a check: last check, last success, last error and the monitor's health. */
-import { nextHealth } from '../alerts/health';
+import { nextChannelHealth, nextHealth } from '../alerts/health';
 import { describeError, type SafeError } from '../errors';
-import type { WatchState } from '../state/watchState';
+import type { Channel } from '../notify/notice';
+import type { ChannelHealth, WatchState } from '../state/watchState';
 import type { Run } from './act';
 import type { CheckOutcome } from './types';
 
@@ -12,6 +13,8 @@ export interface CheckVerdict {
   checkError?: SafeError;
   /** The first error of any kind, deliveries included: what status shows. */
   firstError?: SafeError;
+  /** Per channel tried by this check: its first refusal, or undefined when it took a message. */
+  channels: Map<Channel, SafeError | undefined>;
 }
 
 /** Records the check; returns the state written, or undefined when the store failed. */
@@ -24,10 +27,22 @@ export async function recordCheck(run: Run, verdict: CheckVerdict, at: string): 
       ...(verdict.ok ? { lastSuccessAt: at } : {}),
       ...(verdict.firstError ? { lastError: { at, ...verdict.firstError } } : {}),
       health: nextHealth(state.health, verdict.checkError, run.now(), run.settings.alertAfterFailures),
+      channels: { ...state.channels, ...channelHealth(state, verdict.channels, run) },
     }));
   } catch (error) {
     // The check itself is reported either way; only its bookkeeping is lost.
     run.log.warn(`could not record the check: ${describeError(error).message}`);
     return undefined;
   }
+}
+
+function channelHealth(
+  state: WatchState,
+  outcomes: Map<Channel, SafeError | undefined>,
+  run: Run,
+): Partial<Record<Channel, ChannelHealth>> {
+  const next: Partial<Record<Channel, ChannelHealth>> = {};
+  for (const [channel, failure] of outcomes)
+    next[channel] = nextChannelHealth(state.channels?.[channel], failure, run.now(), run.settings.alertAfterFailures);
+  return next;
 }

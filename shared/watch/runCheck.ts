@@ -10,6 +10,8 @@
  * - A quiet check costs one Zoho call (the history) and, with a cached token, no refresh.
  * - A dry run plans and renders, and writes nothing anywhere.
  */
+
+import { channelOutcomes } from '../alerts/health';
 import { needsBackupDetails } from '../alerts/schedule';
 import { withinDeadline } from '../deadline';
 import { DEFAULT_ALERT_SETTINGS, DEFAULTS } from '../defaults';
@@ -21,7 +23,7 @@ import type { WatchState } from '../state/watchState';
 import { noTelemetry } from '../telemetry';
 import type { HistoryRow } from '../zoho/schemas';
 import { actOnBackup, announceAlerts, type Run, refreshSchedule } from './act';
-import { planAlerts, planHealthAlert } from './planAlerts';
+import { planAlerts, planChannelAlerts, planHealthAlert } from './planAlerts';
 import { type BackupAction, type DecidedBackup, planBackup, planLinks } from './planBackup';
 import { previewBackup } from './preview';
 import { recordCheck } from './record';
@@ -108,12 +110,16 @@ async function raiseAlerts(run: Run, rows: HistoryRow[], known: WatchState): Pro
 async function recordAndReportHealth(run: Run, decision: BackupDecision, alerts: AlertResult[], started: Date): Promise<AlertResult[]> {
   const failures = failuresOf({ error: decision.error, deliveries: decision.deliveries ?? [], alerts });
   const checkError = decision.outcome === 'failed' ? decision.error : undefined;
-  const verdict = { outcome: decision.outcome, ok: isOk(decision, alerts), checkError, firstError: failures[0] };
+  const tried = channelOutcomes([...(decision.deliveries ?? []), ...alerts.flatMap((a) => a.deliveries)]);
+  const verdict = { outcome: decision.outcome, ok: isOk(decision, alerts), checkError, firstError: failures[0], channels: tried };
   const written = await recordCheck(run, verdict, started.toISOString());
-  const step = written && planHealthAlert(written, run.deps.org.name, run.channels, run.announcer.messageContext());
-  if (!step) return [];
+  if (!written) return [];
+  const ctx = run.announcer.messageContext();
+  const health = planHealthAlert(written, run.deps.org.name, run.channels, ctx);
+  const steps = [...(health ? [health] : []), ...planChannelAlerts(written, run.deps.org.name, run.channels, ctx)];
+  if (steps.length === 0) return [];
   try {
-    return await announceAlerts(run, [step]);
+    return await announceAlerts(run, steps);
   } catch (error) {
     run.log.warn(`could not announce the monitor's health: ${describeError(error).message}`);
     return [];

@@ -19,16 +19,17 @@ export function needsAPerson(code: ErrorCode): boolean {
 }
 
 /**
- * The monitor's health after a check. A failure opens (or continues) an incident, which is
- * marked `alerted` at once for errors a person must fix, or after `alertAfterFailures`
- * consecutive failures. Success resolves an alerted incident (kept, with resolvedAt, so the
- * "recovered" message can be announced) and forgets one nobody was told about.
+ * One more check's worth of an incident record (the monitor's, or a channel's). A failure
+ * opens or continues an incident, `alerted` once it is urgent or `alertAfterFailures` checks
+ * in a row failed. Success resolves an alerted incident (kept with resolvedAt, so the
+ * "recovered" message can go out) and forgets one nobody was told about.
  */
-export function nextHealth(
+function nextIncident(
   health: HealthState | undefined,
   failure: SafeError | undefined,
   now: Date,
   alertAfterFailures: number,
+  urgent: boolean,
 ): HealthState {
   const open = health?.incident && !health.incident.resolvedAt ? health.incident : undefined;
   if (!failure) {
@@ -37,31 +38,28 @@ export function nextHealth(
   }
   const consecutiveFailures = (health?.consecutiveFailures ?? 0) + 1;
   const incident = open ?? { since: now.toISOString(), ...failure, alerted: false };
-  const alerted = incident.alerted || needsAPerson(failure.code) || consecutiveFailures >= alertAfterFailures;
+  const alerted = incident.alerted || urgent || consecutiveFailures >= alertAfterFailures;
   return { consecutiveFailures, incident: { ...incident, ...failure, alerted } };
 }
 
-/**
- * A channel's health after a check that tried it: a refused message opens (or continues) an
- * incident, alerted once `alertAfterFailures` checks in a row were refused; a delivered one
- * resolves an alerted incident (for the "working again" message) and forgets any other.
- */
+/** The monitor's health after a check: errors a person must fix alert at once. */
+export function nextHealth(
+  health: HealthState | undefined,
+  failure: SafeError | undefined,
+  now: Date,
+  alertAfterFailures: number,
+): HealthState {
+  return nextIncident(health, failure, now, alertAfterFailures, !!failure && needsAPerson(failure.code));
+}
+
+/** A channel's health after a check that tried it: refused in `alertAfterFailures` checks in a row alerts. */
 export function nextChannelHealth(
   health: ChannelHealth | undefined,
   failure: SafeError | undefined,
   now: Date,
   alertAfterFailures: number,
 ): ChannelHealth {
-  const open = health?.incident && !health.incident.resolvedAt ? health.incident : undefined;
-  if (!failure) {
-    return open?.alerted ? { consecutiveFailures: 0, incident: { ...open, resolvedAt: now.toISOString() } } : { consecutiveFailures: 0 };
-  }
-  const consecutiveFailures = (health?.consecutiveFailures ?? 0) + 1;
-  const incident = open ?? { since: now.toISOString(), ...failure, alerted: false };
-  return {
-    consecutiveFailures,
-    incident: { ...incident, ...failure, alerted: incident.alerted || consecutiveFailures >= alertAfterFailures },
-  };
+  return nextIncident(health, failure, now, alertAfterFailures, false);
 }
 
 /** Per channel, what this check's deliveries came to: the first refusal, or success. Untried channels are absent. */

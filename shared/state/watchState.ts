@@ -95,13 +95,6 @@ export interface CachedSchedule {
   checkedAt: string;
 }
 
-/** One chat channel's record of refused messages, across checks. */
-export interface ChannelHealth {
-  consecutiveFailures: number;
-  /** Open while the channel keeps refusing; `alerted` once the other channels were told. */
-  incident?: { since: string; code: string; message: string; hint?: string; alerted: boolean; resolvedAt?: string };
-}
-
 export interface HealthState {
   consecutiveFailures: number;
   /** Open while checks fail; `alerted` once it is worth telling people; `resolvedAt` once a check succeeds again. */
@@ -116,6 +109,7 @@ export interface WatchState {
   alerts?: Record<string, AlertRecord>;
   schedule?: CachedSchedule;
   health?: HealthState;
+  /** Per chat channel: refused messages across checks, the same record as the monitor's health. */
   channels?: Partial<Record<Channel, ChannelHealth>>;
   /** Who is sending right now; another run leaves the backup alone until `until`. */
   claim?: { owner: string; until: string };
@@ -131,3 +125,6 @@ export function undeliveredChannels<C extends Channel>(
 ): C[] {
   return channels.filter((channel) => deliveries?.[channel]?.status !== 'delivered');
 }
+
+/** A chat channel's refused messages across checks: an incident record like the monitor's own. */
+export type ChannelHealth = HealthState;

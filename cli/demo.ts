@@ -6,12 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ReceivedMessage, WebhookReceiver } from '../sandbox/webhookReceiver';
+import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { loadConfig } from '../shared/config';
 import { silentLogger } from '../shared/log';
 import { createRuntime } from '../shared/runtime';
 import { type CheckOutcome, runCheck } from '../shared/watch';
+import { renderForTerminal } from './render';
 
 const HOUR = 3_600_000;
 
@@ -45,7 +46,7 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
   const zoho = await ZohoSandbox.start();
   const chat = await WebhookReceiver.start();
   const dir = mkdtempSync(join(tmpdir(), 'zoho-backup-demo-'));
-  chat.onMessage = (message) => out(indent(renderForTerminal(message)));
+  chat.onMessage = (message) => out(indent(renderForTerminal(message.channel, message.body)));
   try {
     const config = loadConfig({
       ...zoho.settings,
@@ -77,49 +78,6 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
     await Promise.all([zoho.close(), chat.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** What a person would see, roughly: Slack's blocks or the Teams card as plain lines. */
-function renderForTerminal(message: ReceivedMessage): string {
-  return message.channel === 'slack' ? renderSlack(message.body) : renderTeams(message.body);
-}
-
-/** The parts of our own Block Kit payload the demo prints. */
-interface SlackBlock {
-  type: string;
-  text?: { text: string };
-  fields?: Array<{ text: string }>;
-  elements?: Array<{ text: string | { text: string }; url?: string }>;
-}
-
-function renderSlack(body: unknown): string {
-  const lines = ['[Slack]'];
-  const elementText = (e: { text: string | { text: string }; url?: string }) =>
-    typeof e.text === 'string' ? `(${e.text})` : `[${e.text.text}] ${e.url}`;
-  for (const block of (body as { blocks: SlackBlock[] }).blocks) {
-    if (block.type === 'header') lines.push(`== ${block.text?.text} ==`);
-    if (block.type === 'section' && block.text) lines.push(block.text.text);
-    if (block.type === 'section' && block.fields) lines.push(...block.fields.map((f) => f.text.replace('\n', ' ')));
-    if (block.type === 'actions' || block.type === 'context') lines.push(...(block.elements ?? []).map(elementText));
-  }
-  return lines.join('\n');
-}
-
-/** The parts of our own Adaptive Card the demo prints. */
-interface CardItem {
-  type: string;
-  text?: string;
-  facts?: Array<{ title: string; value: string }>;
-}
-
-function renderTeams(body: unknown): string {
-  const [attachment] = (body as { attachments: Array<{ content: { body: CardItem[] } }> }).attachments;
-  const lines = ['[Teams]'];
-  for (const item of attachment?.content.body ?? []) {
-    if (item.type === 'TextBlock' && item.text) lines.push(item.text);
-    if (item.type === 'FactSet') lines.push(...(item.facts ?? []).map((f) => `${f.title}: ${f.value}`));
-  }
-  return lines.join('\n');
 }
 
 function indent(text: string): string {

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { ConfigError } from '../shared/config';
+import { ConfigError, SETTING_NAMES } from '../shared/config';
+import { nearest } from './usage';
 
 export const CLI_DEFAULT_STATE_FILE = '.zoho-backup-state.json';
 
@@ -31,4 +32,15 @@ function localSettingsValues(path: string): Record<string, string | undefined> {
 
 function dotEnvValues(path: string): Record<string, string | undefined> {
   return existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {};
+}
+
+/** Settings that look like ours but are not (a typo is a silent default otherwise), with the nearest real name. */
+export function unknownSettingWarnings(settings: Record<string, string | undefined>): string[] {
+  const known = SETTING_NAMES as readonly string[];
+  return Object.keys(settings)
+    .filter((name) => /^(ZOHO|SLACK|TEAMS)_/.test(name) && !known.includes(name))
+    .map((name) => {
+      const guess = nearest(name, known);
+      return `unknown setting ${name}${guess ? `: did you mean ${guess}?` : ''}`;
+    });
 }

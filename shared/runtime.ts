@@ -8,7 +8,7 @@ import { ARCHIVE_QUEUE, isTrustedDownloadUrl, trustedDownloadHostsLabel } from '
 import { type ArchiveQueue, StorageArchiveQueue } from './archive/queue';
 import type { ArchiveDeps } from './archive/worker';
 import { containerClient, identityCredential, queueClient } from './azureStorage';
-import { type AzureStorageSettings, type Config, loadConfig, type StateSettings, secretsOf } from './config';
+import { type AzureStorageSettings, type Config, loadConfig, orgKeyOf, type StateSettings, secretsOf } from './config';
 import { createRetryingHttp, type RetryingHttpOptions } from './http';
 import { consoleLogger, type Logger, redactingLogger } from './log';
 import type { Notifier } from './notify/delivery';
@@ -16,7 +16,7 @@ import { SlackNotifier } from './notify/slack';
 import { TeamsNotifier } from './notify/teams';
 import { SecretScrubber } from './secrets';
 import { FileStateStore } from './state/fileStore';
-import { orgKey, type StateStore } from './state/store';
+import type { StateStore } from './state/store';
 import { TableStateStore } from './state/tableStore';
 import { StoredTokenCache } from './state/tokenCache';
 import { createTelemetry, type Telemetry } from './telemetry';
@@ -54,7 +54,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   const log = logger(options.log);
   const store = options.store ?? createStateStore(config.state);
   // Keyed by data centre and client: stable for one Zoho org's credentials, ready for more orgs.
-  const org = { key: orgKey(`${config.zoho.dc}-${config.zoho.clientId}`), name: config.zoho.orgName };
+  const org = { key: orgKeyOf(config.zoho.dc, config.zoho.clientId), name: config.zoho.orgName };
   const http = createRetryingHttp({
     ...options.http,
     onRetry: (retry) => log.warn(`retrying ${retry.url} (attempt ${retry.attempt}${retry.status ? `, HTTP ${retry.status}` : ''})`),
@@ -80,7 +80,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     scrubber,
   });
   const telemetry = createTelemetry(config.telemetry, scrubber);
-  const notifiers = createNotifiers(config);
+  const notifiers = createNotifiers(config.channels);
   const archive =
     config.archive.enabled && config.azureStorage
       ? archiveRuntime(config, config.azureStorage, { store, org, tokens, notifiers })
@@ -129,8 +129,8 @@ function archiveRuntime(
   };
 }
 
-export function createNotifiers(config: Config): Notifier[] {
-  const { slackWebhookUrl, teamsWebhookUrl } = config.channels;
+export function createNotifiers(channels: Config['channels']): Notifier[] {
+  const { slackWebhookUrl, teamsWebhookUrl } = channels;
   return [
     ...(slackWebhookUrl ? [new SlackNotifier(slackWebhookUrl)] : []),
     ...(teamsWebhookUrl ? [new TeamsNotifier(teamsWebhookUrl)] : []),

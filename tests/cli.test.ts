@@ -86,11 +86,41 @@ describe('zoho-backup-notifier check', () => {
     expect(run.stderr).toContain('SLACK_WEBHOOK_URL or TEAMS_WEBHOOK_URL');
   });
 
-  it('exits 2 on an unknown command or option', async () => {
-    expect((await cli(['chek'], env, cwd)).code).toBe(2);
-    const run = await cli(['check', '--verbose'], env, cwd);
+  it('exits 2 on an unknown command or option, with our own one line and a "did you mean"', async () => {
+    const command = await cli(['chek'], env, cwd);
+    expect(command).toMatchObject({ code: 2 });
+    expect(command.stderr).toMatch(/^zoho-backup-notifier: unknown command 'chek'\. Did you mean 'check'\?/);
+    const option = await cli(['check', '--dry-rn'], env, cwd);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toMatch(/^zoho-backup-notifier: unknown option '--dry-rn' for 'check'\. Did you mean '--dry-run'\?/);
+    expect(option.stderr).not.toMatch(/ERR_PARSE_ARGS|To specify an option argument/);
+  });
+
+  it('answers errors as JSON on stdout with --json', async () => {
+    const run = await cli(['check', '--json'], {}, cwd);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("Unknown option '--verbose'");
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'USAGE', message: expect.stringContaining('ZOHO_CLIENT_ID is required') },
+    });
+  });
+
+  it('prints the messages a dry run would send, as people read them', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    const run = await cli(['check', '--dry-run'], { ...env, ZOHO_ORG_NAME: 'Zylker <EU> & Co' }, cwd);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('[Slack]');
+    expect(run.stdout).toContain('[Teams]');
+    expect(run.stdout).toContain('Zylker <EU> & Co');
+    expect(run.stdout).not.toContain('&gt;');
+    expect(chat.messages).toHaveLength(0);
+  });
+
+  it('warns about a setting that looks like ours but is not, naming the nearest one', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    const run = await cli(['check'], { ...env, ZOHO_CLIENTID: 'typo' }, cwd);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('warning: unknown setting ZOHO_CLIENTID: did you mean ZOHO_CLIENT_ID?');
   });
 
   it('reads local.settings.json and .env, with the environment winning', async () => {
@@ -109,6 +139,21 @@ describe('zoho-backup-notifier check', () => {
 });
 
 describe('zoho-backup-notifier status', () => {
+  it('needs only STATE_FILE: no Zoho secret, no webhook; times in NOTIFY_TIMEZONE, and the Zoho API host', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    const stateFile = join(cwd, 'state.json');
+    await cli(['check'], { ...env, STATE_FILE: stateFile }, cwd);
+
+    const run = await cli(['status'], { STATE_FILE: stateFile, NOTIFY_TIMEZONE: 'Asia/Kolkata' }, cwd);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Last check: announced at .*GMT\+5:30/);
+    expect(run.stdout).toContain('Zoho API: https://www.zohoapis.com (from ZOHO_DC)');
+    // With the (non-secret) accounts server named, the token answer's API host is trusted and shown.
+    const named = await cli(['status'], { STATE_FILE: stateFile, ZOHO_ACCOUNTS_URL: zoho.url }, cwd);
+    expect(named.stdout).toContain(`Zoho API: ${zoho.url} (from token answer)`);
+  });
+
   it('shows the stored state, human-readable or as JSON', async () => {
     const empty = await cli(['status'], env, cwd);
     expect(empty.stdout).toContain('No backup announced yet.');
@@ -122,6 +167,37 @@ describe('zoho-backup-notifier status', () => {
     expect(run.stdout).toContain('Last check: announced at');
     const json = JSON.parse((await cli(['status', '--json'], env, cwd)).stdout);
     expect(json).toMatchObject({ backup: { historyId: backup.historyId, deliveries: { teams: { status: 'delivered' } } } });
+  });
+});
+
+describe('everyday manners', () => {
+  it('prints its version, and help that differs per command', async () => {
+    const version = await cli(['--version'], {}, cwd);
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+    const check = await cli(['help', 'check'], {}, cwd);
+    const status = await cli(['status', '--help'], {}, cwd);
+    expect(check.stdout).toContain('--dry-run');
+    expect(status.stdout).toContain('Needs only where the state is kept');
+    expect(status.stdout).not.toContain('--dry-run');
+  });
+});
+
+describe('zoho-backup-notifier test-notify', () => {
+  it('posts a marked test message to every channel with only the webhook settings, and exits 1 naming a channel that refused', async () => {
+    const webhooks = { SLACK_WEBHOOK_URL: chat.slackUrl, TEAMS_WEBHOOK_URL: chat.teamsUrl };
+    const ok = await cli(['test-notify'], webhooks, cwd);
+    expect(ok).toMatchObject({ code: 0 });
+    expect(chat.messages).toHaveLength(2);
+    expect(JSON.stringify(chat.messages[0]?.body)).toContain('Test message from the Zoho backup notifier');
+    expect(zoho.requests).toHaveLength(0);
+
+    chat.failNext('teams', { status: 404, error: 'WorkflowNotFound' });
+    const refused = await cli(['test-notify'], webhooks, cwd);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('slack: took the test message');
+    expect(refused.stdout).toContain('teams: refused it');
+    expect(refused.stderr).toContain('error TEAMS_REJECTED');
+    expect(refused.stdout + refused.stderr).not.toContain(chat.teamsUrl);
   });
 });
 

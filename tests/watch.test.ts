@@ -95,6 +95,7 @@ describe('the backup watch', () => {
         if (kind === 'watch') counts.reads += 1;
         return table.read(org, kind);
       },
+      orgs: (kind) => table.orgs(kind),
       write: (org, kind, value, etag) => {
         if (kind === 'watch') counts.writes += 1;
         return table.write(org, kind, value, etag);

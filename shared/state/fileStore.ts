@@ -39,6 +39,13 @@ export class FileStateStore implements StateStore {
     return record && { value: record.value as T, etag: String(record.version) };
   }
 
+  async orgs(kind: StateKind): Promise<string[]> {
+    const suffix = `/${kind}`;
+    return Object.keys(await this.load())
+      .filter((key) => key.endsWith(suffix))
+      .map((key) => key.slice(0, -suffix.length));
+  }
+
   async write<T>(org: string, kind: StateKind, value: T, etag: string | undefined): Promise<string> {
     return this.withLock(async () => {
       const file = await this.load();

@@ -20,6 +20,8 @@ export interface StateStore {
    * yet); otherwise throws StateConflictError. Returns the new ETag.
    */
   write<T>(org: string, kind: StateKind, value: T, etag: string | undefined): Promise<string>;
+  /** The orgs that have a record of this kind (status with no org named lists them all). */
+  orgs(kind: StateKind): Promise<string[]>;
 }
 
 /** Someone else wrote the record since we read it: re-read and decide again. */

@@ -1,7 +1,7 @@
 /** StateStore over Azure Table storage (AzureWebJobsStorage), one entity per org and kind. */
 
 import type { TokenCredential } from '@azure/core-auth';
-import { RestError, TableClient } from '@azure/data-tables';
+import { odata, RestError, TableClient } from '@azure/data-tables';
 import { isLoopbackConnectionString } from '../azureStorage';
 import { StateConflictError, type StateKind, type StateStore, StateStoreError, type StoredRecord } from './store';
 
@@ -29,6 +29,20 @@ export class TableStateStore implements StateStore {
 
   static withIdentity(tableServiceUri: string, credential: TokenCredential, tableName = STATE_TABLE): TableStateStore {
     return new TableStateStore(new TableClient(tableServiceUri, tableName, credential));
+  }
+
+  async orgs(kind: StateKind): Promise<string[]> {
+    await this.ensureTable();
+    const orgs: string[] = [];
+    try {
+      const entities = this.table.listEntities<StateEntity>({
+        queryOptions: { filter: odata`RowKey eq ${kind}`, select: ['partitionKey'] },
+      });
+      for await (const entity of entities) orgs.push(entity.partitionKey);
+    } catch (error) {
+      throw storeError(error);
+    }
+    return orgs;
   }
 
   async read<T>(org: string, kind: StateKind): Promise<StoredRecord<T> | undefined> {

@@ -1,0 +1,80 @@
+/** The commands that work on settings: check, status and test-notify, on the same core as the functions. */
+import { loadChannels, loadConfig, loadStatusSettings } from '../shared/config';
+import { describeError, type SafeError } from '../shared/errors';
+import type { Logger } from '../shared/log';
+import type { Channel, Notice } from '../shared/notify/notice';
+import { createNotifiers, createRuntime, createStateStore } from '../shared/runtime';
+import { readStatus, type StatusView } from '../shared/status';
+import { runCheck } from '../shared/watch/runCheck';
+import { chooseApiDomain } from '../shared/zoho/datacentres';
+import type { CachedToken } from '../shared/zoho/tokens';
+import { describeFailure, describeReport, describeStatus } from './describe';
+import { renderForTerminal } from './render';
+import { EXIT } from './usage';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  json: boolean;
+  settings: Record<string, string | undefined>;
+  log: Logger;
+}
+
+export async function checkCommand(io: Io, dryRun: boolean): Promise<number> {
+  const runtime = createRuntime(loadConfig(io.settings), { log: io.log });
+  const report = await runCheck({ ...runtime.watch, log: runtime.logger(io.log) }, { dryRun });
+  await runtime.telemetry.flush(); // a short-lived process must send before it exits
+  if (io.json) io.out(JSON.stringify(report, null, 2));
+  else {
+    io.out(describeReport(report, runtime.config.timezone));
+    // A dry run shows the messages as people would read them, not just "would-send".
+    for (const [channel, payload] of Object.entries(report.preview ?? {})) io.out(`\n${renderForTerminal(channel as Channel, payload)}`);
+  }
+  if (!report.ok) io.err(describeFailure(report));
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** Needs only where the state is kept; without ZOHO_CLIENT_ID it shows every org the store holds. */
+export async function statusCommand(io: Io): Promise<number> {
+  const settings = loadStatusSettings(io.settings);
+  const store = createStateStore(settings.state);
+  const keys = settings.orgKey ? [settings.orgKey] : await store.orgs('watch');
+  const views: StatusView[] = [];
+  for (const key of keys) {
+    const token = await store.read<CachedToken>(key, 'token').catch(() => undefined);
+    const zohoApi = chooseApiDomain(settings.apiHosts, token?.value.apiDomain);
+    views.push(await readStatus(store, { key, name: settings.orgKey ? settings.orgName : key }, { zohoApi }));
+  }
+  if (io.json) io.out(JSON.stringify(settings.orgKey ? views[0] : views, null, 2));
+  else if (views.length === 0) io.out('No org has been checked yet: run "zoho-backup-notifier check" first.');
+  else io.out(views.map((view) => describeStatus(view, settings.timezone)).join('\n\n'));
+  return EXIT.ok;
+}
+
+const TEST_NOTICE: Notice = {
+  title: 'Test message from the Zoho backup notifier',
+  tone: 'info',
+  summary: 'This is a test: this channel will get a message when a Zoho CRM backup is ready, fails or goes missing. No backup is involved.',
+  facts: [{ label: 'Sent by', value: 'zoho-backup-notifier test-notify' }],
+  links: [],
+  note: 'Nothing to do. If you did not expect this message, ask whoever set up the backup notifier.',
+};
+
+/** Posts a marked test message to every configured channel; needs only the webhook settings. */
+export async function testNotifyCommand(io: Io): Promise<number> {
+  const notifiers = createNotifiers(loadChannels(io.settings));
+  const results: Array<{ channel: Channel; result: 'sent' | 'failed'; error?: SafeError }> = [];
+  for (const notifier of notifiers) {
+    try {
+      await notifier.deliver(notifier.render(TEST_NOTICE, { timezone: 'UTC', now: new Date() }));
+      results.push({ channel: notifier.channel, result: 'sent' });
+    } catch (error) {
+      results.push({ channel: notifier.channel, result: 'failed', error: describeError(error) });
+    }
+  }
+  const failed = results.filter((r) => r.result === 'failed');
+  if (io.json) io.out(JSON.stringify({ ok: failed.length === 0, results }, null, 2));
+  else for (const r of results) io.out(`${r.channel}: ${r.result === 'sent' ? 'took the test message' : 'refused it'}`);
+  for (const r of failed) io.err(`error ${r.error?.code}: ${r.error?.message}${r.error?.hint ? `\n  what to do: ${r.error.hint}` : ''}`);
+  return failed.length === 0 ? EXIT.ok : EXIT.failed;
+}

@@ -1,0 +1,77 @@
+/** What the command line prints: a check's report, its failures, and the stored status, in NOTIFY_TIMEZONE. */
+import { formatDateTime, formatRelative } from '../shared/notify/notice';
+import type { StatusView } from '../shared/status';
+import { type CheckReport, failuresOf } from '../shared/watch/types';
+
+export function describeReport(report: CheckReport, timezone: string): string {
+  const lines = [`Check: ${report.outcome}`];
+  const { backup } = report;
+  if (backup) {
+    lines.push(
+      `Backup: completed ${formatDateTime(new Date(backup.completedAt), timezone)} (history ${backup.historyId}${backup.jobId ? `, job ${backup.jobId}` : ''})`,
+    );
+    if (backup.expiresAt)
+      lines.push(
+        `Links expire: ${formatDateTime(new Date(backup.expiresAt), timezone)} (${formatRelative(new Date(backup.expiresAt), new Date())}), ${backup.parts ?? 0} files`,
+      );
+  }
+  for (const d of report.deliveries) lines.push(`  ${d.channel}: ${d.result}${d.error ? ` (${d.error.message})` : ''}`);
+  for (const a of report.alerts)
+    lines.push(`Alert ${a.kind}: ${a.summary} [${a.deliveries.map((d) => `${d.channel} ${d.result}`).join(', ')}]`);
+  const calls = report.zohoCalls;
+  lines.push(
+    `Zoho API calls: ${calls.history + calls.urls + calls.details} (history ${calls.history}, urls ${calls.urls}); token refreshes: ${calls.tokenRefreshes}`,
+  );
+  return lines.join('\n');
+}
+
+export function describeFailure(report: CheckReport): string {
+  return failuresOf(report)
+    .map((f) => `error ${f.code}: ${f.message}${f.hint ? `\n  what to do: ${f.hint}` : ''}`)
+    .join('\n');
+}
+
+export function describeStatus(status: StatusView, timezone: string): string {
+  const when = (at: string | undefined) => (at ? `at ${formatDateTime(new Date(at), timezone)}` : '');
+  const lines = [`Org: ${status.org}`];
+  if (!status.backup) lines.push('No backup announced yet.');
+  else {
+    const b = status.backup;
+    lines.push(
+      `Last backup: completed ${formatDateTime(new Date(b.completedAt), timezone)} (history ${b.historyId}${b.jobId ? `, job ${b.jobId}` : ''})`,
+    );
+    lines.push(
+      `Links: ${b.expired ? 'expired' : 'expire'} ${formatDateTime(new Date(b.expiresAt), timezone)} (${b.expires})${b.announced ? '' : ', not announced (already expired when first seen)'}`,
+    );
+    for (const [channel, d] of Object.entries(b.deliveries))
+      lines.push(`  ${channel}: ${d?.status} ${when(d?.at)}${d?.message ? ` (${d.message})` : ''}`);
+    for (const url of [...b.links.data, ...b.links.attachments]) lines.push(`  ${url}`);
+    if (b.archive) {
+      lines.push(
+        `Archive: ${b.archive.container}/${b.archive.prefix}/${b.archive.completedAt ? ` (complete ${when(b.archive.completedAt)})` : ''}`,
+      );
+      for (const [file, part] of Object.entries(b.archive.parts))
+        lines.push(
+          `  ${file}: ${part.status}${part.size !== undefined ? `, ${part.size} bytes` : ''}${part.error ? ` (${part.error})` : ''}`,
+        );
+    }
+  }
+  for (const alert of status.alerts) {
+    const channels = Object.entries(alert.deliveries)
+      .map(([c, d]) => `${c} ${d?.status}`)
+      .join(', ');
+    lines.push(`Alert ${alert.kind} (${when(alert.raisedAt)}): ${alert.summary}${channels ? ` [${channels}]` : ''}`);
+  }
+  const incident = status.health.incident;
+  if (incident && !incident.resolvedAt)
+    lines.push(`Monitor unhealthy since ${when(incident.since)}: ${incident.code} (${status.health.consecutiveFailures} failed checks)`);
+  if (status.schedule)
+    lines.push(
+      `Schedule: ${status.schedule.status}${status.schedule.scheduledDate ? `, next ${when(status.schedule.scheduledDate)}` : ''} (read ${when(status.schedule.checkedAt)})`,
+    );
+  lines.push(`Last check: ${status.lastCheck ? `${status.lastCheck.outcome} ${when(status.lastCheck.at)}` : 'never'}`);
+  if (status.lastError) lines.push(`Last error: ${status.lastError.code} ${when(status.lastError.at)}: ${status.lastError.message}`);
+  if (status.checkInProgress) lines.push('A check is announcing right now.');
+  if (status.zohoApi) lines.push(`Zoho API: ${status.zohoApi.domain} (from ${status.zohoApi.source})`);
+  return lines.join('\n');
+}

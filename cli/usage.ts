@@ -1,0 +1,120 @@
+/**
+ * The command line's grammar: each command, its options and its help; parsing with node's
+ * parseArgs, but with our own one-line errors (and a "did you mean") instead of Node's text.
+ */
+import { parseArgs } from 'node:util';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+type OptionSpec = { type: 'boolean' | 'string'; short?: string; help: string };
+
+export interface CommandSpec {
+  summary: string;
+  usage: string;
+  details?: string;
+  options: Record<string, OptionSpec>;
+}
+
+const JSON_OPTION: OptionSpec = { type: 'boolean', help: 'print the result as JSON (errors too)' };
+const HELP_OPTION: OptionSpec = { type: 'boolean', short: 'h', help: 'show this help' };
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  check: {
+    summary: 'Run one backup check now (announces a new backup in Slack/Teams)',
+    usage: 'check [--dry-run] [--json]',
+    details: 'Exit codes: 0 the check completed, 1 a Zoho call or a delivery failed, 2 invalid settings or usage.',
+    options: { 'dry-run': { type: 'boolean', help: 'print the messages it would send; send and record nothing' }, json: JSON_OPTION },
+  },
+  status: {
+    summary: 'Show the last announced backup, deliveries, alerts, last check and error',
+    usage: 'status [--json]',
+    details: 'Needs only where the state is kept (STATE_FILE or AzureWebJobsStorage): no Zoho secret, no webhook.',
+    options: { json: JSON_OPTION },
+  },
+  'test-notify': {
+    summary: 'Post a clearly marked test message to every configured channel',
+    usage: 'test-notify [--json]',
+    details: 'Needs only SLACK_WEBHOOK_URL and/or TEAMS_WEBHOOK_URL. Exit 0 when every channel took it, 1 naming each that refused.',
+    options: { json: JSON_OPTION },
+  },
+  demo: {
+    summary: 'Run a short story against a local Zoho sandbox and chat receivers; needs no account',
+    usage: 'demo',
+    options: {},
+  },
+};
+
+const SETTINGS_NOTE = `Settings come from the environment, then .env, then local.settings.json (Values), in the
+current folder. Run "zoho-backup-notifier help <command>" for a command's options.`;
+
+export function mainUsage(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}   ${c.summary}`);
+  return `Usage: zoho-backup-notifier <command> [options]\n\nCommands:\n${lines.join('\n')}\n  help <command>${' '.repeat(Math.max(0, width - 14))}   Show a command's options\n\nOptions: --version, --help\n\n${SETTINGS_NOTE}`;
+}
+
+export function commandUsage(name: string): string {
+  const spec = COMMANDS[name];
+  if (!spec) return mainUsage();
+  const options = Object.entries({ ...spec.options, help: HELP_OPTION }).map(([option, o]) => `  --${option.padEnd(10)} ${o.help}`);
+  return [
+    `Usage: zoho-backup-notifier ${spec.usage}`,
+    '',
+    spec.summary,
+    ...(spec.details ? ['', spec.details] : []),
+    '',
+    'Options:',
+    ...options,
+  ].join('\n');
+}
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const above = row[j] ?? 0;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/** The closest known name, if it is close enough to be a typo. */
+export function nearest(input: string, known: readonly string[]): string | undefined {
+  const [best] = [...known].sort((x, y) => distance(input, x) - distance(input, y));
+  return best !== undefined && distance(input, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+export class UsageError extends Error {}
+
+export interface ParsedCommand {
+  command: string;
+  values: Record<string, string | boolean | undefined>;
+}
+
+/** Parses `<command> [options]`; throws UsageError with our own message for anything unknown. */
+export function parseCommand(argv: string[]): ParsedCommand {
+  const [command, ...rest] = argv;
+  if (command === undefined) throw new UsageError('no command given');
+  const spec = COMMANDS[command];
+  if (!spec) {
+    const guess = nearest(command, Object.keys(COMMANDS));
+    throw new UsageError(`unknown command '${command}'${guess ? `. Did you mean '${guess}'?` : ''}`);
+  }
+  const options = { ...spec.options, help: HELP_OPTION };
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    if (positionals.length > 0) throw new UsageError(`'${command}' takes no argument '${positionals[0]}'`);
+    return { command, values };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const option = String((error as Error).message).match(/'(-{1,2}[\w-]+)'/)?.[1] ?? '';
+    const guess = nearest(option.replace(/^-+/, ''), Object.keys(options));
+    const problem = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 'unknown option' : 'bad use of option';
+    throw new UsageError(`${problem} '${option}' for '${command}'${guess ? `. Did you mean '--${guess}'?` : ''}`);
+  }
+}

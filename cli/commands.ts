@@ -43,7 +43,7 @@ export async function statusCommand(io: Io): Promise<number> {
   for (const key of keys) {
     const token = await store.read<CachedToken>(key, 'token').catch(() => undefined);
     const zohoApi = chooseApiDomain(settings.apiHosts, token?.value.apiDomain);
-    views.push(await readStatus(store, { key, name: settings.orgKey ? settings.orgName : key }, { zohoApi }));
+    views.push(await readStatus(store, { key, name: settings.orgKey ? settings.orgName : key }, { zohoApi, timezone: settings.timezone }));
   }
   if (io.json) io.out(JSON.stringify(settings.orgKey ? views[0] : views, null, 2));
   else if (views.length === 0) io.out('No org has been checked yet: run "zoho-backup-notifier check" first.');

@@ -12,7 +12,7 @@ export function describeReport(report: CheckReport, timezone: string): string {
     );
     if (backup.expiresAt)
       lines.push(
-        `Links expire: ${formatDateTime(new Date(backup.expiresAt), timezone)} (${formatRelative(new Date(backup.expiresAt), new Date())}), ${backup.parts ?? 0} files`,
+        `Links expire: ${formatDateTime(new Date(backup.expiresAt), timezone)} (${formatRelative(new Date(backup.expiresAt), new Date(), timezone)}), ${backup.parts ?? 0} files`,
       );
   }
   for (const d of report.deliveries) lines.push(`  ${d.channel}: ${d.result}${d.error ? ` (${d.error.message})` : ''}`);

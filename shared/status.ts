@@ -40,7 +40,7 @@ export interface StatusView {
 export async function readStatus(
   store: StateStore,
   org: { key: string; name: string },
-  extras: { zohoApi?: ApiDomainChoice; now?: Date } = {},
+  extras: { zohoApi?: ApiDomainChoice; now?: Date; timezone?: string } = {},
 ): Promise<StatusView> {
   const now = extras.now ?? new Date();
   const state = (await store.read<WatchState>(org.key, 'watch'))?.value ?? {};
@@ -54,7 +54,7 @@ export async function readStatus(
           jobId: backup.jobId,
           zgid: backup.zgid,
           expiresAt: backup.expiresAt,
-          expires: formatRelative(new Date(backup.expiresAt), now),
+          expires: formatRelative(new Date(backup.expiresAt), now, extras.timezone),
           expired: Date.parse(backup.expiresAt) <= now.getTime(),
           announced: backup.announce,
           links: backup.links,

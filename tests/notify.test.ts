@@ -161,3 +161,22 @@ describe('channel clients', () => {
     receiver = await WebhookReceiver.start();
   });
 });
+
+describe('relative dates agree with the calendar in NOTIFY_TIMEZONE', () => {
+  it.each<[string, string, string, string]>([
+    ['2026-11-25T22:00:00Z', '2026-11-27T00:30:00Z', 'UTC', 'in 2 days'],
+    ['2026-11-25T22:00:00Z', '2026-11-26T23:30:00Z', 'UTC', 'tomorrow'],
+    ['2026-11-25T23:50:00Z', '2026-11-26T00:10:00Z', 'UTC', 'tomorrow'],
+    ['2026-11-25T10:00:00Z', '2026-11-25T15:40:00Z', 'UTC', 'in 6 hours'],
+    ['2026-11-25T10:00:00Z', '2026-11-25T10:20:00Z', 'UTC', 'in 20 minutes'],
+    ['2026-11-25T10:00:00Z', '2026-11-24T09:00:00Z', 'UTC', 'yesterday'],
+    // 17:00 UTC is 22:30 in Kolkata: 19:30 UTC the same day is already tomorrow there.
+    ['2026-11-25T17:00:00Z', '2026-11-25T19:30:00Z', 'Asia/Kolkata', 'tomorrow'],
+    ['2026-11-25T17:00:00Z', '2026-11-25T19:30:00Z', 'UTC', 'in 3 hours'],
+    // 23:00 in Los Angeles is 07:00 UTC next day: 20:00 UTC that day is still the same day there.
+    ['2026-11-26T07:00:00Z', '2026-11-26T20:00:00Z', 'America/Los_Angeles', 'tomorrow'],
+    ['2026-11-26T07:00:00Z', '2026-11-27T09:30:00Z', 'America/Los_Angeles', 'in 2 days'],
+  ])('now %s, date %s in %s -> %s', (now, date, timezone, expected) => {
+    expect(formatRelative(new Date(date), new Date(now), timezone)).toBe(expected);
+  });
+});

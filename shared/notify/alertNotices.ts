@@ -16,7 +16,7 @@ export function backupFailedNotice(
     summary: `The ${orgName} backup failed at ${when}: there is no new backup to download.`,
     facts: [
       { label: 'Org', value: orgName },
-      { label: 'Failed at', value: `${when} (${formatRelative(new Date(failure.at), ctx.now)})` },
+      { label: 'Failed at', value: `${when} (${formatRelative(new Date(failure.at), ctx.now, ctx.timezone)})` },
       ...(failure.by ? [{ label: 'Scheduled by', value: failure.by }] : []),
       ...(failure.repeatType ? [{ label: 'Schedule', value: failure.repeatType }] : []),
     ],
@@ -55,7 +55,7 @@ export function backupOverdueNotice(
     summary: `The ${orgName} backup scheduled for ${when} has not completed ${Math.round(graceMs / 3_600_000)} hours or more later.`,
     facts: [
       { label: 'Org', value: orgName },
-      { label: 'Scheduled for', value: `${when} (${formatRelative(new Date(overdue.scheduledFor), ctx.now)})` },
+      { label: 'Scheduled for', value: `${when} (${formatRelative(new Date(overdue.scheduledFor), ctx.now, ctx.timezone)})` },
       ...(overdue.by ? [{ label: 'Scheduled by', value: overdue.by }] : []),
     ],
     links: [],
@@ -68,7 +68,7 @@ export function linksExpiringNotice(
   backup: { logTime: string; expiresAt: string; links: { data: string[]; attachments: string[] } },
   ctx: MessageContext,
 ): Notice {
-  const expires = `${formatDateTime(new Date(backup.expiresAt), ctx.timezone)} (${formatRelative(new Date(backup.expiresAt), ctx.now)})`;
+  const expires = `${formatDateTime(new Date(backup.expiresAt), ctx.timezone)} (${formatRelative(new Date(backup.expiresAt), ctx.now, ctx.timezone)})`;
   return {
     title: 'Zoho CRM backup links expire soon',
     tone: 'warning',

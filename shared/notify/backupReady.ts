@@ -43,7 +43,7 @@ export function withMissedBackup(
   const completed = formatDateTime(new Date(missed.logTime), ctx.timezone);
   const expiresAt = new Date(missed.expiresAt);
   const valid = expiresAt.getTime() > ctx.now.getTime();
-  const expiry = `${valid ? 'expire' : 'expired'} ${formatDateTime(expiresAt, ctx.timezone)} (${formatRelative(expiresAt, ctx.now)})`;
+  const expiry = `${valid ? 'expire' : 'expired'} ${formatDateTime(expiresAt, ctx.timezone)} (${formatRelative(expiresAt, ctx.now, ctx.timezone)})`;
   return {
     ...notice,
     facts: [
@@ -55,7 +55,7 @@ export function withMissedBackup(
 }
 
 export function backupReadyNotice(backup: BackupReady, ctx: MessageContext): Notice {
-  const expires = `${formatDateTime(backup.expiresAt, ctx.timezone)} (${formatRelative(backup.expiresAt, ctx.now)})`;
+  const expires = `${formatDateTime(backup.expiresAt, ctx.timezone)} (${formatRelative(backup.expiresAt, ctx.now, ctx.timezone)})`;
   const parts = labelledParts(backup.links);
   const counts = `${backup.links.data.length} data, ${backup.links.attachments.length} attachments`;
   return {

@@ -35,12 +35,21 @@ export function formatDateTime(date: Date, timezone: string): string {
   }).format(date);
 }
 
-const MINUTE: [Intl.RelativeTimeFormatUnit, number] = ['minute', 60_000];
-const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [['day', 86_400_000], ['hour', 3_600_000], MINUTE];
+/** The calendar day of `date` in `timezone`, as a day number (for differences in days). */
+function calendarDay(date: Date, timezone: string): number {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
+  return Date.parse(`${parts}T00:00:00Z`) / 86_400_000;
+}
 
-/** "in 6 days", "in 5 hours", "2 hours ago": the largest whole unit that fits. */
-export function formatRelative(date: Date, now: Date): string {
-  const delta = date.getTime() - now.getTime();
-  const [unit, size] = UNITS.find(([, ms]) => Math.abs(delta) >= ms) ?? MINUTE;
-  return new Intl.RelativeTimeFormat('en', { numeric: 'auto' }).format(Math.trunc(delta / size), unit);
+/**
+ * "in 5 hours", "tomorrow", "in 6 days", "2 hours ago": hours and minutes within the same
+ * calendar day, calendar days otherwise, counted in `timezone`. So "tomorrow" is said only of
+ * tomorrow's date: links that expire the day after tomorrow at 00:30 read "in 2 days".
+ */
+export function formatRelative(date: Date, now: Date, timezone = 'UTC'): string {
+  const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  const days = calendarDay(date, timezone) - calendarDay(now, timezone);
+  if (days !== 0) return format.format(days, 'day');
+  const minutes = Math.round((date.getTime() - now.getTime()) / 60_000);
+  return Math.abs(minutes) >= 60 ? format.format(Math.round(minutes / 60), 'hour') : format.format(minutes, 'minute');
 }

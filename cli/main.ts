@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../shared/config';
 import { describeError } from '../shared/errors';
 import { consoleLogger, type Logger } from '../shared/log';
+import { authCommand } from './auth';
 import { checkCommand, type Io, statusCommand, testNotifyCommand } from './commands';
 import { cliSettings, unknownSettingWarnings } from './settings';
 import { COMMANDS, commandUsage, EXIT, mainUsage, nearest, parseCommand, type UsageError } from './usage';
@@ -67,6 +68,7 @@ export async function main(
   try {
     if (parsed.command === 'status') return await statusCommand(io);
     if (parsed.command === 'test-notify') return await testNotifyCommand(io);
+    if (parsed.command === 'auth') return await authCommand(io, parsed.values.code as string | undefined, process.cwd());
     return await checkCommand(io, parsed.values['dry-run'] === true);
   } catch (error) {
     const safe = describeError(error);

@@ -37,6 +37,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     details: 'Needs only SLACK_WEBHOOK_URL and/or TEAMS_WEBHOOK_URL. Exit 0 when every channel took it, 1 naming each that refused.',
     options: { json: JSON_OPTION },
   },
+  auth: {
+    summary: 'Turn a Self Client grant code into a refresh token, saved in ./.env, and prove it works',
+    usage: 'auth --code <grant code> [--json]',
+    details:
+      'Needs ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_DC (or ZOHO_ACCOUNTS_URL). Writes ZOHO_REFRESH_TOKEN and ZOHO_DC into ./.env (mode 0600); prints no secret.',
+    options: { code: { type: 'string', help: 'the grant code from the API console (Self Client > Generate Code)' }, json: JSON_OPTION },
+  },
   demo: {
     summary: 'Run a short story against a local Zoho sandbox and chat receivers; needs no account',
     usage: 'demo',

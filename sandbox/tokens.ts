@@ -8,6 +8,7 @@ export class TokenDesk {
   readonly issued: string[] = [];
   private readonly live = new Map<string, number>();
   private readonly revoked = new Set<string>();
+  private readonly grantCodes = new Map<string, string>();
 
   constructor(
     private readonly credentials: SandboxCredentials,
@@ -21,16 +22,38 @@ export class TokenDesk {
   async grant(method: string | undefined, contentType: string | undefined, body: string, apiDomain: string): Promise<[number, unknown]> {
     if (method !== 'POST') return [405, { error: 'invalid_request' }];
     const form = await readForm(body, contentType);
-    if (form.get('grant_type') !== 'refresh_token') return [200, { error: 'unsupported_grant_type' }];
+    const grantType = form.get('grant_type');
+    if (grantType !== 'refresh_token' && grantType !== 'authorization_code') return [200, { error: 'unsupported_grant_type' }];
     if (form.get('client_id') !== this.credentials.clientId) return [200, { error: 'invalid_client' }];
     if (form.get('client_secret') !== this.credentials.clientSecret) return [200, { error: 'invalid_client' }];
+    if (grantType === 'authorization_code') return this.exchangeCode(form.get('code') ?? '', apiDomain);
     const refreshToken = form.get('refresh_token') ?? '';
     if (refreshToken !== this.credentials.refreshToken || this.revoked.has(refreshToken)) return [200, { error: 'invalid_code' }];
+    return [200, this.mintAccessToken(apiDomain)];
+  }
+
+  /** A Self Client's grant code, as the API console makes one: good for one exchange. */
+  issueGrantCode(scope: string): string {
+    const code = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
+    this.grantCodes.set(code, scope);
+    return code;
+  }
+
+  /** grant_type=authorization_code: a refresh token (and a first access token) for an unused code. */
+  private exchangeCode(code: string, apiDomain: string): [number, unknown] {
+    const scope = this.grantCodes.get(code);
+    if (scope === undefined) return [200, { error: 'invalid_code' }];
+    this.grantCodes.delete(code);
+    this.revoked.clear();
+    return [200, { ...this.mintAccessToken(apiDomain), refresh_token: this.credentials.refreshToken, scope }];
+  }
+
+  private mintAccessToken(apiDomain: string) {
     const accessToken = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
     this.live.set(accessToken, Date.now() + this.lifetimeSeconds * 1000);
     this.minted += 1;
     this.issued.push(accessToken);
-    return [200, { access_token: accessToken, api_domain: apiDomain, token_type: 'Bearer', expires_in: this.lifetimeSeconds }];
+    return { access_token: accessToken, api_domain: apiDomain, token_type: 'Bearer', expires_in: this.lifetimeSeconds };
   }
 
   isAuthorized(header: string | undefined): boolean {

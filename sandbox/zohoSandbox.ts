@@ -100,6 +100,11 @@ export class ZohoSandbox extends SandboxStory {
     return this.tokens.minted;
   }
 
+  /** A grant code for the Self Client, as api-console.zoho.com makes one (single use). */
+  issueGrantCode(scope = 'ZohoCRM.bulk.backup.READ'): string {
+    return this.tokens.issueGrantCode(scope);
+  }
+
   get issuedAccessTokens(): readonly string[] {
     return this.tokens.issued;
   }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
@@ -179,6 +179,51 @@ describe('everyday manners', () => {
     expect(check.stdout).toContain('--dry-run');
     expect(status.stdout).toContain('Needs only where the state is kept');
     expect(status.stdout).not.toContain('--dry-run');
+  });
+});
+
+describe('zoho-backup-notifier auth', () => {
+  const selfClient = () => {
+    const { ZOHO_REFRESH_TOKEN: _none, ...rest } = zoho.settings;
+    return rest;
+  };
+
+  it('exchanges a grant code for a refresh token, saves it in ./.env with mode 0600, proves it, and prints no secret', async () => {
+    const code = zoho.issueGrantCode('ZohoCRM.bulk.backup.READ');
+    writeFileSync(join(cwd, '.env'), 'ZOHO_ORG_NAME=Kept as it was\nZOHO_REFRESH_TOKEN=old-one\n');
+
+    const run = await cli(['auth', '--code', code], selfClient(), cwd);
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('The token works');
+    expect(run.stdout).toContain('Scopes: ZohoCRM.bulk.backup.READ');
+    const dotenv = readFileSync(join(cwd, '.env'), 'utf8');
+    expect(dotenv).toContain(`ZOHO_REFRESH_TOKEN=${zoho.settings.ZOHO_REFRESH_TOKEN}`);
+    expect(dotenv).toContain('ZOHO_ORG_NAME=Kept as it was');
+    expect(dotenv).not.toContain('old-one');
+    expect(statSync(join(cwd, '.env')).mode & 0o777).toBe(0o600);
+    for (const secret of [code, zoho.settings.ZOHO_REFRESH_TOKEN ?? '', zoho.settings.ZOHO_CLIENT_SECRET ?? '']) {
+      expect(run.stdout + run.stderr).not.toContain(secret);
+    }
+    // The CLI now runs on what auth saved.
+    zoho.completeBackup({ at: hoursAgo(1) });
+    await expect(cli(['check'], { ...selfClient(), SLACK_WEBHOOK_URL: chat.slackUrl }, cwd)).resolves.toMatchObject({ code: 0 });
+  });
+
+  it('says a used grant code is used, and a wrong client is wrong, with exit 1', async () => {
+    const code = zoho.issueGrantCode();
+    await cli(['auth', '--code', code], selfClient(), cwd);
+    const again = await cli(['auth', '--code', code], selfClient(), cwd);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/refused the grant code .*used already, has expired/);
+    const wrongClient = await cli(
+      ['auth', '--code', zoho.issueGrantCode()],
+      { ...selfClient(), ZOHO_CLIENT_SECRET: 'not-the-secret' },
+      cwd,
+    );
+    expect(wrongClient.code).toBe(1);
+    expect(wrongClient.stderr).toContain('Zoho refused the client credentials');
+    expect((await cli(['auth'], selfClient(), cwd)).code).toBe(2);
   });
 });
 

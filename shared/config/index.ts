@@ -228,3 +228,36 @@ export function loadStatusSettings(env: Record<string, string | undefined> = pro
 export function orgKeyOf(dc: DataCentre, clientId: string): string {
   return orgKey(`${dc}-${clientId}`);
 }
+
+export interface AuthSettings {
+  clientId: string;
+  clientSecret: string;
+  dc: DataCentre;
+  accountsUrl: string;
+  apiDomain: string;
+  apiVersion: string;
+  archiveEnabled: boolean;
+}
+
+/** What `auth` needs: the Self Client and where its accounts server is (no refresh token yet). */
+export function loadAuthSettings(env: Record<string, string | undefined> = process.env): AuthSettings {
+  const schema = settingsSchema.pick({
+    ZOHO_CLIENT_ID: true,
+    ZOHO_CLIENT_SECRET: true,
+    ZOHO_DC: true,
+    ZOHO_ACCOUNTS_URL: true,
+    ZOHO_API_DOMAIN: true,
+    ZOHO_API_VERSION: true,
+    ARCHIVE_ENABLED: true,
+  });
+  const s = parseOrThrow(schema.safeParse(presentSettings(env)), []);
+  const hosts = resolveZohoHosts(s.ZOHO_DC, { accountsUrl: s.ZOHO_ACCOUNTS_URL, apiDomain: s.ZOHO_API_DOMAIN });
+  return {
+    clientId: s.ZOHO_CLIENT_ID,
+    clientSecret: s.ZOHO_CLIENT_SECRET,
+    dc: s.ZOHO_DC,
+    ...hosts,
+    apiVersion: s.ZOHO_API_VERSION,
+    archiveEnabled: s.ARCHIVE_ENABLED,
+  };
+}

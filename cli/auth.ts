@@ -6,7 +6,8 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type AuthSettings, ConfigError, loadAuthSettings } from '../shared/config';
+import { ConfigError } from '../shared/config';
+import { type AuthSettings, loadAuthSettings } from '../shared/config/partial';
 import { CodedError } from '../shared/errors';
 import { createRetryingHttp, parseJson } from '../shared/http';
 import { SecretScrubber } from '../shared/secrets';

@@ -1,5 +1,6 @@
 /** The commands that work on settings: check, status and test-notify, on the same core as the functions. */
-import { loadChannels, loadConfig, loadStatusSettings } from '../shared/config';
+import { loadConfig } from '../shared/config';
+import { loadChannels, loadStatusSettings } from '../shared/config/partial';
 import { describeError, type SafeError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import type { Channel, Notice } from '../shared/notify/notice';

@@ -37,17 +37,19 @@ export async function main(
     else err(`${message}${hint ? `\n${hint}` : ''}`);
     return code;
   };
-  if (argv[0] === '--version' || argv[0] === '-v') return (out(version()), EXIT.ok);
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h')
-    return ((argv.length === 0 ? err : out)(mainUsage()), argv.length === 0 ? EXIT.usage : EXIT.ok);
+  const say = (write: (text: string) => void, text: string, code: number) => {
+    write(text);
+    return code;
+  };
+  if (argv[0] === '--version' || argv[0] === '-v') return say(out, version(), EXIT.ok);
+  if (argv.length === 0) return say(err, mainUsage(), EXIT.usage);
+  if (argv[0] === '--help' || argv[0] === '-h') return say(out, mainUsage(), EXIT.ok);
   if (argv[0] === 'help') {
     const topic = argv[1];
-    if (topic && !COMMANDS[topic])
-      return fail(
-        EXIT.usage,
-        `no command '${topic}'${nearest(topic, Object.keys(COMMANDS)) ? `. Did you mean '${nearest(topic, Object.keys(COMMANDS))}'?` : ''}`,
-      );
-    return (out(topic ? commandUsage(topic) : mainUsage()), EXIT.ok);
+    if (!topic) return say(out, mainUsage(), EXIT.ok);
+    if (COMMANDS[topic]) return say(out, commandUsage(topic), EXIT.ok);
+    const guess = nearest(topic, Object.keys(COMMANDS));
+    return fail(EXIT.usage, `zoho-backup-notifier: no command '${topic}'${guess ? `. Did you mean '${guess}'?` : ''}`);
   }
   let parsed: ReturnType<typeof parseCommand>;
   try {
@@ -59,7 +61,7 @@ export async function main(
       'Run "zoho-backup-notifier --help" for the commands.',
     );
   }
-  if (parsed.values.help) return (out(commandUsage(parsed.command)), EXIT.ok);
+  if (parsed.values.help) return say(out, commandUsage(parsed.command), EXIT.ok);
   // The demo brings the sandbox: loaded only for this command.
   if (parsed.command === 'demo') return (require('./demo') as typeof import('./demo')).runDemo(out);
   const settings = cliSettings(process.cwd());

@@ -74,7 +74,7 @@ export function secretsOf(config: Config): string[] {
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as Array<keyof Settings>;
 
 /** Rules across settings, checked even when single settings are wrong, so one run names them all. */
-function crossSettingProblems(env: Record<string, string>): string[] {
+export function crossSettingProblems(env: Record<string, string>): string[] {
   const problems: string[] = [];
   if (!env.SLACK_WEBHOOK_URL && !env.TEAMS_WEBHOOK_URL) {
     problems.push('SLACK_WEBHOOK_URL or TEAMS_WEBHOOK_URL (at least one) is required: where to post the alerts');
@@ -95,7 +95,7 @@ function crossSettingProblems(env: Record<string, string>): string[] {
  * The settings that are set, trimmed: empty app settings mean "unset" (the portal, Bicep and
  * GitHub's unset variables all produce them), and pasted values often carry a stray newline.
  */
-function presentSettings(env: Record<string, string | undefined>): Record<string, string> {
+export function presentSettings(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(env)
       .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].trim() !== '')
@@ -146,7 +146,7 @@ function toConfig(s: Settings): Config {
   };
 }
 
-function azureStorageSettings(s: Settings): AzureStorageSettings | undefined {
+export function azureStorageSettings(s: Settings): AzureStorageSettings | undefined {
   if (s.AzureWebJobsStorage) return { kind: 'connection-string', connectionString: s.AzureWebJobsStorage };
   const account = s.AzureWebJobsStorage__accountName;
   const endpoint = (service: string, explicit?: string) => explicit ?? `https://${account}.${service}.core.windows.net`;
@@ -160,7 +160,8 @@ function azureStorageSettings(s: Settings): AzureStorageSettings | undefined {
   };
 }
 
-function parseOrThrow<T>(
+/** The parsed settings, or a ConfigError naming every problem (ours, never zod's text). */
+export function parseOrThrow<T>(
   result: { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } },
   more: string[],
 ): T {
@@ -169,95 +170,7 @@ function parseOrThrow<T>(
   return result.data;
 }
 
-/** Only the chat channels (test-notify needs no Zoho credentials and no state). */
-export function loadChannels(env: Record<string, string | undefined> = process.env): Config['channels'] {
-  const present = presentSettings(env);
-  const schema = settingsSchema.pick({ SLACK_WEBHOOK_URL: true, TEAMS_WEBHOOK_URL: true });
-  const missing =
-    present.SLACK_WEBHOOK_URL || present.TEAMS_WEBHOOK_URL
-      ? []
-      : ['SLACK_WEBHOOK_URL or TEAMS_WEBHOOK_URL (at least one) is required: where to post'];
-  const s = parseOrThrow(schema.safeParse(present), missing);
-  return { slackWebhookUrl: s.SLACK_WEBHOOK_URL, teamsWebhookUrl: s.TEAMS_WEBHOOK_URL };
-}
-
-export interface StatusSettings {
-  state: StateSettings;
-  timezone: string;
-  orgName: string;
-  /** Without ZOHO_CLIENT_ID, status lists every org the store holds. */
-  orgKey?: string;
-  apiHosts: { explicitApiDomain?: string; dcApiDomain: string; accountsUrl: string };
-}
-
-/** Only what status needs: where the state is kept (no Zoho secret, no webhook). */
-export function loadStatusSettings(env: Record<string, string | undefined> = process.env): StatusSettings {
-  const present = presentSettings(env);
-  const schema = settingsSchema.pick({
-    STATE_FILE: true,
-    AzureWebJobsStorage: true,
-    AzureWebJobsStorage__tableServiceUri: true,
-    AzureWebJobsStorage__accountName: true,
-    AzureWebJobsStorage__credential: true,
-    AzureWebJobsStorage__clientId: true,
-    AzureWebJobsStorage__blobServiceUri: true,
-    AzureWebJobsStorage__queueServiceUri: true,
-    NOTIFY_TIMEZONE: true,
-    ZOHO_DC: true,
-    ZOHO_API_DOMAIN: true,
-    ZOHO_ACCOUNTS_URL: true,
-    ZOHO_ORG_NAME: true,
-  });
-  const stateProblems = crossSettingProblems(present).filter((p) => p.startsWith('STATE_FILE'));
-  const s = parseOrThrow(schema.safeParse(present), stateProblems);
-  const storage = azureStorageSettings(s as Settings);
-  const state: StateSettings = s.STATE_FILE
-    ? { kind: 'file', path: s.STATE_FILE }
-    : { kind: 'table', storage: storage as AzureStorageSettings };
-  const hosts = resolveZohoHosts(s.ZOHO_DC, { accountsUrl: s.ZOHO_ACCOUNTS_URL, apiDomain: s.ZOHO_API_DOMAIN });
-  return {
-    state,
-    timezone: s.NOTIFY_TIMEZONE,
-    orgName: s.ZOHO_ORG_NAME,
-    orgKey: present.ZOHO_CLIENT_ID ? orgKeyOf(s.ZOHO_DC, present.ZOHO_CLIENT_ID) : undefined,
-    apiHosts: { explicitApiDomain: s.ZOHO_API_DOMAIN && hosts.apiDomain, dcApiDomain: hosts.apiDomain, accountsUrl: hosts.accountsUrl },
-  };
-}
-
 /** An org's key in the state store: its data centre and client, stable across runs. */
 export function orgKeyOf(dc: DataCentre, clientId: string): string {
   return orgKey(`${dc}-${clientId}`);
-}
-
-export interface AuthSettings {
-  clientId: string;
-  clientSecret: string;
-  dc: DataCentre;
-  accountsUrl: string;
-  apiDomain: string;
-  apiVersion: string;
-  archiveEnabled: boolean;
-}
-
-/** What `auth` needs: the Self Client and where its accounts server is (no refresh token yet). */
-export function loadAuthSettings(env: Record<string, string | undefined> = process.env): AuthSettings {
-  const schema = settingsSchema.pick({
-    ZOHO_CLIENT_ID: true,
-    ZOHO_CLIENT_SECRET: true,
-    ZOHO_DC: true,
-    ZOHO_ACCOUNTS_URL: true,
-    ZOHO_API_DOMAIN: true,
-    ZOHO_API_VERSION: true,
-    ARCHIVE_ENABLED: true,
-  });
-  const s = parseOrThrow(schema.safeParse(presentSettings(env)), []);
-  const hosts = resolveZohoHosts(s.ZOHO_DC, { accountsUrl: s.ZOHO_ACCOUNTS_URL, apiDomain: s.ZOHO_API_DOMAIN });
-  return {
-    clientId: s.ZOHO_CLIENT_ID,
-    clientSecret: s.ZOHO_CLIENT_SECRET,
-    dc: s.ZOHO_DC,
-    ...hosts,
-    apiVersion: s.ZOHO_API_VERSION,
-    archiveEnabled: s.ARCHIVE_ENABLED,
-  };
 }

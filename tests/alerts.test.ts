@@ -125,7 +125,7 @@ describe('overdue backups', () => {
     const first = await world.check();
     expect(first.zohoCalls.details).toBe(1);
     expect(first.alerts).toEqual([expect.objectContaining({ kind: 'backup-overdue' })]);
-    expect(titled(world, 'Zoho CRM backup overdue')[0]).toContain('has not completed 6 hours or more later');
+    expect(titled(world, 'Zoho CRM backup overdue')[0]).toContain('has not completed: it is more than 6 hours overdue');
 
     for (let i = 0; i < 3; i += 1) {
       await expect(world.check()).resolves.toMatchObject({ alerts: [], zohoCalls: { history: 1, urls: 0, details: 0 } });

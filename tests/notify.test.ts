@@ -58,7 +58,8 @@ describe('the backup-ready notice', () => {
 describe('Slack rendering', () => {
   it('has a header, the facts, one button per part and the sign-in note', () => {
     const message = renderSlackMessage(notice(2));
-    expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'actions', 'context']);
+    // The note (what to do) is a section, as readable as the rest.
+    expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'actions', 'section']);
     const buttons = (message.blocks[3] as unknown as { elements: Array<{ text: { text: string }; url: string }> }).elements;
     expect(buttons.map((b) => b.text.text)).toEqual(['Data 1 of 2', 'Data 2 of 2', 'Attachments 1 of 1']);
     expect(buttons[2]?.url).toBe(link('Attachments', 1));
@@ -178,5 +179,20 @@ describe('relative dates agree with the calendar in NOTIFY_TIMEZONE', () => {
     ['2026-11-26T07:00:00Z', '2026-11-27T09:30:00Z', 'America/Los_Angeles', 'in 2 days'],
   ])('now %s, date %s in %s -> %s', (now, date, timezone, expected) => {
     expect(formatRelative(new Date(date), new Date(now), timezone)).toBe(expected);
+  });
+});
+
+describe('message wording', () => {
+  it('counts files with correct plurals', () => {
+    expect(notice(2, 1).facts.find((f) => f.label === 'Files')?.value).toBe('2 data files, 1 attachment file');
+    expect(notice(1, 0).facts.find((f) => f.label === 'Files')?.value).toBe('1 data file, 0 attachment files');
+  });
+
+  it('shows what to do at full size in Teams, not as subtle small print', () => {
+    const body = renderTeamsMessage(notice(1)).attachments[0]?.content.body ?? [];
+    const note = body.find((b) => String(b.text).startsWith('Downloading needs'));
+    expect(note).toBeDefined();
+    expect(note?.size).toBeUndefined();
+    expect(note?.isSubtle).toBeUndefined();
   });
 });

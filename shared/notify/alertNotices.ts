@@ -52,7 +52,7 @@ export function backupOverdueNotice(
   return {
     title: 'Zoho CRM backup overdue',
     tone: 'warning',
-    summary: `The ${orgName} backup scheduled for ${when} has not completed ${Math.round(graceMs / 3_600_000)} hours or more later.`,
+    summary: `The ${orgName} backup scheduled for ${when} has not completed: it is more than ${Math.round(graceMs / 3_600_000)} hours overdue.`,
     facts: [
       { label: 'Org', value: orgName },
       { label: 'Scheduled for', value: `${when} (${formatRelative(new Date(overdue.scheduledFor), ctx.now, ctx.timezone)})` },

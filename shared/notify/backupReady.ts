@@ -54,10 +54,15 @@ export function withMissedBackup(
   };
 }
 
+/** "1 data file", "2 data files". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 export function backupReadyNotice(backup: BackupReady, ctx: MessageContext): Notice {
   const expires = `${formatDateTime(backup.expiresAt, ctx.timezone)} (${formatRelative(backup.expiresAt, ctx.now, ctx.timezone)})`;
   const parts = labelledParts(backup.links);
-  const counts = `${backup.links.data.length} data, ${backup.links.attachments.length} attachments`;
+  const counts = `${plural(backup.links.data.length, 'data file')}, ${plural(backup.links.attachments.length, 'attachment file')}`;
   return {
     title: 'Zoho CRM backup ready',
     tone: 'good',

@@ -49,8 +49,9 @@ export function renderSlackMessage(notice: Notice, _ctx?: MessageContext): Slack
       })),
     });
   }
+  // The note says what to do: a section, as readable as the rest, not small grey context text.
   const tail: SlackBlock[] = notice.note
-    ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(notice.note), 3000) }] }]
+    ? [{ type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(notice.note), 3000) } }]
     : [];
   // The fallback text is mrkdwn too: unescaped, a Zoho user called <!channel> would ping everyone.
   return {

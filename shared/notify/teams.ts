@@ -69,7 +69,8 @@ function card(notice: Notice, links: Notice['links'], omitted: number): Adaptive
     body.push({ type: 'TextBlock', text: lines.join('\n'), wrap: true, spacing: i === 0 ? 'Medium' : 'None' });
   }
   if (omitted > 0) body.push({ type: 'TextBlock', text: `${omitted} more links are listed by the backupStatus endpoint.`, wrap: true });
-  if (notice.note) body.push({ type: 'TextBlock', text: escapeCardMarkdown(notice.note), wrap: true, size: 'Small', isSubtle: true });
+  // What to do: as readable as the rest of the card, not the small subtle print.
+  if (notice.note) body.push({ type: 'TextBlock', text: escapeCardMarkdown(notice.note), wrap: true, spacing: 'Medium' });
   return {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',

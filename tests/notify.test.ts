@@ -1,5 +1,6 @@
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { createRetryingHttp } from '../shared/http';
+import { monitorUnhealthyNotice } from '../shared/notify/alertNotices';
 import { backupReadyNotice, idsFromLink, labelledParts } from '../shared/notify/backupReady';
 import { DeliveryError } from '../shared/notify/delivery';
 import { formatDateTime, formatRelative, type Notice } from '../shared/notify/notice';
@@ -194,5 +195,19 @@ describe('message wording', () => {
     expect(note).toBeDefined();
     expect(note?.size).toBeUndefined();
     expect(note?.isSubtle).toBeUndefined();
+  });
+});
+
+describe('error codes', () => {
+  it('are in code style in Slack, and plainly before the message in Teams', () => {
+    const incident = {
+      since: '2026-11-22T07:00:00Z',
+      code: 'ZOHO_INVALID_REFRESH_TOKEN',
+      message: 'Zoho refused the refresh token.',
+      alerted: true,
+    };
+    const message = monitorUnhealthyNotice('Zylker', incident, 1, { timezone: 'UTC', now });
+    expect(JSON.stringify(renderSlackMessage(message))).toContain('`ZOHO_INVALID_REFRESH_TOKEN` Zoho refused the refresh token.');
+    expect(JSON.stringify(renderTeamsMessage(message))).toContain('ZOHO_INVALID_REFRESH_TOKEN: Zoho refused the refresh token.');
   });
 });

@@ -94,7 +94,7 @@ export function monitorUnhealthyNotice(
     summary: `The backup monitor for ${orgName} has failed since ${formatDateTime(new Date(incident.since), ctx.timezone)} (${incident.code}): backups are not being watched.`,
     facts: [
       { label: 'Org', value: orgName },
-      { label: 'Error', value: `${incident.code}: ${incident.message}` },
+      { label: 'Error', value: incident.message, code: incident.code },
       { label: 'Failed checks', value: String(failedChecks) },
     ],
     links: [],
@@ -140,7 +140,7 @@ export function channelFailingNotice(
     summary: `The ${name} webhook for ${orgName} has refused every message since ${formatDateTime(new Date(incident.since), ctx.timezone)} (${incident.code}): backup news reaches only this channel.`,
     facts: [
       { label: 'Org', value: orgName },
-      { label: 'Error', value: `${incident.code}: ${incident.message}` },
+      { label: 'Error', value: incident.message, code: incident.code },
       { label: 'Failed checks', value: String(failedChecks) },
     ],
     links: [],

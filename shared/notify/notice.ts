@@ -10,7 +10,8 @@ export interface Notice {
   tone: 'good' | 'warning' | 'danger' | 'info';
   /** One sentence that stands alone: notification previews and Slack's `text` fallback. */
   summary: string;
-  facts: Array<{ label: string; value: string }>;
+  /** `code`: an error code, shown in code style where the channel has one (Slack). */
+  facts: Array<{ label: string; value: string; code?: string }>;
   links: Array<{ label: string; url: string }>;
   /** Small print: what a reader needs to know to act on the links. */
   note?: string;

@@ -45,7 +45,10 @@ export function renderSlackMessage(notice: Notice, _ctx?: MessageContext): Slack
       type: 'section',
       fields: notice.facts.slice(i, i + FIELDS_PER_SECTION).map((fact) => ({
         type: 'mrkdwn',
-        text: truncate(`*${escapeMrkdwn(fact.label)}*\n${escapeMrkdwn(fact.value)}`, 2000),
+        text: truncate(
+          `*${escapeMrkdwn(fact.label)}*\n${fact.code ? `\`${escapeMrkdwn(fact.code)}\` ` : ''}${escapeMrkdwn(fact.value)}`,
+          2000,
+        ),
       })),
     });
   }

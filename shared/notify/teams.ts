@@ -61,7 +61,13 @@ function card(notice: Notice, links: Notice['links'], omitted: number): Adaptive
       wrap: true,
     },
     { type: 'TextBlock', text: escapeCardMarkdown(notice.summary), wrap: true },
-    { type: 'FactSet', facts: notice.facts.map((f) => ({ title: escapeCardMarkdown(f.label), value: escapeCardMarkdown(f.value) })) },
+    {
+      type: 'FactSet',
+      facts: notice.facts.map((f) => ({
+        title: escapeCardMarkdown(f.label),
+        value: escapeCardMarkdown(f.code ? `${f.code}: ${f.value}` : f.value),
+      })),
+    },
   ];
   // Links as markdown lines rather than buttons: Teams shows only a handful of card actions.
   for (let i = 0; i < links.length; i += LINKS_PER_BLOCK) {

@@ -14,33 +14,66 @@ import { createRuntime } from '../shared/runtime';
 import { type CheckOutcome, runCheck } from '../shared/watch';
 import { renderForTerminal } from './render';
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
+/** The story's clock: each chapter moves it on, and every check reads it, so a week can pass in a second. */
 interface Chapter {
   title: string;
-  happen: (zoho: ZohoSandbox) => void;
+  /** How far the clock moves before this chapter. */
+  after: number;
+  happen: (zoho: ZohoSandbox, now: number) => void;
   expect: CheckOutcome;
 }
 
 const STORY: Chapter[] = [
-  { title: 'No backup has run yet', happen: () => {}, expect: 'no-backup' },
+  { title: 'No backup has run yet', after: 0, happen: () => {}, expect: 'no-backup' },
   {
     title: 'The weekly backup completes (2 data parts, 1 attachments part)',
-    happen: (zoho) => zoho.completeBackup({ at: new Date(Date.now() - 2 * HOUR), dataParts: 2, attachmentParts: 1 }),
+    after: 0,
+    happen: (zoho, now) => zoho.completeBackup({ at: new Date(now - 2 * HOUR), dataParts: 2, attachmentParts: 1 }),
     expect: 'announced',
   },
-  { title: 'Ten minutes later: nothing new (one Zoho call, no token refresh)', happen: () => {}, expect: 'nothing-new' },
   {
-    title: "Next week's backup completes",
-    happen: (zoho) => zoho.completeBackup({ at: new Date(Date.now() - HOUR), dataParts: 1, attachmentParts: 1 }),
+    title: 'Ten minutes later: nothing new (one Zoho call, no token refresh)',
+    after: 10 * MINUTE,
+    happen: () => {},
+    expect: 'nothing-new',
+  },
+  {
+    title: 'Someone revokes the refresh token in Zoho: the monitor says so at once',
+    after: 10 * MINUTE,
+    happen: (zoho) => {
+      zoho.revokeAccessTokens();
+      zoho.revokeRefreshToken();
+    },
+    expect: 'failed',
+  },
+  {
+    title: 'A new refresh token is set (zoho-backup-notifier auth): the monitor says it recovered',
+    after: HOUR,
+    happen: (zoho) => zoho.restoreRefreshToken(),
+    expect: 'nothing-new',
+  },
+  {
+    title: "A week later, next week's backup completes",
+    after: 7 * DAY,
+    happen: (zoho, now) => zoho.completeBackup({ at: new Date(now - HOUR), dataParts: 1, attachmentParts: 1 }),
     expect: 'announced',
   },
   {
     title: 'The backup after that fails (an alert, sent once)',
-    happen: (zoho) => zoho.failBackup(new Date()),
+    after: 7 * DAY,
+    happen: (zoho, now) => zoho.failBackup(new Date(now - 10 * MINUTE)),
     expect: 'nothing-new',
   },
 ];
+
+const NEXT_STEPS = `Next, with your own Zoho org (README "From zero to a first message"):
+  zoho-backup-notifier auth --code <grant code>   turn a Self Client grant code into a refresh token
+  zoho-backup-notifier test-notify                check that Slack and Teams take messages
+  zoho-backup-notifier check                      announce the latest backup`;
 
 export async function runDemo(out: (text: string) => void): Promise<number> {
   const zoho = await ZohoSandbox.start();
@@ -57,12 +90,14 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
     });
     out(`Zoho sandbox on ${zoho.url}; Slack and Teams receivers on this machine; state in ${dir}\n`);
     let failures = 0;
+    let clock = Date.now();
     for (const [i, chapter] of STORY.entries()) {
-      chapter.happen(zoho);
+      clock += chapter.after;
+      chapter.happen(zoho, clock);
       out(`${i + 1}. ${chapter.title}`);
       // A fresh runtime per check, as each timer run in a new process would have.
       const runtime = createRuntime(config, { log: silentLogger });
-      const report = await runCheck({ ...runtime.watch, log: silentLogger });
+      const report = await runCheck({ ...runtime.watch, log: silentLogger, now: () => new Date(clock) });
       const calls = report.zohoCalls;
       const alerts = report.alerts.map((a) => `, alert: ${a.kind}`).join('');
       out(
@@ -73,6 +108,7 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
     out(
       failures === 0 ? 'Demo finished: every check did what the story expected.' : `Demo finished with ${failures} unexpected outcome(s).`,
     );
+    out(`\n${NEXT_STEPS}`);
     return failures === 0 ? 0 : 1;
   } finally {
     await Promise.all([zoho.close(), chat.close()]);

@@ -64,6 +64,7 @@ export async function main(
   if (parsed.values.help) return say(out, commandUsage(parsed.command), EXIT.ok);
   // The demo brings the sandbox: loaded only for this command.
   if (parsed.command === 'demo') return (require('./demo') as typeof import('./demo')).runDemo(out);
+  if (parsed.command === 'sandbox') return (require('./sandboxCommand') as typeof import('./sandboxCommand')).runSandbox(out);
   const settings = cliSettings(process.cwd());
   for (const warning of unknownSettingWarnings(settings)) err(`warning: ${warning}`);
   const io: Io = { out, err, json, settings, log: stderrLogger(err) };

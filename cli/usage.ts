@@ -44,6 +44,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'Needs ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_DC (or ZOHO_ACCOUNTS_URL). Writes ZOHO_REFRESH_TOKEN and ZOHO_DC into ./.env (mode 0600); prints no secret.',
     options: { code: { type: 'string', help: 'the grant code from the API console (Self Client > Generate Code)' }, json: JSON_OPTION },
   },
+  sandbox: {
+    summary: 'Run a local Zoho stand-in and Slack/Teams receivers until Ctrl-C, to try every command without an account',
+    usage: 'sandbox',
+    details: 'Prints the settings that point the CLI at it and every message it receives; keys on its input complete or fail a backup.',
+    options: {},
+  },
   demo: {
     summary: 'Run a short story against a local Zoho sandbox and chat receivers; needs no account',
     usage: 'demo',

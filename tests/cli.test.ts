@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -254,5 +254,49 @@ describe('zoho-backup-notifier demo', () => {
     expect(run.stdout).toContain('[Teams]');
     expect(run.stdout).toContain('-> nothing-new (Zoho calls: 1, token refreshes: 0)');
     expect(run.stdout).toContain('Demo finished: every check did what the story expected.');
+  });
+});
+
+describe('zoho-backup-notifier sandbox', () => {
+  it('runs a Zoho stand-in and receivers, prints the settings and each message, and takes keys until q', async () => {
+    const child = spawn(process.execPath, [CLI, 'sandbox'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const waiters: Array<() => void> = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const wake of waiters.splice(0)) wake();
+    });
+    const waitFor = async (text: string) => {
+      while (!output.includes(text)) await new Promise<void>((wake) => waiters.push(wake));
+    };
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+    await waitFor('q = quit');
+    const settings = Object.fromEntries(
+      output.split('\n').flatMap((line) => (/^[A-Z_]+=\S+$/.test(line) ? [line.split(/=(.*)/s).slice(0, 2)] : [])),
+    );
+    expect(Object.keys(settings).sort()).toEqual([
+      'SLACK_WEBHOOK_URL',
+      'TEAMS_WEBHOOK_URL',
+      'ZOHO_ACCOUNTS_URL',
+      'ZOHO_API_DOMAIN',
+      'ZOHO_CLIENT_ID',
+      'ZOHO_CLIENT_SECRET',
+      'ZOHO_REFRESH_TOKEN',
+    ]);
+    child.stdin.write('c\n');
+    await waitFor('> a backup completed');
+
+    await expect(cli(['check'], settings, cwd)).resolves.toMatchObject({ code: 0 });
+    await waitFor('[Slack]');
+    await waitFor('[Teams]');
+    child.stdin.write('q\n');
+
+    await expect(exited).resolves.toBe(0);
+    expect(output).toContain('Sandbox stopped.');
   });
 });

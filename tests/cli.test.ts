@@ -210,6 +210,23 @@ describe('zoho-backup-notifier auth', () => {
     await expect(cli(['check'], { ...selfClient(), SLACK_WEBHOOK_URL: chat.slackUrl }, cwd)).resolves.toMatchObject({ code: 0 });
   });
 
+  it('says which scope the archive still needs when the code lacks it', async () => {
+    const run = await cli(
+      ['auth', '--code', zoho.issueGrantCode('ZohoCRM.bulk.backup.READ')],
+      { ...selfClient(), ARCHIVE_ENABLED: 'true' },
+      cwd,
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('warning: ARCHIVE_ENABLED=true needs ZohoFiles.files.ALL');
+    const both = await cli(
+      ['auth', '--code', zoho.issueGrantCode('ZohoCRM.bulk.backup.READ,ZohoFiles.files.ALL')],
+      { ...selfClient(), ARCHIVE_ENABLED: 'true' },
+      cwd,
+    );
+    expect(both).toMatchObject({ code: 0, stderr: '' });
+    expect(both.stdout).toContain('Scopes: ZohoCRM.bulk.backup.READ, ZohoFiles.files.ALL');
+  });
+
   it('says a used grant code is used, and a wrong client is wrong, with exit 1', async () => {
     const code = zoho.issueGrantCode();
     await cli(['auth', '--code', code], selfClient(), cwd);

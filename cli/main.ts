@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../shared/config';
 import { describeError } from '../shared/errors';
 import { consoleLogger, type Logger } from '../shared/log';
-import { authCommand } from './auth';
-import { checkCommand, type Io, statusCommand, testNotifyCommand } from './commands';
+import type { Io } from './commands';
 import { cliSettings, unknownSettingWarnings } from './settings';
 import { COMMANDS, commandUsage, EXIT, mainUsage, nearest, parseCommand, type UsageError } from './usage';
 
@@ -69,10 +68,15 @@ export async function main(
   for (const warning of unknownSettingWarnings(settings)) err(`warning: ${warning}`);
   const io: Io = { out, err, json, settings, log: stderrLogger(err) };
   try {
-    if (parsed.command === 'status') return await statusCommand(io);
-    if (parsed.command === 'test-notify') return await testNotifyCommand(io);
-    if (parsed.command === 'auth') return await authCommand(io, parsed.values.code as string | undefined, process.cwd());
-    return await checkCommand(io, parsed.values['dry-run'] === true);
+    // Loaded per command: --version, help and usage errors answer without the core's modules.
+    const commands = require('./commands') as typeof import('./commands');
+    if (parsed.command === 'status') return await commands.statusCommand(io);
+    if (parsed.command === 'test-notify') return await commands.testNotifyCommand(io);
+    if (parsed.command === 'auth') {
+      const { authCommand } = require('./auth') as typeof import('./auth');
+      return await authCommand(io, parsed.values.code as string | undefined, process.cwd());
+    }
+    return await commands.checkCommand(io, parsed.values['dry-run'] === true);
   } catch (error) {
     const safe = describeError(error);
     return fail(error instanceof ConfigError ? EXIT.usage : EXIT.failed, safe.message, safe.hint);

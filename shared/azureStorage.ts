@@ -3,7 +3,6 @@
  * with the managed identity. The SDKs are required on first use: each costs start-up time,
  * and blobs and queues are needed only when the archive is on.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
 import type { TokenCredential } from '@azure/core-auth';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';

@@ -8,7 +8,10 @@ export function backupStatusHandler(getRuntime: () => Runtime = workerRuntime) {
   return (_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> =>
     withRuntime(getRuntime, async (runtime) => {
       try {
-        return jsonAnswer(200, await watchCore().readStatus(runtime.store, runtime.org, { zohoApi: await runtime.zohoApi() }));
+        return jsonAnswer(
+          200,
+          await watchCore().readStatus(runtime.store, runtime.org, { zohoApi: await runtime.zohoApi(), timezone: runtime.config.timezone }),
+        );
       } catch (error) {
         return jsonAnswer(503, { error: describeError(error) });
       }

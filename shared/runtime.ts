@@ -65,12 +65,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     scrubber,
     onCacheError: () => log.warn('could not read or save the cached Zoho token; a new one is minted'),
   });
-  const domainHosts = {
-    explicitApiDomain: config.zoho.explicitApiDomain,
-    dcApiDomain: config.zoho.apiDomain,
-    accountsUrl: config.zoho.accountsUrl,
-  };
-  const resolveApiDomain = () => chooseApiDomain(domainHosts, tokens.apiDomain).domain;
+  const resolveApiDomain = () => chooseApiDomain(config.zoho, tokens.apiDomain).domain;
   const zoho = new ZohoBackupClient({
     apiDomain: config.zoho.apiDomain,
     resolveApiDomain,
@@ -91,7 +86,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     org,
     telemetry,
     logger,
-    zohoApi: async () => chooseApiDomain(domainHosts, await tokens.cachedApiDomain()),
+    zohoApi: async () => chooseApiDomain(config.zoho, await tokens.cachedApiDomain()),
     watch: {
       zoho,
       tokens,

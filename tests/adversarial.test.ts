@@ -221,7 +221,7 @@ describe('#16-#17 Zoho fidelity', () => {
     ],
     ['no api_domain in the answer', { accountsUrl: 'https://accounts.zoho.com' }, undefined, 'https://www.zohoapis.com ZOHO_DC'],
   ])('#16 %s', (_case, hosts, fromToken, expected) => {
-    const choice = chooseApiDomain({ ...hosts, dcApiDomain: 'https://www.zohoapis.com' }, fromToken);
+    const choice = chooseApiDomain({ apiDomain: hosts.explicitApiDomain ?? 'https://www.zohoapis.com', ...hosts }, fromToken);
     expect(`${choice.domain} ${choice.source}`).toBe(expected);
   });
 

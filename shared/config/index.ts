@@ -6,20 +6,15 @@
 import type { AlertSettings } from '../defaults';
 import { CodedError } from '../errors';
 import { orgKey } from '../state/store';
-import { type DataCentre, resolveZohoHosts } from '../zoho/datacentres';
+import { type DataCentre, resolveZohoHosts, type ZohoHosts } from '../zoho/datacentres';
 import { type Settings, settingsSchema } from './schema';
 
 export interface Config {
-  zoho: {
+  zoho: ZohoHosts & {
     clientId: string;
     clientSecret: string;
     refreshToken: string;
     dc: DataCentre;
-    accountsUrl: string;
-    /** ZOHO_API_DOMAIN, or the data centre's API domain. */
-    apiDomain: string;
-    /** ZOHO_API_DOMAIN when set: it wins over the token answer's api_domain. */
-    explicitApiDomain?: string;
     apiVersion: string;
     orgName: string;
   };
@@ -112,13 +107,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return toConfig(parsed.data);
 }
 
+/** The storage settings, as the schema picks them for any loader. */
+type StorageSettings = Pick<Settings, 'STATE_FILE' | (`AzureWebJobsStorage${string}` & keyof Settings)>;
+
+/** Where the state is kept: STATE_FILE, else Table storage. */
+export function stateSettingsOf(s: StorageSettings): StateSettings {
+  const azureStorage = azureStorageSettings(s);
+  if (s.STATE_FILE) return { kind: 'file', path: s.STATE_FILE };
+  // crossSettingProblems() has ruled this out; the check keeps the types honest.
+  if (!azureStorage) throw new ConfigError(['STATE_FILE or AzureWebJobsStorage is required: where the state is kept']);
+  return { kind: 'table', storage: azureStorage };
+}
+
 function toConfig(s: Settings): Config {
   const azureStorage = azureStorageSettings(s);
-  const state: StateSettings | undefined = s.STATE_FILE
-    ? { kind: 'file', path: s.STATE_FILE }
-    : azureStorage && { kind: 'table', storage: azureStorage };
-  // crossSettingProblems() has ruled this out; the check keeps the types honest.
-  if (!state) throw new ConfigError(['STATE_FILE or AzureWebJobsStorage is required: where the state is kept']);
+  const state = stateSettingsOf(s);
   return {
     zoho: {
       clientId: s.ZOHO_CLIENT_ID,
@@ -126,7 +129,6 @@ function toConfig(s: Settings): Config {
       refreshToken: s.ZOHO_REFRESH_TOKEN,
       dc: s.ZOHO_DC,
       ...resolveZohoHosts(s.ZOHO_DC, { accountsUrl: s.ZOHO_ACCOUNTS_URL, apiDomain: s.ZOHO_API_DOMAIN }),
-      explicitApiDomain: s.ZOHO_API_DOMAIN && resolveZohoHosts(s.ZOHO_DC, { apiDomain: s.ZOHO_API_DOMAIN }).apiDomain,
       apiVersion: s.ZOHO_API_VERSION,
       orgName: s.ZOHO_ORG_NAME,
     },
@@ -146,7 +148,7 @@ function toConfig(s: Settings): Config {
   };
 }
 
-export function azureStorageSettings(s: Settings): AzureStorageSettings | undefined {
+function azureStorageSettings(s: StorageSettings): AzureStorageSettings | undefined {
   if (s.AzureWebJobsStorage) return { kind: 'connection-string', connectionString: s.AzureWebJobsStorage };
   const account = s.AzureWebJobsStorage__accountName;
   const endpoint = (service: string, explicit?: string) => explicit ?? `https://${account}.${service}.core.windows.net`;

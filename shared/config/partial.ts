@@ -2,18 +2,9 @@
  * Settings for commands that need only part of the contract: test-notify (the channels),
  * status (where the state is kept) and auth (the Self Client). Same checks, same messages.
  */
-import { type DataCentre, resolveZohoHosts } from '../zoho/datacentres';
-import {
-  type AzureStorageSettings,
-  azureStorageSettings,
-  type Config,
-  crossSettingProblems,
-  orgKeyOf,
-  parseOrThrow,
-  presentSettings,
-  type StateSettings,
-} from './index';
-import { type Settings, settingsSchema } from './schema';
+import { type DataCentre, resolveZohoHosts, type ZohoHosts } from '../zoho/datacentres';
+import { type Config, crossSettingProblems, orgKeyOf, parseOrThrow, presentSettings, type StateSettings, stateSettingsOf } from './index';
+import { settingsSchema } from './schema';
 
 /** Only the chat channels (test-notify needs no Zoho credentials and no state). */
 export function loadChannels(env: Record<string, string | undefined> = process.env): Config['channels'] {
@@ -33,7 +24,7 @@ export interface StatusSettings {
   orgName: string;
   /** Without ZOHO_CLIENT_ID, status lists every org the store holds. */
   orgKey?: string;
-  apiHosts: { explicitApiDomain?: string; dcApiDomain: string; accountsUrl: string };
+  apiHosts: ZohoHosts;
 }
 
 /** Only what status needs: where the state is kept (no Zoho secret, no webhook). */
@@ -56,17 +47,12 @@ export function loadStatusSettings(env: Record<string, string | undefined> = pro
   });
   const stateProblems = crossSettingProblems(present).filter((p) => p.startsWith('STATE_FILE'));
   const s = parseOrThrow(schema.safeParse(present), stateProblems);
-  const storage = azureStorageSettings(s as Settings);
-  const state: StateSettings = s.STATE_FILE
-    ? { kind: 'file', path: s.STATE_FILE }
-    : { kind: 'table', storage: storage as AzureStorageSettings };
-  const hosts = resolveZohoHosts(s.ZOHO_DC, { accountsUrl: s.ZOHO_ACCOUNTS_URL, apiDomain: s.ZOHO_API_DOMAIN });
   return {
-    state,
+    state: stateSettingsOf(s),
     timezone: s.NOTIFY_TIMEZONE,
     orgName: s.ZOHO_ORG_NAME,
     orgKey: present.ZOHO_CLIENT_ID ? orgKeyOf(s.ZOHO_DC, present.ZOHO_CLIENT_ID) : undefined,
-    apiHosts: { explicitApiDomain: s.ZOHO_API_DOMAIN && hosts.apiDomain, dcApiDomain: hosts.apiDomain, accountsUrl: hosts.accountsUrl },
+    apiHosts: resolveZohoHosts(s.ZOHO_DC, { accountsUrl: s.ZOHO_ACCOUNTS_URL, apiDomain: s.ZOHO_API_DOMAIN }),
   };
 }
 

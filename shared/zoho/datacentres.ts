@@ -1,3 +1,5 @@
+import { isLoopbackHttp } from '../urls';
+
 /** Zoho data centres: where an org's accounts server and API live (Zoho's multi-DC table). */
 export const DATA_CENTRES = {
   us: { accountsUrl: 'https://accounts.zoho.com', apiDomain: 'https://www.zohoapis.com' },
@@ -15,15 +17,20 @@ export const DATA_CENTRE_NAMES = Object.keys(DATA_CENTRES) as [DataCentre, ...Da
 
 export interface ZohoHosts {
   accountsUrl: string;
+  /** ZOHO_API_DOMAIN when set, else the data centre's API domain. */
   apiDomain: string;
+  /** Set only when ZOHO_API_DOMAIN was: then it wins over the token answer's api_domain. */
+  explicitApiDomain?: string;
 }
 
 /** The DC's hosts, with explicit overrides (sandboxes, tests, new DCs) taking precedence. */
-export function resolveZohoHosts(dc: DataCentre, overrides: Partial<ZohoHosts> = {}): ZohoHosts {
+export function resolveZohoHosts(dc: DataCentre, overrides: { accountsUrl?: string; apiDomain?: string } = {}): ZohoHosts {
   const defaults = DATA_CENTRES[dc];
+  const explicitApiDomain = overrides.apiDomain && stripTrailingSlash(overrides.apiDomain);
   return {
     accountsUrl: stripTrailingSlash(overrides.accountsUrl ?? defaults.accountsUrl),
-    apiDomain: stripTrailingSlash(overrides.apiDomain ?? defaults.apiDomain),
+    apiDomain: explicitApiDomain ?? defaults.apiDomain,
+    ...(explicitApiDomain ? { explicitApiDomain } : {}),
   };
 }
 
@@ -37,8 +44,7 @@ export interface ApiDomainChoice {
   source: 'ZOHO_API_DOMAIN' | 'token answer' | 'ZOHO_DC';
 }
 
-const ZOHO_API_ORIGINS = new Set(Object.values(DATA_CENTRES).map((dc) => dc.apiDomain));
-const LOOPBACK_HTTP = /^http:\/\/(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$/;
+const ZOHO_API_ORIGINS = new Set<string>(Object.values(DATA_CENTRES).map((dc) => dc.apiDomain));
 
 /**
  * Zoho's token answer names the org's API host (api_domain), and Zoho's own SDK switches to
@@ -46,15 +52,12 @@ const LOOPBACK_HTTP = /^http:\/\/(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$
  * API domains, so a token endpoint cannot send the token elsewhere; a sandbox accounts server
  * on this machine may name a sandbox API host on this machine.
  */
-export function chooseApiDomain(
-  hosts: { explicitApiDomain?: string; dcApiDomain: string; accountsUrl: string },
-  fromToken?: string,
-): ApiDomainChoice {
+export function chooseApiDomain(hosts: ZohoHosts, fromToken?: string): ApiDomainChoice {
   if (hosts.explicitApiDomain) return { domain: hosts.explicitApiDomain, source: 'ZOHO_API_DOMAIN' };
   const origin = fromToken && originOf(fromToken);
-  const sandboxed = LOOPBACK_HTTP.test(originOf(hosts.accountsUrl) ?? '') && LOOPBACK_HTTP.test(origin ?? '');
-  if (origin && (ZOHO_API_ORIGINS.has(origin as never) || sandboxed)) return { domain: origin, source: 'token answer' };
-  return { domain: hosts.dcApiDomain, source: 'ZOHO_DC' };
+  const sandboxed = isLoopbackHttp(hosts.accountsUrl) && !!fromToken && isLoopbackHttp(fromToken);
+  if (origin && (ZOHO_API_ORIGINS.has(origin) || sandboxed)) return { domain: origin, source: 'token answer' };
+  return { domain: hosts.apiDomain, source: 'ZOHO_DC' };
 }
 
 function originOf(url: string): string | undefined {

@@ -131,8 +131,31 @@ export class Gates {
 }
 
 /** 200, then a space every 50 ms until the client hangs up. */
-export function trickle(res: ServerResponse): void {
+export function trickle(res: ServerResponse, onClientGone: () => void): void {
   res.writeHead(200, { 'Content-Type': 'application/json' });
   const timer = setInterval(() => res.write(' '), 50);
-  res.on('close', () => clearInterval(timer));
+  res.on('close', () => {
+    clearInterval(timer);
+    onClientGone();
+  });
+}
+
+/** Counts clients that hung up, and wakes whoever waits for the next one (no timing involved). */
+export class HangUps {
+  private unclaimed = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  hungUp(): void {
+    const wake = this.waiting.shift();
+    if (wake) wake();
+    else this.unclaimed += 1;
+  }
+
+  next(): Promise<void> {
+    if (this.unclaimed > 0) {
+      this.unclaimed -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
 }

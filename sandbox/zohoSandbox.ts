@@ -21,6 +21,7 @@ import {
   delay,
   endpointOf,
   Gates,
+  HangUps,
   historyPage,
   isPureDelay,
   readBody,
@@ -41,6 +42,7 @@ export class ZohoSandbox extends SandboxStory {
   private readonly tokens: TokenDesk;
   private readonly faults: SandboxFault[] = [];
   private readonly gates = new Gates();
+  private readonly trickles = new HangUps();
   private server?: Server;
   url = '';
 
@@ -69,6 +71,11 @@ export class ZohoSandbox extends SandboxStory {
       ZOHO_ACCOUNTS_URL: this.url,
       ZOHO_API_DOMAIN: this.url,
     };
+  }
+
+  /** Resolves once a client hung up on a trickling answer: it gave up at its deadline. */
+  trickleAbandoned(): Promise<void> {
+    return this.trickles.next();
   }
 
   /** The next `count` requests to `endpoint` wait for each other, then go on together. */
@@ -153,7 +160,7 @@ export class ZohoSandbox extends SandboxStory {
     if (endpoint !== 'unknown') await this.gates.pass(endpoint);
     const fault = endpoint === 'unknown' ? undefined : takeFault(this.faults, endpoint);
     if (fault?.hang) return;
-    if (fault?.trickle) return trickle(res);
+    if (fault?.trickle) return trickle(res, () => this.trickles.hungUp());
     if (fault?.delayMs) await delay(fault.delayMs);
     if (fault?.dropAfterBytes !== undefined || fault?.stallAfterBytes !== undefined) {
       return this.answerDownload(url.pathname, req, res, record, answer, fault);

@@ -13,20 +13,15 @@ export class DeadlineError extends CodedError {
   constructor(what: string, ms: number) {
     super(
       'CHECK_TIMED_OUT',
-      `${what} did not finish within ${Math.round(ms / 1000)} s`,
+      `${what} did not finish within ${ms < 10_000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`}`,
       'A server answered too slowly or not at all; the next check tries again. CHECK_DEADLINE sets the limit.',
     );
   }
 }
 
-/** The deadline of the check this code runs in, if any. */
-export function currentDeadline(): AbortSignal | undefined {
-  return checkDeadline.getStore();
-}
-
 /** A signal that fires after `ms` or with the current check's deadline, whichever comes first. */
 export function callDeadline(ms: number): AbortSignal {
-  const check = currentDeadline();
+  const check = checkDeadline.getStore();
   const own = AbortSignal.timeout(ms);
   return check ? AbortSignal.any([own, check]) : own;
 }

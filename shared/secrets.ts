@@ -46,17 +46,19 @@ export class SecretScrubber {
     // Longest first, so that a whole URL goes before its pieces.
     for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) clean = clean.split(secret).join(REDACTED);
     clean = clean.replace(ZOHO_TOKEN, REDACTED);
-    return clean.replace(TOKENISH_RUN, (run) => (this.sharesRunWithSecret(run) ? REDACTED : run));
-  }
-
-  private sharesRunWithSecret(run: string): boolean {
+    // Whole URLs share "https://" with any link: only their key material counts for partial echoes.
     const material = [...this.secrets].filter((secret) => !secret.includes('://'));
-    for (let i = 0; i + SHARED_RUN <= run.length; i += 1) {
-      const window = run.slice(i, i + SHARED_RUN);
-      if (material.some((secret) => secret.includes(window))) return true;
-    }
-    return false;
+    return clean.replace(TOKENISH_RUN, (run) => (sharesRun(run, material) ? REDACTED : run));
   }
+}
+
+/** Whether `run` shares SHARED_RUN characters in a row with any secret: an echo, whole or cut. */
+function sharesRun(run: string, material: readonly string[]): boolean {
+  for (let i = 0; i + SHARED_RUN <= run.length; i += 1) {
+    const window = run.slice(i, i + SHARED_RUN);
+    if (material.some((secret) => secret.includes(window))) return true;
+  }
+  return false;
 }
 
 /** Scrubs, then cuts to `max` characters: cutting first could leave half a secret. */

@@ -378,9 +378,10 @@ describe('#8 nothing hangs', () => {
 
     const report = await runCheck({ ...runtime.watch, deadlineMs: 300 });
 
-    expect(report.ok).toBe(false);
-    expect(['ZOHO_UNREACHABLE', 'CHECK_TIMED_OUT']).toContain(report.error?.code);
-    expect(report.durationMs).toBeLessThan(10_000);
+    expect(report).toMatchObject({ ok: false, error: { code: 'CHECK_TIMED_OUT', message: expect.stringContaining('300 ms') } });
+    // The call itself was cut off by the check's deadline, not left trickling until its own
+    // (a minute): otherwise this waits past jest's 30 s and fails.
+    await world.sandbox.trickleAbandoned();
   });
 
   it('aborts an archive download that stalls after its headers, and stores nothing', async () => {

@@ -14,7 +14,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
-import { renderAppSettings } from './support/armSettings';
+import { armString, renderAppSettings } from './support/armSettings';
 import { azuriteConnectionString } from './support/azurite';
 import { buildDeployedPackage, type DeployedPackage } from './support/deployedPackage';
 import { HOUR } from './support/world';
@@ -34,6 +34,17 @@ interface HostReport {
 }
 
 type Invocation = { function: string; http?: { method: string; query?: Record<string, string> }; queueMessage?: string };
+
+/** Stand-ins for what main.bicep's modules output, as ARM would resolve them. */
+const REFERENCES: Record<string, string> = {
+  'keyVault.outputs.zohoClientSecretUri': 'https://kv.vault.azure.net/secrets/zoho-client-secret',
+  'keyVault.outputs.zohoRefreshTokenUri': 'https://kv.vault.azure.net/secrets/zoho-refresh-token',
+  'keyVault.outputs.slackWebhookUri': 'https://kv.vault.azure.net/secrets/slack-webhook-url',
+  'keyVault.outputs.teamsWebhookUri': 'https://kv.vault.azure.net/secrets/teams-webhook-url',
+  storageAccountName: 'stzbntest',
+  identityClientId: IDENTITY_CLIENT_ID,
+  appInsightsConnectionString: 'InstrumentationKey=00000000-0000-4000-8000-000000000002',
+};
 
 let pkg: DeployedPackage;
 let sandbox: ZohoSandbox;
@@ -76,15 +87,7 @@ async function armRenderedSettings(): Promise<Record<string, string>> {
       archiveEnabled: true,
       archiveContainer: `pkg-${randomBytes(4).toString('hex')}`,
     },
-    references: {
-      'keyVault.outputs.zohoClientSecretUri': 'https://kv.vault.azure.net/secrets/zoho-client-secret',
-      'keyVault.outputs.zohoRefreshTokenUri': 'https://kv.vault.azure.net/secrets/zoho-refresh-token',
-      'keyVault.outputs.slackWebhookUri': 'https://kv.vault.azure.net/secrets/slack-webhook-url',
-      'keyVault.outputs.teamsWebhookUri': 'https://kv.vault.azure.net/secrets/teams-webhook-url',
-      storageAccountName: 'stzbntest',
-      identityClientId: IDENTITY_CLIENT_ID,
-      appInsightsConnectionString: 'InstrumentationKey=00000000-0000-4000-8000-000000000002',
-    },
+    references: REFERENCES,
   });
   const resolved = Object.fromEntries(
     Object.entries(rendered).map(([name, value]) => [
@@ -150,9 +153,13 @@ describe('the deployed package', () => {
       expect(pkg.files.some((f) => f.startsWith(`node_modules/${devOnly}/`))).toBe(false);
   });
 
-  it('renders the settings as ARM does and the app accepts them: ARCHIVE_ENABLED from a Bicep bool, integers as digits, unset strings empty', () => {
-    expect(settings.ARCHIVE_ENABLED).toMatch(/^(true|True)$/);
+  it('renders the settings as ARM does: a bool as True (lowercased by the Bicep), an int as digits, an unset string as empty', async () => {
+    expect([armString(true), armString(false), armString(3)]).toEqual(['True', 'False', '3']);
+    expect(settings.ARCHIVE_ENABLED).toBe('true');
     expect(settings.ALERT_AFTER_FAILURES).toBe('3');
+    const defaults = await renderAppSettings(join(root, 'infra'), { parameters: { zohoClientId: '1000.X' }, references: REFERENCES });
+    expect(defaults.ZOHO_DOWNLOAD_HOSTS).toBe('');
+    expect(defaults.SLACK_WEBHOOK_URL).toBe('');
     expect(settings.ZOHO_API_VERSION).toBe('v8');
     expect(settings.BACKUP_WATCH_SCHEDULE).toBe('0 */10 * * * *');
   });

@@ -43,11 +43,13 @@ describe('data centres', () => {
     expect(resolveZohoHosts(dc)).toEqual({ accountsUrl, apiDomain });
   });
 
-  it('lets explicit overrides win, without a trailing slash', () => {
+  it('lets explicit overrides win, without a trailing slash, and says the API domain was explicit', () => {
     expect(resolveZohoHosts('eu', { apiDomain: 'http://127.0.0.1:9999/' })).toEqual({
       accountsUrl: DATA_CENTRES.eu.accountsUrl,
       apiDomain: 'http://127.0.0.1:9999',
+      explicitApiDomain: 'http://127.0.0.1:9999',
     });
+    expect(resolveZohoHosts('eu').explicitApiDomain).toBeUndefined();
   });
 });
 

@@ -6,8 +6,6 @@
 import { z } from 'zod';
 import { isAllowedUrl } from '../urls';
 
-export { isAllowedUrl };
-
 export function isTimeZone(value: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: value });

@@ -4,8 +4,9 @@
  */
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults';
+import { isAllowedUrl } from '../urls';
 import { DATA_CENTRE_NAMES, type DataCentre } from '../zoho/datacentres';
-import { booleanSetting, durationSetting, isAllowedUrl, isTimeZone, optionalUrl, parsedSetting, required } from './fields';
+import { booleanSetting, durationSetting, isTimeZone, optionalUrl, parsedSetting, required } from './fields';
 
 const dataCentre = parsedSetting(`ZOHO_DC must be one of ${DATA_CENTRE_NAMES.join(', ')}`, (value) =>
   DATA_CENTRE_NAMES.find((dc): dc is DataCentre => dc === value.toLowerCase()),

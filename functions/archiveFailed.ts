@@ -2,15 +2,14 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { ARCHIVE_POISON_QUEUE } from '../shared/archive/plan';
 import { parseArchiveMessage } from '../shared/archive/queue';
-import { archiveWorker, workerRuntime } from '../shared/functionsHost';
+import { archiveWorker, type RuntimeSource, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
-import type { Runtime } from '../shared/runtime';
 
-export function archiveFailedHandler(getRuntime: () => Runtime = workerRuntime) {
+export function archiveFailedHandler(getRuntime: RuntimeSource = workerRuntime) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const runtime = getRuntime();
+    const runtime = await getRuntime();
     if (!runtime.archive) return;
-    const { reportArchiveFailure } = archiveWorker();
+    const { reportArchiveFailure } = await archiveWorker();
     await reportArchiveFailure({ ...runtime.archive, log: runtime.logger(hostLogger(context)) }, parseArchiveMessage(message));
   };
 }

@@ -2,19 +2,18 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
 import { parseArchiveMessage } from '../shared/archive/queue';
-import { archiveWorker, workerRuntime } from '../shared/functionsHost';
+import { archiveWorker, type RuntimeSource, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
-import type { Runtime } from '../shared/runtime';
 
-export function archivePartHandler(getRuntime: () => Runtime = workerRuntime) {
+export function archivePartHandler(getRuntime: RuntimeSource = workerRuntime) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const runtime = getRuntime();
+    const runtime = await getRuntime();
     const log = runtime.logger(hostLogger(context));
     if (!runtime.archive) {
       log.warn('archive message ignored: ARCHIVE_ENABLED is not true');
       return;
     }
-    const { archivePart } = archiveWorker();
+    const { archivePart } = await archiveWorker();
     const outcome = await archivePart({ ...runtime.archive, log }, parseArchiveMessage(message));
     log.info(`archive part: ${outcome}`, { dequeueCount: context.triggerMetadata?.dequeueCount });
   };

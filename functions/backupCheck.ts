@@ -1,16 +1,15 @@
 /** HTTP POST /api/backupCheck: run a check now and answer its report; ?dryRun=true renders without sending. */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { DRY_RUN_INVALID, dryRunOf, jsonAnswer, watchCore, withRuntime, workerRuntime } from '../shared/functionsHost';
+import { DRY_RUN_INVALID, dryRunOf, jsonAnswer, type RuntimeSource, watchCore, withRuntime, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
-import type { Runtime } from '../shared/runtime';
 
-export function backupCheckHandler(getRuntime: () => Runtime = workerRuntime) {
+export function backupCheckHandler(getRuntime: RuntimeSource = workerRuntime) {
   return (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> =>
     withRuntime(getRuntime, async (runtime) => {
       const dryRun = dryRunOf(request.query);
       // An unreadable dryRun must never fall back to a real send.
       if (dryRun === undefined) return jsonAnswer(400, { error: DRY_RUN_INVALID });
-      const report = await watchCore().runCheck({ ...runtime.watch, log: runtime.logger(hostLogger(context)) }, { dryRun });
+      const report = await (await watchCore()).runCheck({ ...runtime.watch, log: runtime.logger(hostLogger(context)) }, { dryRun });
       // 502: the check ran but Zoho, the state store or a channel failed; the report says which.
       return jsonAnswer(report.ok ? 200 : 502, report);
     });

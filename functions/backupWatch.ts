@@ -1,15 +1,14 @@
 /** Timer: runs a backup check on BACKUP_WATCH_SCHEDULE (default every 10 minutes). */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { CheckFailedError, watchCore, workerRuntime } from '../shared/functionsHost';
+import { CheckFailedError, type RuntimeSource, watchCore, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
-import type { Runtime } from '../shared/runtime';
 
-export function backupWatchHandler(getRuntime: () => Runtime = workerRuntime) {
+export function backupWatchHandler(getRuntime: RuntimeSource = workerRuntime) {
   return async (timer: Timer, context: InvocationContext): Promise<void> => {
-    const runtime = getRuntime();
+    const runtime = await getRuntime();
     const log = runtime.logger(hostLogger(context));
     if (timer.isPastDue) log.warn('backupWatch is running late (isPastDue): a host restart or a long previous run delayed it');
-    const report = await watchCore().runCheck({ ...runtime.watch, log });
+    const report = await (await watchCore()).runCheck({ ...runtime.watch, log });
     // A failed check must fail the invocation, or monitoring would see a green timer.
     if (!report.ok) throw new CheckFailedError(report);
   };

@@ -28,4 +28,6 @@ export const DEFAULTS = {
   claimTtlMs: 10 * MINUTE,
   /** A whole check, whatever the servers do: well under host.json's functionTimeout (30 min). */
   checkDeadlineMs: 3 * MINUTE,
+  /** After a check's first telemetry item, when the SDK loads: by then the worker has answered. */
+  telemetryLoadDelayMs: 1000,
 } as const;

@@ -1,7 +1,9 @@
 /**
  * What the function adapters share, and the one place that loads the core lazily. The worker
  * loads every entry file to index the app, so this module imports nothing heavy: the runtime
- * (axios, zod, the storage SDKs) and the archive worker are required on first invocation.
+ * (axios, zod, the storage SDKs) and the archive worker are imported on first invocation.
+ * They are dynamic imports, not requires, so that the deployed bundle splits there: each
+ * becomes a chunk of its own that the worker does not parse while it indexes the app.
  * Nothing here imports @azure/functions, so the core stays host-agnostic.
  */
 import type * as ArchiveWorker from './archive/worker';
@@ -11,21 +13,24 @@ import type * as Status from './status';
 import type * as RunCheck from './watch/runCheck';
 import { type CheckReport, failuresOf } from './watch/types';
 
+/** How an adapter gets its runtime: the worker's own by default, a test's when one is passed. */
+export type RuntimeSource = () => Runtime | Promise<Runtime>;
+
 /** The worker's runtime, built from the app settings on first use and reused by warm invocations. */
-export function workerRuntime(): Runtime {
-  return (require('./runtime') as typeof import('./runtime')).workerRuntimeFromEnv();
+export async function workerRuntime(): Promise<Runtime> {
+  const { workerRuntimeFromEnv } = await import('./runtime.js');
+  return workerRuntimeFromEnv();
 }
 
 /** The check and the status view, for the timer and the HTTP functions. */
-export function watchCore(): { runCheck: typeof RunCheck.runCheck; readStatus: typeof Status.readStatus } {
-  const { runCheck } = require('./watch/runCheck') as typeof RunCheck;
-  const { readStatus } = require('./status') as typeof Status;
+export async function watchCore(): Promise<{ runCheck: typeof RunCheck.runCheck; readStatus: typeof Status.readStatus }> {
+  const [{ runCheck }, { readStatus }] = await Promise.all([import('./watch/runCheck.js'), import('./status.js')]);
   return { runCheck, readStatus };
 }
 
-/** The archive worker, for the queue triggers only: it brings axios and the Blob SDK. */
-export function archiveWorker(): typeof ArchiveWorker {
-  return require('./archive/worker') as typeof ArchiveWorker;
+/** The archive worker, for the queue triggers only: it brings the Blob SDK. */
+export function archiveWorker(): Promise<typeof ArchiveWorker> {
+  return import('./archive/worker.js');
 }
 
 export interface JsonAnswer {
@@ -42,10 +47,10 @@ export function jsonAnswer(status: number, body: unknown): JsonAnswer {
  * Answers with the runtime, or with a 500 when it cannot be built (invalid settings): the
  * answer says which settings, never a value.
  */
-export async function withRuntime(getRuntime: () => Runtime, answer: (runtime: Runtime) => Promise<JsonAnswer>): Promise<JsonAnswer> {
+export async function withRuntime(getRuntime: RuntimeSource, answer: (runtime: Runtime) => Promise<JsonAnswer>): Promise<JsonAnswer> {
   let runtime: Runtime;
   try {
-    runtime = getRuntime();
+    runtime = await getRuntime();
   } catch (error) {
     return jsonAnswer(500, { error: describeError(error) });
   }

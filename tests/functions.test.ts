@@ -25,16 +25,16 @@ function context(lines: string[]): InvocationContext {
 const timer = (isPastDue = false) => ({ isPastDue, schedule: { adjustForDST: true }, scheduleStatus: {} }) as unknown as Timer;
 
 describe('the function app layout', () => {
-  it('has package.json "main" match every built function file, and each registers a function', () => {
+  it('has package.json "main" match the bundle\'s entry for every function, and each registers a function', () => {
     const main = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).main as string;
-    expect(main).toBe('dist/functions/*.js');
+    expect(main).toBe('dist/app/functions/*.mjs');
     const sources = readdirSync(join(root, 'functions'))
       .filter((f) => f.endsWith('.ts'))
-      .map((f) => f.replace(/\.ts$/, '.js'));
-    const built = readdirSync(join(root, 'dist/functions')).filter((f) => f.endsWith('.js'));
+      .map((f) => f.replace(/\.ts$/, '.mjs'));
+    const built = readdirSync(join(root, 'dist/app/functions')).filter((f) => f.endsWith('.mjs'));
     expect(built.sort()).toEqual(sources.sort());
     for (const file of built)
-      expect(readFileSync(join(root, 'dist/functions', file), 'utf8')).toMatch(/functions_1\.app\.(timer|http|storageQueue)\(/);
+      expect(readFileSync(join(root, 'dist/app/functions', file), 'utf8')).toMatch(/app\.(timer|http|storageQueue)\(/);
   });
 
   it('runs the timer on the BACKUP_WATCH_SCHEDULE setting, not on startup', () => {

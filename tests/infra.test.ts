@@ -354,8 +354,9 @@ describe('deployment files', () => {
     expect(azd).toMatch(/^ {4}language: ts$/m);
     expect(azd).toMatch(/^ {4}host: function$/m);
     expect(azd).toMatch(/^ {2}path: infra$/m);
-    // The same package as func publish: production dependencies only.
-    expect(azd).toMatch(/^ {6}prepackage:\n {8}shell: sh\n {8}run: npm prune --omit=dev$/m);
+    // The same package as func publish: the bundle, no node_modules. Not by .funcignore, which
+    // azd would read as a request to build remotely, without the sources.
+    expect(azd).toMatch(/^ {6}prepackage:\n {8}shell: sh\n {8}run: rm -rf node_modules$/m);
   });
 
   it('deploy.yml gives Core Tools a worker runtime and defaults every optional variable GitHub would pass as empty', () => {
@@ -373,8 +374,9 @@ describe('deployment files', () => {
       .filter((l) => l && !l.startsWith('#'));
     for (const entry of ['*.ts', '/tests/', '/bench/', '/infra/', '/local.settings.json', '/.env', '/tsconfig*.json', '/dist-bench/'])
       expect(patterns).toContain(entry);
-    expect(patterns.filter((p) => p.endsWith('/') && !p.startsWith('/'))).toEqual([]);
+    expect(patterns.filter((p) => p.endsWith('/') && !/^!?\//.test(p))).toEqual([]);
     for (const kept of ['dist/', '/dist/', 'host.json', '/host.json', 'node_modules/', '/node_modules/'])
       expect(patterns).not.toContain(kept);
+    expect(patterns).toEqual(expect.arrayContaining(['/dist/*', '!/dist/app/']));
   });
 });

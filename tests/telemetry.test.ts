@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { SecretScrubber } from '../shared/secrets';
+import { createTelemetry } from '../shared/telemetry';
 import { hoursAgo } from './support/world';
 
 const root = resolve(__dirname, '..');
@@ -26,13 +28,38 @@ function run(args: string[], env: Record<string, string>, cwd = root): Promise<{
 describe('telemetry', () => {
   it('does not load the Application Insights SDK when no connection string is set', async () => {
     const script = `
-      for (const f of require('fs').readdirSync('dist/functions').filter((f) => f.endsWith('.js'))) require('./dist/functions/' + f);
       const { createRuntime } = require('./dist/shared/runtime');
       const { loadConfig } = require('./dist/shared/config');
-      createRuntime(loadConfig({ ZOHO_CLIENT_ID: 'x', ZOHO_CLIENT_SECRET: 'y', ZOHO_REFRESH_TOKEN: 'z', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/a', STATE_FILE: '/tmp/unused.json' }));
-      console.log(Object.keys(require.cache).filter((p) => p.includes('node_modules/applicationinsights/')).length);`;
+      const runtime = createRuntime(loadConfig({ ZOHO_CLIENT_ID: 'x', ZOHO_CLIENT_SECRET: 'y', ZOHO_REFRESH_TOKEN: 'z', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/a', STATE_FILE: '/tmp/unused.json' }));
+      runtime.telemetry.event('CheckFailed', {});
+      runtime.telemetry.flush().then(() => console.log(Object.keys(require.cache).filter((p) => p.includes('node_modules/applicationinsights/')).length));`;
     const { stdout } = await run(['-e', script], {});
     expect(stdout.trim()).toBe('0');
+  });
+
+  it('queues items while a check runs and loads the SDK only afterwards, then sends them in order', async () => {
+    const sent: string[] = [];
+    const deferred: Array<() => void> = [];
+    const client = {
+      trackEvent: (e: { name: string }) => sent.push(e.name),
+      trackMetric: (m: { name: string }) => sent.push(m.name),
+      flush: async () => {},
+    };
+    let connects = 0;
+    const telemetry = createTelemetry({ connectionString: 'InstrumentationKey=x' }, new SecretScrubber([]), {
+      connect: async () => {
+        connects += 1;
+        return client as never;
+      },
+      defer: (load) => deferred.push(load),
+    });
+    telemetry.event('BackupAnnounced');
+    telemetry.metric('CheckDurationMs', 5);
+    expect([connects, sent, deferred.length]).toEqual([0, [], 1]); // nothing loaded during the check
+    deferred[0]!();
+    await telemetry.flush();
+    telemetry.event('AlertRaised'); // after the load: straight through
+    expect([connects, sent]).toEqual([1, ['BackupAnnounced', 'CheckDurationMs', 'AlertRaised']]);
   });
 
   describe('with APPLICATIONINSIGHTS_CONNECTION_STRING', () => {

@@ -1,12 +1,24 @@
 /**
  * Builds the file set that `func azure functionapp publish` and `azd deploy` upload: the
- * README's build (tsc with the project's tsconfig), a production-only install from the lock
- * file, then .funcignore applied with gitignore rules (the `ignore` package implements them,
- * as azd's Go library and Core Tools do). The result is copied to a clean temporary folder,
- * so that whatever loads it there sees nothing of the development tree.
+ * README's build (`npm run build`: tsc, then infra/bundle.mjs), node_modules deleted (the
+ * bundle carries its dependencies), then .funcignore applied with
+ * gitignore rules (the `ignore` package implements them, as azd's Go library and Core Tools
+ * do). The result is copied to a clean temporary folder, so that whatever loads it there sees
+ * nothing of the development tree.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ignore from 'ignore';
@@ -26,19 +38,15 @@ export function buildDeployedPackage(root: string): DeployedPackage {
   for (const entry of readdirSync(root)) {
     if (!NOT_COPIED.has(entry)) cpSync(join(root, entry), join(staging, entry), { recursive: true });
   }
-  execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
-    cwd: staging,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  // `npm run build` is `tsc -p tsconfig.json`. The production install has no compiler and no
-  // @types/node, so the dev tree lends both; everything else resolves inside the staged copy.
-  const tsc = require.resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(staging, 'tsconfig.json'), '--typeRoots', join(root, 'node_modules/@types')], {
-    cwd: staging,
-    stdio: 'inherit',
-  });
+  // The build needs every dependency (it bundles them) and the dev tools; an install from the
+  // same lock file gives the same tree, so the staging copy borrows the development tree's.
+  symlinkSync(join(root, 'node_modules'), join(staging, 'node_modules'), 'dir');
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: staging, stdio: ['ignore', 'ignore', 'inherit'] });
 
   const funcignore = ignore().add(readFileSync(join(root, '.funcignore'), 'utf8'));
+  // As azure.yaml's prepackage hook and README step 2a do before the upload (here the
+  // borrowed link: unlink, never a recursive delete, which would reach the development tree).
+  unlinkSync(join(staging, 'node_modules'));
   const kept = listFiles(staging).filter((file) => !funcignore.ignores(file));
   const dir = mkdtempSync(join(tmpdir(), 'zbn-package-'));
   let bytes = 0;

@@ -15,6 +15,7 @@ const Module = require('node:module');
 const { readdirSync, readFileSync } = require('node:fs');
 const { join, resolve, dirname, basename } = require('node:path');
 const { randomUUID } = require('node:crypto');
+const { pathToFileURL } = require('node:url');
 
 const appDir = resolve(process.argv[2]);
 const invocations = JSON.parse(process.argv[3] || '[]');
@@ -101,7 +102,11 @@ async function invoke(step) {
 
 async function main() {
   const started = process.hrtime.bigint();
-  for (const file of entryFiles()) require(file);
+  // As the worker does: import() for ES modules (.mjs, or .js under "type": "module"), else require().
+  for (const file of entryFiles()) {
+    if (file.endsWith('.mjs')) await import(pathToFileURL(file).href);
+    else require(file);
+  }
   const indexMs = Number(process.hrtime.bigint() - started) / 1e6;
   const results = [];
   for (const step of invocations) results.push(await invoke(step));

@@ -1,0 +1,69 @@
+/**
+ * Builds what Azure runs: dist/app, a few files instead of ~19,000 in node_modules. On Flex
+ * Consumption every new instance fetches and mounts the package, and Node resolves every
+ * require through the file system, so file count is cold-start time.
+ *
+ *  - dist/app/functions/*.mjs: one entry per function (package.json "main" globs them), ES
+ *    modules so that esbuild can split: code the entries share (@azure/functions among it)
+ *    is one chunk under dist/app/chunks/, loaded once, and each dynamic import() in the core
+ *    (the runtime, the archive worker) is a chunk the worker parses only when a function
+ *    first needs it, not while it indexes the app.
+ *  - dist/app/node_modules/applicationinsights: the telemetry SDK as one CommonJS file. It
+ *    is loaded after a check's work (shared/telemetry.ts); as a file of its own it is never
+ *    parsed by a start without telemetry, and it keeps the OpenTelemetry distro's own
+ *    dynamic imports inside it instead of as dozens of chunks.
+ *  - @azure/functions-core stays external: the worker injects it.
+ *  - Source maps without sources, so that stack traces in Application Insights point at
+ *    TypeScript lines: each chunk turns source maps on before the chunks after it load.
+ *
+ * Usage: node infra/bundle.mjs (npm run build runs it after tsc).
+ */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist/app');
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  sourcesContent: false,
+  external: ['@azure/functions-core'],
+  logLevel: 'warning',
+};
+
+// ES modules have no require(); bundled CommonJS packages need one for Node's built-ins,
+// and @azure/functions uses it to reach the worker's @azure/functions-core.
+const esmBanner = [
+  "import { createRequire as __createRequire } from 'node:module';",
+  'const require = __createRequire(import.meta.url);',
+  'process.setSourceMapsEnabled(true);',
+].join('\n');
+
+const functions = readdirSync(join(root, 'functions'))
+  .filter((name) => name.endsWith('.ts'))
+  .map((name) => `functions/${name}`);
+
+await build({
+  ...common,
+  entryPoints: functions,
+  format: 'esm',
+  splitting: true,
+  outdir: out,
+  entryNames: 'functions/[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  external: [...common.external, 'applicationinsights'],
+  banner: { js: esmBanner },
+});
+
+const sdk = join(out, 'node_modules/applicationinsights');
+// No source map for the SDK: its stack traces are not ours to read, and it would add 4.5 MB.
+await build({ ...common, sourcemap: false, entryPoints: ['applicationinsights'], format: 'cjs', outfile: join(sdk, 'index.js') });
+mkdirSync(sdk, { recursive: true });
+writeFileSync(join(sdk, 'package.json'), `${JSON.stringify({ name: 'applicationinsights', private: true, main: 'index.js' }, null, 2)}\n`);

@@ -8,8 +8,9 @@
  *    is one chunk under dist/app/chunks/, loaded once, and each dynamic import() in the core
  *    (the runtime, the archive worker) is a chunk the worker parses only when a function
  *    first needs it, not while it indexes the app.
- *  - dist/app/node_modules/applicationinsights: the telemetry SDK as one CommonJS file. It
- *    is loaded after a check's work (shared/telemetry.ts); as a file of its own it is never
+ *  - dist/app/node_modules/<package>: the SDKs a quiet check does not need (LAZY_PACKAGES),
+ *    each as one CommonJS file, required where the code requires it. The telemetry SDK is
+ *    loaded after a check's work (shared/telemetry.ts); as a file of its own it is never
  *    parsed by a start without telemetry, and it keeps the OpenTelemetry distro's own
  *    dynamic imports inside it instead of as dozens of chunks.
  *  - @azure/functions-core stays external: the worker injects it.
@@ -18,7 +19,7 @@
  *
  * Usage: node infra/bundle.mjs (npm run build runs it after tsc).
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -49,6 +50,13 @@ const functions = readdirSync(join(root, 'functions'))
   .filter((name) => name.endsWith('.ts'))
   .map((name) => `functions/${name}`);
 
+/**
+ * Packages a quiet timer check on a connection string never loads: telemetry (loaded after
+ * the check), the archive's Blob and Queue clients, and managed identity (identity-based
+ * storage and telemetry only). Bundled inline they would be parsed on every first invocation.
+ */
+const LAZY_PACKAGES = ['applicationinsights', '@azure/storage-blob', '@azure/storage-queue', '@azure/identity'];
+
 await build({
   ...common,
   entryPoints: functions,
@@ -58,12 +66,15 @@ await build({
   entryNames: 'functions/[name]',
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
-  external: [...common.external, 'applicationinsights'],
+  external: [...common.external, ...LAZY_PACKAGES],
   banner: { js: esmBanner },
 });
 
-const sdk = join(out, 'node_modules/applicationinsights');
-// No source map for the SDK: its stack traces are not ours to read, and it would add 4.5 MB.
-await build({ ...common, sourcemap: false, entryPoints: ['applicationinsights'], format: 'cjs', outfile: join(sdk, 'index.js') });
-mkdirSync(sdk, { recursive: true });
-writeFileSync(join(sdk, 'package.json'), `${JSON.stringify({ name: 'applicationinsights', private: true, main: 'index.js' }, null, 2)}\n`);
+// Each as one CommonJS file that Node finds as dist/app/node_modules/<name>: a require() of it
+// is resolved when it runs, so a start that does not need it never parses it.
+for (const name of LAZY_PACKAGES) {
+  const folder = join(out, 'node_modules', name);
+  // No source maps for them: their stack traces are not ours to read, and they would add MBs.
+  await build({ ...common, sourcemap: false, entryPoints: [name], format: 'cjs', outfile: join(folder, 'index.js') });
+  writeFileSync(join(folder, 'package.json'), `${JSON.stringify({ name, private: true, main: 'index.js' }, null, 2)}\n`);
+}

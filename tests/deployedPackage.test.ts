@@ -27,7 +27,7 @@ interface HostReport {
   node: string;
   indexMs: number;
   functions: Array<{ name: string; bindings: Array<{ type: string; direction: string; schedule?: string; queueName?: string }> }>;
-  results: Array<{ function: string; ok: boolean; status?: number; body?: Record<string, unknown>; error?: string }>;
+  results: Array<{ function: string; ok: boolean; status?: number; body?: Record<string, unknown>; error?: string; ms: number }>;
   modulesOutsideApp: string[];
   systemLogs: string[];
   invocationLogs: string[];
@@ -169,7 +169,7 @@ describe('the deployed package', () => {
       { type: 'timerTrigger', direction: 'in', schedule: '%BACKUP_WATCH_SCHEDULE%' },
     ]);
     expect(report.modulesOutsideApp).toEqual([]);
-    expect(report.results).toEqual([{ function: 'backupWatch', ok: true }]);
+    expect(report.results).toEqual([{ function: 'backupWatch', ok: true, ms: expect.any(Number) }]);
     expect(receiver.received('slack')).toHaveLength(1);
     expect(receiver.received('teams')).toHaveLength(1);
     expect(JSON.stringify(receiver.received('slack')[0]!.body)).toContain('Zylker Inc');

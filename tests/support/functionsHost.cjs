@@ -88,15 +88,23 @@ async function invoke(step) {
     request: { inputData: [{ name: triggerName, data: triggerData(step) }], triggerMetadata },
     log: (level, _category, message) => invocationLogs.push(`${step.function} ${level} ${message}`),
   });
+  const started = process.hrtime.bigint();
+  const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
   const { context, inputs } = await invocation.getArguments();
   try {
     const result = await invocation.invokeFunction(context, inputs, registered.callback);
     const response = await invocation.getResponse(context, result);
     const http = response.returnValue?.http;
     const body = http?.body?.bytes ? Buffer.from(http.body.bytes).toString('utf8') : undefined;
-    return { function: step.function, ok: true, status: http ? Number(http.statusCode) : undefined, body: body && JSON.parse(body) };
+    return {
+      function: step.function,
+      ok: true,
+      status: http ? Number(http.statusCode) : undefined,
+      body: body && JSON.parse(body),
+      ms: ms(),
+    };
   } catch (error) {
-    return { function: step.function, ok: false, error: String(error?.message) };
+    return { function: step.function, ok: false, error: String(error?.message), ms: ms() };
   }
 }
 

@@ -1,0 +1,125 @@
+/**
+ * Cold start of the package as deployed (part of npm run bench): figures, not assertions.
+ * Builds the package as azd and func do (tests/support/deployedPackage.ts), then starts fresh
+ * processes of the worker stand-in (tests/support/functionsHost.cjs), each of which indexes
+ * the app from package.json "main" and runs one quiet timer check against the Zoho sandbox,
+ * with state in Azurite's Table storage, as on Azure. Each time is measured inside its
+ * process, from the first entry file's load to the end of the invocation, and divided by
+ * require('@azure/functions') in a fresh process, measured in the same run.
+ * Goals: at most 6x without telemetry, at most 15x with a connection string set.
+ *   BENCH_COLD_SAMPLES=15  BENCH_CPU_PROF=1 (writes a CPU profile of one start, and its top)
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { WebhookReceiver } from '../sandbox/webhookReceiver';
+import { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { startAzurite } from '../tests/support/azuriteProcess';
+import { buildDeployedPackage } from '../tests/support/deployedPackage';
+
+const run = promisify(execFile);
+const root = resolve(__dirname, '../..');
+const SAMPLES = Number(process.env.BENCH_COLD_SAMPLES ?? 15);
+const host = join(root, 'tests/support/functionsHost.cjs');
+const TELEMETRY = 'InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://127.0.0.1:9/';
+
+interface Instance {
+  indexMs: number;
+  results: Array<{ ok: boolean; ms: number; error?: string }>;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function instance(dir: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<number> {
+  const { stdout } = await run(process.execPath, [...nodeArgs, host, dir, JSON.stringify([{ function: 'backupWatch' }])], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    maxBuffer: 16 << 20,
+  });
+  const report = JSON.parse(stdout) as Instance;
+  const [timer] = report.results;
+  if (!timer?.ok) throw new Error(`the timer failed: ${timer?.error}`);
+  return report.indexMs + timer.ms;
+}
+
+async function inFreshProcess(code: string): Promise<number> {
+  const script = `const t = process.hrtime.bigint(); ${code}; console.log(Number(process.hrtime.bigint() - t) / 1e6);`;
+  const { stdout } = await run(process.execPath, ['-e', script], { cwd: root, env: { PATH: process.env.PATH ?? '' } });
+  return Number(stdout.trim().split('\n').pop());
+}
+
+/** The functions a CPU profile spent most self time in, by file. */
+function profileTop(file: string): string[] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: Array<{ id: number; callFrame: { url: string; functionName: string } }>;
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)?.callFrame;
+    const key = frame?.url ? frame.url.replace(/^.*\/(dist\/app\/|node:)/, '$1') : `(${frame?.functionName || 'native'})`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([where, ms]) => `${ms.toFixed(0).padStart(6)} ms  ${where}`);
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'bench-cold-'));
+  const pkg = buildDeployedPackage(root);
+  const azurite = await startAzurite({ location: join(work, 'azurite') });
+  const [zoho, chat] = await Promise.all([ZohoSandbox.start(), WebhookReceiver.start()]);
+  try {
+    const settings = { ...zoho.settings, SLACK_WEBHOOK_URL: chat.slackUrl, AzureWebJobsStorage: azurite.connectionString };
+    zoho.completeBackup({ at: new Date(Date.now() - 3_600_000) });
+    await instance(pkg.dir, settings); // announces the backup and caches the token: the checks after it are quiet
+    const base: number[] = [];
+    const quiet: number[] = [];
+    const withTelemetry: number[] = [];
+    for (let i = 0; i < SAMPLES; i += 1) {
+      base.push(await inFreshProcess("require('@azure/functions')"));
+      quiet.push(await instance(pkg.dir, settings));
+      withTelemetry.push(await instance(pkg.dir, { ...settings, APPLICATIONINSIGHTS_CONNECTION_STRING: TELEMETRY }));
+    }
+    const sdk = join(pkg.dir, 'dist/app/node_modules/applicationinsights/index.js');
+    const sdkLoads: number[] = [];
+    for (let i = 0; i < 5; i += 1)
+      sdkLoads.push(await inFreshProcess(`require(${JSON.stringify(sdk)}).setup(${JSON.stringify(TELEMETRY)}).start()`));
+    const [b, q, t] = [median(base), median(quiet), median(withTelemetry)];
+    const checks = zoho.requests.filter((r) => r.endpoint !== 'token').length;
+    console.log(
+      `cold start of the deployed package (${pkg.files.length} files, ${(pkg.bytes / 1048576).toFixed(1)} MB), median of ${SAMPLES}:`,
+    );
+    console.log(`  require('@azure/functions') in a fresh process: ${b.toFixed(1)} ms`);
+    console.log(`  index the app + one quiet timer check, no telemetry: ${q.toFixed(0)} ms = ${(q / b).toFixed(1)}x (goal <= 6x)`);
+    console.log(`  the same, telemetry configured: ${t.toFixed(0)} ms = ${(t / b).toFixed(1)}x (goal <= 15x)`);
+    console.log(`  after the check, off the invocation: the telemetry SDK loads and starts in ${median(sdkLoads).toFixed(0)} ms`);
+    console.log(`  (Zoho API calls in all ${2 * SAMPLES + 1} instances: ${checks}; messages sent: ${chat.messages.length})`);
+    if (process.env.BENCH_CPU_PROF) {
+      const profDir = join(work, 'prof');
+      await instance(pkg.dir, settings, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+      const [profile] = readdirSync(profDir);
+      console.log(`  CPU profile of one quiet start, self time by file (${join(profDir, profile ?? '')}):`);
+      for (const line of profileTop(join(profDir, profile ?? ''))) console.log(`    ${line}`);
+    }
+  } finally {
+    await Promise.all([zoho.close(), chat.close()]);
+    await azurite.stop();
+    rmSync(pkg.dir, { recursive: true, force: true });
+    if (!process.env.BENCH_CPU_PROF) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -2,12 +2,11 @@
  * npm run bench: figures, not assertions.
  *  1. Zoho API calls and token refreshes per quiet check, over 100 checks each run as a
  *     separate CLI process against the sandbox (targets: 1 call a check, at most 1 refresh).
- *  2. Cold-start cost: load time of the function entry files with telemetry configured, as a
- *     ratio to loading @azure/functions alone; and what the first invocation then adds
- *     (building the runtime, which loads the Application Insights SDK).
+ *  2. A quiet check's memory as the history grows (goal: flat).
+ * Cold start is bench/coldStart.ts, the archive's cost bench/archive.ts; npm run bench runs all.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +16,6 @@ import { ZohoSandbox } from '../sandbox/zohoSandbox';
 const run = promisify(execFile);
 const root = resolve(__dirname, '../..');
 const QUIET_CHECKS = Number(process.env.BENCH_CHECKS ?? 100);
-const LOAD_SAMPLES = Number(process.env.BENCH_LOAD_SAMPLES ?? 15);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -52,46 +50,50 @@ async function quietChecks(): Promise<void> {
   }
 }
 
-/** Milliseconds a fresh node process spends in `code`, measured inside it (median of samples). */
-async function timeInFreshProcess(code: string, env: Record<string, string> = {}): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < LOAD_SAMPLES; i += 1) {
-    const script = `const t = process.hrtime.bigint(); ${code}; console.log(Number(process.hrtime.bigint() - t) / 1e6);`;
-    const { stdout } = await run(process.execPath, ['-e', script], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
-    samples.push(Number(stdout.trim().split('\n').pop()));
+/** Printed by a preload in each measured CLI process: its peak RSS and peak V8 heap. */
+const MEMORY_PRELOAD = `
+  let heapMb = 0;
+  setInterval(() => { heapMb = Math.max(heapMb, process.memoryUsage().heapUsed / 1048576); }, 1).unref();
+  process.on('exit', () => process.stderr.write('MEMORY ' + JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024, heapMb }) + '\\n'));`;
+
+/** A quiet check's memory as the history grows: a year of daily backups is ~365 rows, a few hundred KB. */
+async function historyMemory(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'bench-history-'));
+  const preload = join(work, 'memory.js');
+  writeFileSync(preload, MEMORY_PRELOAD);
+  const cli = join(root, 'dist/cli/main.js');
+  console.log('memory of one quiet check (a CLI process) by history size:');
+  const figures: number[] = [];
+  for (const rows of [10, 366, 3660]) {
+    const zoho = await ZohoSandbox.start();
+    const chat = await WebhookReceiver.start();
+    try {
+      // Each backup is two rows (initiated, completed), an hour apart, the newest last.
+      for (let i = rows / 2; i >= 1; i -= 1) zoho.completeBackup({ at: new Date(Date.now() - i * 3_600_000) });
+      const cwd = mkdtempSync(join(work, 'run-'));
+      const env = { PATH: process.env.PATH ?? '', ...zoho.settings, SLACK_WEBHOOK_URL: chat.slackUrl };
+      await run(process.execPath, [cli, 'check'], { cwd, env }); // announces
+      const { stderr } = await run(process.execPath, ['-r', preload, cli, 'check'], { cwd, env });
+      const line = stderr.split('\n').find((l) => l.startsWith('MEMORY ')) ?? 'MEMORY {}';
+      const memory = JSON.parse(line.slice(7)) as { maxRssMb: number; heapMb: number };
+      figures.push(memory.maxRssMb);
+      console.log(
+        `  ${String(rows).padStart(5)} history rows (${Math.ceil(rows / 200)} page(s) of up to 200): peak RSS ${memory.maxRssMb.toFixed(0)} MB, peak V8 heap ${memory.heapMb.toFixed(1)} MB`,
+      );
+    } finally {
+      await Promise.all([zoho.close(), chat.close()]);
+    }
   }
-  return median(samples);
-}
-
-async function coldStart(): Promise<void> {
-  const telemetry = {
-    APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://127.0.0.1:9/',
-  };
-  const entries = readdirSync(join(root, 'dist/functions')).filter((f) => f.endsWith('.js'));
-  const loadEntries = entries.map((f) => `require('./dist/functions/${f}')`).join(';');
-  const firstInvocation = `${loadEntries}; const { createRuntime } = require('./dist/shared/runtime'); const { loadConfig } = require('./dist/shared/config');
-    createRuntime(loadConfig({ ZOHO_CLIENT_ID: 'x', ZOHO_CLIENT_SECRET: 'y', ZOHO_REFRESH_TOKEN: 'z', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/a', STATE_FILE: '/tmp/bench-unused.json', ...process.env }))`;
-
-  const base = await timeInFreshProcess("require('@azure/functions')");
-  const entryLoad = await timeInFreshProcess(loadEntries, telemetry);
-  const withRuntime = await timeInFreshProcess(firstInvocation, telemetry);
-  const withoutTelemetry = await timeInFreshProcess(firstInvocation);
-  console.log(`cold start (median of ${LOAD_SAMPLES} fresh processes):`);
-  console.log(`  require('@azure/functions') alone: ${base.toFixed(1)} ms`);
-  console.log(`  function entry files, telemetry configured: ${entryLoad.toFixed(1)} ms (ratio ${(entryLoad / base).toFixed(2)})`);
-  console.log(
-    `  entry files + first invocation's runtime, telemetry configured: ${withRuntime.toFixed(1)} ms (ratio ${(withRuntime / base).toFixed(2)})`,
-  );
-  console.log(
-    `  entry files + first invocation's runtime, no telemetry: ${withoutTelemetry.toFixed(1)} ms (ratio ${(withoutTelemetry / base).toFixed(2)})`,
-  );
+  const [first = 1, , last = 1] = figures;
+  console.log(`  peak RSS, 3,660 rows / 10 rows: ${(last / first).toFixed(2)} (goal: flat, about 1.0)`);
+  rmSync(work, { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
   await quietChecks();
   console.log('');
-  await coldStart();
+  await historyMemory();
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,13 @@
 /** The commands that work on settings: check, status and test-notify, on the same core as the functions. */
 import { loadConfig } from '../shared/config';
+import { hasOrgsFile, loadOrgConfigs } from '../shared/config/orgs';
 import { loadChannels, loadStatusSettings } from '../shared/config/partial';
 import { describeError, type SafeError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import type { Channel, Notice } from '../shared/notify/notice';
 import { createNotifiers, createRuntime, createStateStore } from '../shared/runtime';
 import { readStatus, type StatusView } from '../shared/status';
+import { checkOrgs } from '../shared/watch/checkOrgs';
 import { runCheck } from '../shared/watch/runCheck';
 import { chooseApiDomain } from '../shared/zoho/datacentres';
 import type { CachedToken } from '../shared/zoho/tokens';
@@ -22,6 +24,7 @@ export interface Io {
 }
 
 export async function checkCommand(io: Io, dryRun: boolean): Promise<number> {
+  if (hasOrgsFile(io.settings)) return checkAllOrgs(io, dryRun);
   const runtime = createRuntime(loadConfig(io.settings), { log: io.log });
   const report = await runCheck({ ...runtime.watch, log: runtime.logger(io.log) }, { dryRun });
   await runtime.telemetry.flush(); // a short-lived process must send before it exits
@@ -33,6 +36,23 @@ export async function checkCommand(io: Io, dryRun: boolean): Promise<number> {
   }
   if (!report.ok) io.err(describeFailure(report));
   return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** ZOHO_ORGS_FILE: every org, a few at a time; exit 1 when any org failed, naming each. */
+async function checkAllOrgs(io: Io, dryRun: boolean): Promise<number> {
+  const configs = loadOrgConfigs(io.settings);
+  const [first] = configs;
+  if (!first) return EXIT.usage; // loadOrgConfigs never answers an empty list
+  const checks = await checkOrgs(configs, { store: createStateStore(first.state), log: io.log, dryRun });
+  if (io.json) io.out(JSON.stringify(checks, null, 2));
+  else
+    io.out(
+      checks.map(({ org, report }, i) => `== ${org} ==\n${describeReport(report, configs[i]?.timezone ?? first.timezone)}`).join('\n\n'),
+    );
+  const failed = checks.filter((c) => !c.report.ok);
+  for (const { org, report } of failed) io.err(`${org}: ${describeFailure(report)}`);
+  if (failed.length > 0) io.err(`${failed.length} of ${checks.length} orgs failed: ${failed.map((c) => c.org).join(', ')}`);
+  return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
 /** Needs only where the state is kept; without ZOHO_CLIENT_ID it shows every org the store holds. */

@@ -42,6 +42,7 @@ const HOST_SETTINGS = [
 /** Settings the code reads that Azure deliberately does not set, and why. */
 const NOT_SET_ON_AZURE: Record<string, string> = {
   STATE_FILE: 'local runs only; on Azure the state lives in Table storage',
+  ZOHO_ORGS_FILE: 'the command line and local runs; Azure reads one org from its settings',
   AzureWebJobsStorage: 'connection-string form; Azure uses the identity-based __accountName form',
   AzureWebJobsStorage__tableServiceUri: 'alternative to __accountName',
   AzureWebJobsStorage__blobServiceUri: 'alternative to __accountName',
@@ -50,6 +51,7 @@ const NOT_SET_ON_AZURE: Record<string, string> = {
 
 /** Settings the local sample deliberately leaves out, and why. */
 const NOT_IN_SAMPLE: Record<string, string> = {
+  ZOHO_ORGS_FILE: 'an alternative to the single-org ZOHO_ settings the sample shows',
   AzureWebJobsStorage__accountName: 'identity-based storage is for Azure; locally Azurite',
   AzureWebJobsStorage__credential: 'identity-based storage is for Azure',
   AzureWebJobsStorage__clientId: 'identity-based storage is for Azure',

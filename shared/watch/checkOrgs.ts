@@ -1,0 +1,42 @@
+/**
+ * A check of every org, for the command line: each org with its own runtime (credentials,
+ * token cache, state, health and alerts under its own key) on one shared store, a few at a
+ * time. One org's failure is its report's; it never stops or delays the others.
+ */
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import { createRuntime } from '../runtime';
+import type { StateStore } from '../state/store';
+import { runCheck } from './runCheck';
+import type { CheckReport } from './types';
+
+export interface OrgCheck {
+  org: string;
+  report: CheckReport;
+}
+
+/** How many orgs a laptop checks at once: each check mostly waits on Zoho and the chat services. */
+export const ORG_CHECK_CONCURRENCY = 4;
+
+export async function checkOrgs(
+  configs: Config[],
+  deps: { store: StateStore; log: Logger; dryRun?: boolean; concurrency?: number },
+): Promise<OrgCheck[]> {
+  return mapWithConcurrency(configs, deps.concurrency ?? ORG_CHECK_CONCURRENCY, async (config) => {
+    const runtime = createRuntime(config, { log: deps.log, store: deps.store });
+    const report = await runCheck({ ...runtime.watch, log: runtime.logger(deps.log) }, { dryRun: deps.dryRun });
+    await runtime.telemetry.flush();
+    return { org: config.zoho.orgName, report };
+  });
+}
+
+/** Results in input order, at most `limit` of `work` running at once. */
+export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}

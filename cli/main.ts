@@ -72,6 +72,10 @@ export async function main(
     const commands = require('./commands') as typeof import('./commands');
     if (parsed.command === 'status') return await commands.statusCommand(io);
     if (parsed.command === 'test-notify') return await commands.testNotifyCommand(io);
+    if (parsed.command === 'orgs') {
+      const { orgsCommand } = require('./orgsCommand') as typeof import('./orgsCommand');
+      return await orgsCommand(io, parsed.positionals);
+    }
     if (parsed.command === 'auth') {
       const { authCommand } = require('./auth') as typeof import('./auth');
       return await authCommand(io, parsed.values.code as string | undefined, process.cwd());

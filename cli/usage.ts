@@ -13,6 +13,8 @@ export interface CommandSpec {
   usage: string;
   details?: string;
   options: Record<string, OptionSpec>;
+  /** How many words may follow the command (orgs add <file>); none unless given. */
+  positionals?: { min: number; max: number };
 }
 
 const JSON_OPTION: OptionSpec = { type: 'boolean', help: 'print the result as JSON (errors too)' };
@@ -43,6 +45,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
     details:
       'Needs ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_DC (or ZOHO_ACCOUNTS_URL). Writes ZOHO_REFRESH_TOKEN and ZOHO_DC into ./.env (mode 0600); prints no secret.',
     options: { code: { type: 'string', help: 'the grant code from the API console (Self Client > Generate Code)' }, json: JSON_OPTION },
+  },
+  orgs: {
+    summary: 'Manage the orgs a deployment watches: secrets in its Key Vault, the rest in its registry table',
+    usage: 'orgs add <orgs.json> | orgs list | orgs remove <name> [--json]',
+    details:
+      'Needs ZOHO_ORGS_VAULT_URI and the storage account (AzureWebJobsStorage__accountName or AzureWebJobsStorage), and "az login" as someone with Key Vault Secrets Officer and Storage Table Data Contributor. The file holds one org or an array, as for ZOHO_ORGS_FILE. Prints no secret.',
+    options: { json: JSON_OPTION },
+    positionals: { min: 1, max: 2 },
   },
   sandbox: {
     summary: 'Run a local Zoho stand-in and Slack/Teams receivers until Ctrl-C, to try every command without an account',
@@ -107,6 +117,7 @@ export class UsageError extends Error {}
 export interface ParsedCommand {
   command: string;
   values: Record<string, string | boolean | undefined>;
+  positionals: string[];
 }
 
 /** Parses `<command> [options]`; throws UsageError with our own message for anything unknown. */
@@ -121,8 +132,10 @@ export function parseCommand(argv: string[]): ParsedCommand {
   const options = { ...spec.options, help: HELP_OPTION };
   try {
     const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
-    if (positionals.length > 0) throw new UsageError(`'${command}' takes no argument '${positionals[0]}'`);
-    return { command, values };
+    const { min, max } = spec.positionals ?? { min: 0, max: 0 };
+    if (positionals.length > max) throw new UsageError(`'${command}' takes no argument '${positionals[max]}'`);
+    if (positionals.length < min) throw new UsageError(`'${command}' needs more: ${spec.usage}`);
+    return { command, values, positionals };
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const option = String((error as Error).message).match(/'(-{1,2}[\w-]+)'/)?.[1] ?? '';

@@ -1,16 +1,17 @@
-/** Queue trigger on the poison queue: a part failed every attempt; record it and alert once. */
+/** Queue trigger on the poison queue: a part failed every attempt; record it and alert once, in its org's channels. */
 import { app, type InvocationContext } from '@azure/functions';
 import { ARCHIVE_POISON_QUEUE } from '../shared/archive/plan';
 import { parseArchiveMessage } from '../shared/archive/queue';
-import { archiveWorker, type RuntimeSource, workerRuntime } from '../shared/functionsHost';
+import { archiveWorker, type OrgsSource, type RuntimeSource, runtimeOfOrg, workerOrgs, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
 
-export function archiveFailedHandler(getRuntime: RuntimeSource = workerRuntime) {
+export function archiveFailedHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const runtime = await getRuntime();
-    if (!runtime.archive) return;
+    const part = parseArchiveMessage(message);
+    const runtime = await runtimeOfOrg(part.orgKey, getRuntime, getOrgs);
+    if (!runtime?.archive) return;
     const { reportArchiveFailure } = await archiveWorker();
-    await reportArchiveFailure({ ...runtime.archive, log: runtime.logger(hostLogger(context)) }, parseArchiveMessage(message));
+    await reportArchiveFailure({ ...runtime.archive, log: runtime.logger(hostLogger(context)) }, part);
   };
 }
 

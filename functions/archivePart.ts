@@ -2,19 +2,26 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
 import { parseArchiveMessage } from '../shared/archive/queue';
-import { archiveWorker, type RuntimeSource, workerRuntime } from '../shared/functionsHost';
+import { archiveWorker, type OrgsSource, type RuntimeSource, runtimeOfOrg, workerOrgs, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
 
-export function archivePartHandler(getRuntime: RuntimeSource = workerRuntime) {
+export function archivePartHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const runtime = await getRuntime();
-    const log = runtime.logger(hostLogger(context));
-    if (!runtime.archive) {
-      log.warn('archive message ignored: ARCHIVE_ENABLED is not true');
+    const part = parseArchiveMessage(message);
+    const host = hostLogger(context);
+    // The part's own org: its token downloads it, its channels hear about it.
+    const runtime = await runtimeOfOrg(part.orgKey, getRuntime, getOrgs);
+    if (!runtime?.archive) {
+      host.warn(
+        runtime
+          ? 'archive message ignored: ARCHIVE_ENABLED is not true'
+          : `archive message ignored: org ${part.orgKey} is not watched here`,
+      );
       return;
     }
+    const log = runtime.logger(host);
     const { archivePart } = await archiveWorker();
-    const outcome = await archivePart({ ...runtime.archive, log }, parseArchiveMessage(message));
+    const outcome = await archivePart({ ...runtime.archive, log }, part);
     log.info(`archive part: ${outcome}`, { dequeueCount: context.triggerMetadata?.dequeueCount });
   };
 }

@@ -1,14 +1,30 @@
-/** Timer: runs a backup check on BACKUP_WATCH_SCHEDULE (default every 10 minutes). */
+/**
+ * Timer: on BACKUP_WATCH_SCHEDULE (default every 10 minutes) checks the org in the app
+ * settings, and queues one check per registered org (orgCheck runs each), so that the
+ * app scales out with the number of orgs instead of looping through them here.
+ */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { CheckFailedError, type RuntimeSource, watchCore, workerRuntime } from '../shared/functionsHost';
+import {
+  CheckFailedError,
+  hasSettingsOrg,
+  type OrgsSource,
+  type RuntimeSource,
+  watchCore,
+  workerOrgs,
+  workerRuntime,
+} from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
 
-export function backupWatchHandler(getRuntime: RuntimeSource = workerRuntime) {
+export function backupWatchHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
   return async (timer: Timer, context: InvocationContext): Promise<void> => {
+    const host = hostLogger(context);
+    if (timer.isPastDue) host.warn('backupWatch is running late (isPastDue): a host restart or a long previous run delayed it');
+    // The registered orgs first: their checks run on other instances while this one checks its own.
+    const orgs = await getOrgs();
+    if (orgs) host.info(`queued the checks of ${await orgs.queueChecks()} registered orgs`);
+    if (!hasSettingsOrg()) return;
     const runtime = await getRuntime();
-    const log = runtime.logger(hostLogger(context));
-    if (timer.isPastDue) log.warn('backupWatch is running late (isPastDue): a host restart or a long previous run delayed it');
-    const report = await (await watchCore()).runCheck({ ...runtime.watch, log });
+    const report = await (await watchCore()).runCheck({ ...runtime.watch, log: runtime.logger(host) });
     // A failed check must fail the invocation, or monitoring would see a green timer.
     if (!report.ok) throw new CheckFailedError(report);
   };

@@ -55,7 +55,7 @@ const functions = readdirSync(join(root, 'functions'))
  * the check), the archive's Blob and Queue clients, and managed identity (identity-based
  * storage and telemetry only). Bundled inline they would be parsed on every first invocation.
  */
-const LAZY_PACKAGES = ['applicationinsights', '@azure/storage-blob', '@azure/storage-queue', '@azure/identity'];
+const LAZY_PACKAGES = ['applicationinsights', '@azure/storage-blob', '@azure/storage-queue', '@azure/identity', '@azure/keyvault-secrets'];
 
 await build({
   ...common,
@@ -75,6 +75,12 @@ await build({
 for (const name of LAZY_PACKAGES) {
   const folder = join(out, 'node_modules', name);
   // No source maps for them: their stack traces are not ours to read, and they would add MBs.
-  await build({ ...common, sourcemap: false, entryPoints: [name], format: 'cjs', outfile: join(folder, 'index.js') });
+  // Entered through require(), so that every package resolves to its CommonJS build: an ES
+  // module build would bring import.meta.url, which a CommonJS bundle does not have.
+  const stdin = { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' };
+  // ES-module-only dependencies (open, used only by browser sign-in) still read import.meta.url.
+  const banner = { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" };
+  const define = { 'import.meta.url': '__bundleUrl' };
+  await build({ ...common, sourcemap: false, stdin, banner, define, format: 'cjs', outfile: join(folder, 'index.js') });
   writeFileSync(join(folder, 'package.json'), `${JSON.stringify({ name, private: true, main: 'index.js' }, null, 2)}\n`);
 }

@@ -15,16 +15,16 @@ param location string = resourceGroup().location
 @allowed([ 'us', 'eu', 'in', 'au', 'jp', 'ca', 'cn', 'sa' ])
 param zohoDataCentre string = 'us'
 
-@description('Client ID of your Zoho Self Client (not a secret).')
-param zohoClientId string
+@description('Client ID of your Zoho Self Client (not a secret); empty to watch registered orgs only (zoho-backup-notifier orgs add).')
+param zohoClientId string = ''
 
 @description('Client Secret of your Zoho Self Client.')
 @secure()
-param zohoClientSecret string
+param zohoClientSecret string = ''
 
 @description('Refresh token with scope ZohoCRM.bulk.backup.READ.')
 @secure()
-param zohoRefreshToken string
+param zohoRefreshToken string = ''
 
 @description('Slack incoming webhook URL; empty for none (at least one of Slack and Teams).')
 @secure()
@@ -77,6 +77,9 @@ param archiveRetentionDays int = 365
 
 @description('Origins allowed to receive the Zoho token for downloads; empty: the data centre\'s download*.zoho hosts.')
 param zohoDownloadHosts string = ''
+
+@description('Object id of who manages the registered orgs (az ad signed-in-user show --query id); azd passes the signed-in user. Empty for nobody.')
+param adminPrincipalId string = ''
 
 @description('E-mail address for monitoring alerts; empty for none.')
 param alertEmail string = ''
@@ -149,6 +152,7 @@ module rbac 'modules/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     keyVaultName: keyVault.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
+    adminPrincipalId: adminPrincipalId
   }
 }
 
@@ -168,8 +172,10 @@ module functionApp 'modules/functionapp.bicep' = {
     appInsightsConnectionString: monitoring.outputs.connectionString
     contractSettings: {
       ZOHO_CLIENT_ID: zohoClientId
-      ZOHO_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.zohoClientSecretUri})'
-      ZOHO_REFRESH_TOKEN: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.zohoRefreshTokenUri})'
+      ZOHO_CLIENT_SECRET: empty(zohoClientSecret) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.zohoClientSecretUri})'
+      ZOHO_REFRESH_TOKEN: empty(zohoRefreshToken) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.zohoRefreshTokenUri})'
+      // The registered orgs' secrets (zoho-backup-notifier orgs add); their entries are in the zohoorgs table.
+      ZOHO_ORGS_VAULT_URI: keyVault.outputs.uri
       ZOHO_DC: zohoDataCentre
       ZOHO_ACCOUNTS_URL: zohoAccountsUrl
       ZOHO_API_DOMAIN: zohoApiDomain

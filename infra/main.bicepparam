@@ -4,9 +4,10 @@ using './main.bicep'
 
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'zohobackup')
 param zohoDataCentre = readEnvironmentVariable('ZOHO_DC', 'us')
-param zohoClientId = readEnvironmentVariable('ZOHO_CLIENT_ID')
-param zohoClientSecret = readEnvironmentVariable('ZOHO_CLIENT_SECRET')
-param zohoRefreshToken = readEnvironmentVariable('ZOHO_REFRESH_TOKEN')
+// Empty for a deployment that watches only the orgs added with `zoho-backup-notifier orgs add`.
+param zohoClientId = readEnvironmentVariable('ZOHO_CLIENT_ID', '')
+param zohoClientSecret = readEnvironmentVariable('ZOHO_CLIENT_SECRET', '')
+param zohoRefreshToken = readEnvironmentVariable('ZOHO_REFRESH_TOKEN', '')
 param slackWebhookUrl = readEnvironmentVariable('SLACK_WEBHOOK_URL', '')
 param teamsWebhookUrl = readEnvironmentVariable('TEAMS_WEBHOOK_URL', '')
 param zohoOrgName = readEnvironmentVariable('ZOHO_ORG_NAME', 'Zoho CRM')
@@ -14,3 +15,5 @@ param notifyTimeZone = readEnvironmentVariable('NOTIFY_TIMEZONE', 'UTC')
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')
 param archiveEnabled = bool(readEnvironmentVariable('ARCHIVE_ENABLED', 'false'))
 param archiveRetentionDays = int(readEnvironmentVariable('ARCHIVE_RETENTION_DAYS', '365'))
+// azd sets AZURE_PRINCIPAL_ID to the signed-in user: they may then run `orgs add|list|remove`.
+param adminPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')

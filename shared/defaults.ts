@@ -30,4 +30,6 @@ export const DEFAULTS = {
   checkDeadlineMs: 3 * MINUTE,
   /** After a check's first telemetry item, when the SDK loads: by then the worker has answered. */
   telemetryLoadDelayMs: 1000,
+  /** How long a worker reuses a registered org's runtime before it reads the registry and vault again. */
+  orgRuntimeReuseMs: 5 * MINUTE,
 } as const;

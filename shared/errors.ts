@@ -39,6 +39,9 @@ export type ErrorCode =
   | 'CHECK_TIMED_OUT'
   | 'ARCHIVE_STALLED'
   | 'REQUEST_INVALID'
+  | 'ORG_UNKNOWN'
+  | 'ORG_SECRETS_UNAVAILABLE'
+  | 'ORG_CHECK_MESSAGE_INVALID'
   | 'UNEXPECTED';
 
 /** What reports, logs, HTTP answers and telemetry carry of an error: never a stack or a request. */

@@ -8,6 +8,7 @@
  */
 import type * as ArchiveWorker from './archive/worker';
 import { CodedError, describeError, type SafeError } from './errors';
+import type { OrgsWorker } from './orgs/worker';
 import type { Runtime } from './runtime';
 import type * as Status from './status';
 import type * as RunCheck from './watch/runCheck';
@@ -20,6 +21,32 @@ export type RuntimeSource = () => Runtime | Promise<Runtime>;
 export async function workerRuntime(): Promise<Runtime> {
   const { workerRuntimeFromEnv } = await import('./runtime.js');
   return workerRuntimeFromEnv();
+}
+
+/** How an adapter gets the registered orgs: undefined when the app has no registry. */
+export type OrgsSource = () => Promise<OrgsWorker | undefined>;
+
+/** The registered orgs (ZOHO_ORGS_VAULT_URI), built on first use. */
+export async function workerOrgs(): Promise<OrgsWorker | undefined> {
+  const { workerOrgsFromEnv } = await import('./orgs/worker.js');
+  return workerOrgsFromEnv();
+}
+
+/**
+ * Whether the app settings name an org of their own: always without a registry (they must),
+ * and with one only when ZOHO_CLIENT_ID is set (a registry-only deployment leaves it empty).
+ */
+export function hasSettingsOrg(env: Record<string, string | undefined> = process.env): boolean {
+  return !!env.ZOHO_CLIENT_ID?.trim() || !env.ZOHO_ORGS_VAULT_URI?.trim();
+}
+
+/** The runtime of the org a queue message names: the settings' org, or a registered one. */
+export async function runtimeOfOrg(orgKey: string, getRuntime: RuntimeSource, getOrgs: OrgsSource): Promise<Runtime | undefined> {
+  if (hasSettingsOrg()) {
+    const runtime = await getRuntime();
+    if (runtime.org.key === orgKey) return runtime;
+  }
+  return (await getOrgs())?.runtimeFor(orgKey);
 }
 
 /** The check and the status view, for the timer and the HTTP functions. */

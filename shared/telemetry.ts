@@ -78,7 +78,7 @@ async function connectSdk(settings: TelemetrySettings): Promise<TelemetryClient>
   if (!appInsights.defaultClient) {
     appInsights.setup(settings.connectionString).setAutoCollectConsole(false).setSendLiveMetrics(false);
     if (settings.identityClientId) {
-      const { ManagedIdentityCredential } = await import('@azure/identity');
+      const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
       // setup() has just created the client (the guard above narrowed it to never).
       (appInsights.defaultClient as TelemetryClient).config.aadTokenCredential = new ManagedIdentityCredential({
         clientId: settings.identityClientId,

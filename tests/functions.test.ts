@@ -197,11 +197,18 @@ describe('archivePart and archiveFailed (queue triggers)', () => {
   it('ignores archive messages when ARCHIVE_ENABLED is not true', async () => {
     world = await startWorld({ channels: ['slack'] });
     const lines: string[] = [];
-    await archivePartHandler(() => world.runtime())(
-      { orgKey: 'x', historyId: '1', prefix: 'p', fileName: 'Data_001.zip', url: 'https://download.zoho.com/x' },
-      context(lines),
-    );
+    const part = {
+      orgKey: world.runtime().org.key,
+      historyId: '1',
+      prefix: 'p',
+      fileName: 'Data_001.zip',
+      url: 'https://download.zoho.com/x',
+    };
+    await archivePartHandler(() => world.runtime())(part, context(lines));
     expect(lines.join('\n')).toMatch(/ARCHIVE_ENABLED is not true/);
+    // A part of an org this app does not watch (removed since, or never here) is dropped, saying so.
+    await archivePartHandler(() => world.runtime())({ ...part, orgKey: 'eu-1000.GONE' }, context(lines));
+    expect(lines.join('\n')).toMatch(/org eu-1000.GONE is not watched here/);
   });
 
   it('alerts for a message from the poison queue', async () => {

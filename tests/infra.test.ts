@@ -52,6 +52,7 @@ const NOT_SET_ON_AZURE: Record<string, string> = {
 /** Settings the local sample deliberately leaves out, and why. */
 const NOT_IN_SAMPLE: Record<string, string> = {
   ZOHO_ORGS_FILE: 'an alternative to the single-org ZOHO_ settings the sample shows',
+  ZOHO_ORGS_VAULT_URI: 'the registered orgs live on Azure; locally, ZOHO_ORGS_FILE',
   AzureWebJobsStorage__accountName: 'identity-based storage is for Azure; locally Azurite',
   AzureWebJobsStorage__credential: 'identity-based storage is for Azure',
   AzureWebJobsStorage__clientId: 'identity-based storage is for Azure',
@@ -261,7 +262,7 @@ describe('security properties', () => {
     expect(settings.has('AzureWebJobsStorage')).toBe(false);
   });
 
-  it('rbac: the five least-privilege roles, each named by a deterministic guid()', async () => {
+  it("rbac: the app identity's five least-privilege roles and, for the orgs' administrator only, two more; each named by a deterministic guid()", async () => {
     const assignments = resourceOfType(await tree('modules/rbac.bicep'), 'Microsoft.Authorization/roleAssignments');
     const roleVar = descendants(await tree('modules/rbac.bicep'), 'variable_declaration').find(
       (v) => v.namedChildren[0]?.text === 'roles',
@@ -274,18 +275,27 @@ describe('security properties', () => {
         '974c5e8b-45b9-4653-ba55-5f855dd0fb88', // Storage Queue Data Contributor
         '4633458b-17de-408a-b874-0445c86b69e6', // Key Vault Secrets User
         '3913510d-42f4-4e42-8a64-420c390055eb', // Monitoring Metrics Publisher
+        'b86a8fe4-44ce-4948-aee5-eccb2c155cd7', // Key Vault Secrets Officer (the orgs' administrator)
       ].sort(),
     );
-    expect(assignments).toHaveLength(5);
-    const used = new Set<string>();
+    expect(assignments).toHaveLength(7);
+    const byPrincipal = new Map<string, string[]>();
     for (const a of assignments) {
       const name = property(a.body, 'name')!;
       expect(name.type).toBe('call_expression');
       expect(name.namedChildren[0]?.text).toBe('guid');
-      expect(literal(property(a.body, 'properties.principalType'))).toBe('ServicePrincipal');
-      used.add(property(a.body, 'properties.roleDefinitionId')!.text.match(/roles\.(\w+)/)![1]!);
+      const principal = property(a.body, 'properties.principalId')!.text;
+      const role = property(a.body, 'properties.roleDefinitionId')!.text.match(/roles\.(\w+)/)![1]!;
+      byPrincipal.set(principal, [...(byPrincipal.get(principal) ?? []), role]);
+      if (principal === 'principalId') expect(literal(property(a.body, 'properties.principalType'))).toBe('ServicePrincipal');
     }
-    expect([...used].sort()).toEqual(Object.keys(roleIds).sort());
+    expect(byPrincipal.get('principalId')?.sort()).toEqual(
+      Object.keys(roleIds)
+        .filter((r) => r !== 'keyVaultSecretsOfficer')
+        .sort(),
+    );
+    // The administrator writes org secrets and registry entries; nothing else, and only when named.
+    expect(byPrincipal.get('adminPrincipalId')?.sort()).toEqual(['keyVaultSecretsOfficer', 'storageTableDataContributor']);
   });
 
   it('alerts: the first failing check and a stale successful check both alert an action group', async () => {

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { mapWithConcurrency } from '../shared/concurrency';
 import { ConfigError } from '../shared/config';
 import { loadOrgConfigs } from '../shared/config/orgs';
 import { silentLogger } from '../shared/log';
-import { checkOrgs, mapWithConcurrency } from '../shared/watch/checkOrgs';
+import { checkOrgs } from '../shared/watch/checkOrgs';
 import { azuriteConnectionString, freshTableStore } from './support/azurite';
 import { hoursAgo } from './support/world';
 

@@ -32,13 +32,14 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource zohoClientSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+// The org in the app settings is optional: a deployment may watch registered orgs only.
+resource zohoClientSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(zohoClientSecret)) {
   parent: vault
   name: 'zoho-client-secret'
   properties: { value: zohoClientSecret }
 }
 
-resource zohoRefreshTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource zohoRefreshTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(zohoRefreshToken)) {
   parent: vault
   name: 'zoho-refresh-token'
   properties: { value: zohoRefreshToken }
@@ -58,9 +59,11 @@ resource teamsWebhookSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if 
 
 output name string = vault.name
 output id string = vault.id
-// Secret URIs without a version, so the app always reads the latest value. The webhook
-// secrets are optional: their URIs are used by main.bicep only when the webhook is given.
-output zohoClientSecretUri string = zohoClientSecretSecret.properties.secretUri
-output zohoRefreshTokenUri string = zohoRefreshTokenSecret.properties.secretUri
+// Also where `zoho-backup-notifier orgs add` keeps each registered org's secret.
+output uri string = vault.properties.vaultUri
+// Secret URIs without a version, so the app always reads the latest value. Every one is
+// optional: main.bicep uses a URI only when its secret was given.
+output zohoClientSecretUri string = '${vault.properties.vaultUri}secrets/zoho-client-secret'
+output zohoRefreshTokenUri string = '${vault.properties.vaultUri}secrets/zoho-refresh-token'
 output slackWebhookUri string = '${vault.properties.vaultUri}secrets/${slackWebhookSecretName}'
 output teamsWebhookUri string = '${vault.properties.vaultUri}secrets/${teamsWebhookSecretName}'

@@ -148,7 +148,8 @@ function toConfig(s: Settings): Config {
   };
 }
 
-function azureStorageSettings(s: StorageSettings): AzureStorageSettings | undefined {
+/** The app's storage account (AzureWebJobsStorage), by connection string or identity. */
+export function azureStorageSettings(s: StorageSettings): AzureStorageSettings | undefined {
   if (s.AzureWebJobsStorage) return { kind: 'connection-string', connectionString: s.AzureWebJobsStorage };
   const account = s.AzureWebJobsStorage__accountName;
   const endpoint = (service: string, explicit?: string) => explicit ?? `https://${account}.${service}.core.windows.net`;

@@ -22,7 +22,11 @@ const FIELDS = {
   timezone: 'NOTIFY_TIMEZONE',
 } as const;
 
-type OrgField = keyof typeof FIELDS;
+export type OrgField = keyof typeof FIELDS;
+/** One org as the orgs file and the registry hold it: every field a string. */
+export type OrgEntry = Partial<Record<OrgField, string>>;
+/** The fields that are secrets: in Key Vault on Azure, never in the registry. */
+export const SECRET_FIELDS = ['clientSecret', 'refreshToken', 'slackWebhookUrl', 'teamsWebhookUrl'] as const satisfies OrgField[];
 const REQUIRED: OrgField[] = ['name', 'dc', 'clientId', 'clientSecret', 'refreshToken'];
 /** Settings an org file replaces: set beside it, they would be silently ignored. */
 const PER_ORG_SETTINGS = ['ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN', 'ZOHO_ORG_NAME'];
@@ -70,14 +74,9 @@ function configsOf(entries: unknown[], env: Record<string, string | undefined>):
   const configs: Config[] = [];
   const seen = new Map<string, string>();
   for (const [index, entry] of entries.entries()) {
-    const label = `org ${index + 1}${isRecord(entry) && typeof entry.name === 'string' ? ` ("${entry.name.slice(0, 100)}")` : ''}`;
-    const shapeProblems = shapeProblemsOf(entry);
-    if (shapeProblems.length > 0 || !isRecord(entry)) {
-      problems.push(...shapeProblems.map((p) => `${label}: ${p}`));
-      continue;
-    }
+    const label = orgLabel(index + 1, entry);
     try {
-      const config = loadConfig(settingsOf(entry as Partial<Record<OrgField, string>>, env));
+      const config = orgConfig(entry, env, label);
       const key = orgKeyOf(config.zoho.dc, config.zoho.clientId);
       const twin = seen.get(key) ?? seen.get(`name:${config.zoho.orgName}`);
       if (twin) problems.push(`${label}: same name, or same dc and clientId, as ${twin}: each org needs its own`);
@@ -85,11 +84,31 @@ function configsOf(entries: unknown[], env: Record<string, string | undefined>):
       seen.set(key, label).set(`name:${config.zoho.orgName}`, label);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems.map((p) => `${label}: ${inOrgTerms(p, entry)}`));
+      problems.push(...error.problems);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return configs;
+}
+
+/** How problems name an org: its place in a list, and its name when it has one. */
+export function orgLabel(position: number, entry: unknown): string {
+  return `org ${position}${isRecord(entry) && typeof entry.name === 'string' ? ` ("${entry.name.slice(0, 100)}")` : ''}`;
+}
+
+/**
+ * One org's Config: its fields (the orgs file's shape) over the shared settings, through
+ * loadConfig. A ConfigError names `label` and the org's fields, never a value.
+ */
+export function orgConfig(entry: unknown, env: Record<string, string | undefined>, label: string): Config {
+  const shapeProblems = shapeProblemsOf(entry);
+  if (shapeProblems.length > 0 || !isRecord(entry)) throw new ConfigError(shapeProblems.map((p) => `${label}: ${p}`));
+  try {
+    return loadConfig(settingsOf(entry as OrgEntry, env));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(error.problems.map((p) => `${label}: ${inOrgTerms(p, entry)}`));
+  }
 }
 
 /** Unknown fields (a typo is a silent default otherwise), missing ones, and non-strings. */
@@ -106,7 +125,7 @@ function shapeProblemsOf(entry: unknown): string[] {
 }
 
 /** The single-org settings for one org: its own fields over the shared ones. */
-function settingsOf(org: Partial<Record<OrgField, string>>, env: Record<string, string | undefined>): Record<string, string | undefined> {
+function settingsOf(org: OrgEntry, env: Record<string, string | undefined>): Record<string, string | undefined> {
   const own = Object.fromEntries(Object.entries(FIELDS).map(([field, setting]) => [setting, org[field as OrgField]]));
   // An org's own hosts replace the shared ones as a pair: its dc decides the rest.
   const shared: Record<string, string | undefined> = {

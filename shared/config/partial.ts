@@ -1,9 +1,21 @@
 /**
  * Settings for commands that need only part of the contract: test-notify (the channels),
- * status (where the state is kept) and auth (the Self Client). Same checks, same messages.
+ * status (where the state is kept), auth (the Self Client) and the org registry (its vault
+ * and table). Same checks, same messages.
  */
 import { type DataCentre, resolveZohoHosts, type ZohoHosts } from '../zoho/datacentres';
-import { type Config, crossSettingProblems, orgKeyOf, parseOrThrow, presentSettings, type StateSettings, stateSettingsOf } from './index';
+import {
+  type AzureStorageSettings,
+  azureStorageSettings,
+  type Config,
+  ConfigError,
+  crossSettingProblems,
+  orgKeyOf,
+  parseOrThrow,
+  presentSettings,
+  type StateSettings,
+  stateSettingsOf,
+} from './index';
 import { settingsSchema } from './schema';
 
 /** Only the chat channels (test-notify needs no Zoho credentials and no state). */
@@ -87,4 +99,32 @@ export function loadAuthSettings(env: Record<string, string | undefined> = proce
     apiVersion: s.ZOHO_API_VERSION,
     archiveEnabled: s.ARCHIVE_ENABLED,
   };
+}
+
+export interface RegistrySettings {
+  vaultUrl: string;
+  storage: AzureStorageSettings;
+}
+
+const STORAGE_SETTINGS = {
+  AzureWebJobsStorage: true,
+  AzureWebJobsStorage__tableServiceUri: true,
+  AzureWebJobsStorage__accountName: true,
+  AzureWebJobsStorage__credential: true,
+  AzureWebJobsStorage__clientId: true,
+  AzureWebJobsStorage__blobServiceUri: true,
+  AzureWebJobsStorage__queueServiceUri: true,
+} as const;
+
+/** The org registry (a table in the app's storage account, secrets in ZOHO_ORGS_VAULT_URI); undefined without a vault. */
+export function loadRegistrySettings(env: Record<string, string | undefined> = process.env): RegistrySettings | undefined {
+  const present = presentSettings(env);
+  if (!present.ZOHO_ORGS_VAULT_URI) return undefined;
+  const s = parseOrThrow(settingsSchema.pick({ ZOHO_ORGS_VAULT_URI: true, ...STORAGE_SETTINGS }).safeParse(present), []);
+  const storage = azureStorageSettings(s);
+  if (!s.ZOHO_ORGS_VAULT_URI || !storage)
+    throw new ConfigError([
+      'ZOHO_ORGS_VAULT_URI needs AzureWebJobsStorage (or AzureWebJobsStorage__accountName): the registry is a table there',
+    ]);
+  return { vaultUrl: s.ZOHO_ORGS_VAULT_URI, storage };
 }

@@ -38,6 +38,10 @@ export const settingsSchema = z.object({
     .regex(/^v\d+$/, { error: 'ZOHO_API_VERSION must look like v8' })
     .default(DEFAULTS.zohoApiVersion),
   ZOHO_ORGS_FILE: z.string().optional(),
+  ZOHO_ORGS_VAULT_URI: optionalUrl(
+    'ZOHO_ORGS_VAULT_URI',
+    "the Key Vault holding the registered orgs' secrets, e.g. https://kv-name.vault.azure.net",
+  ),
   ZOHO_ORG_NAME: z.string().max(100, { error: 'ZOHO_ORG_NAME must be at most 100 characters' }).default(DEFAULTS.orgName),
   SLACK_WEBHOOK_URL: optionalUrl('SLACK_WEBHOOK_URL', 'a Slack incoming webhook URL'),
   TEAMS_WEBHOOK_URL: optionalUrl('TEAMS_WEBHOOK_URL', 'a Teams Workflows "When a Teams webhook request is received" URL'),

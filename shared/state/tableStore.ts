@@ -3,6 +3,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { odata, RestError, TableClient } from '@azure/data-tables';
 import { isLoopbackConnectionString } from '../azureStorage';
+import type { AzureStorageSettings } from '../config';
 import { StateConflictError, type StateKind, type StateStore, StateStoreError, type StoredRecord } from './store';
 
 export const STATE_TABLE = 'zohobackupstate';
@@ -11,6 +12,16 @@ interface StateEntity {
   partitionKey: string;
   rowKey: string;
   json: string;
+}
+
+/** A client for one table of the app's storage account: by connection string, or with an identity. */
+export function tableClientFor(storage: AzureStorageSettings, tableName: string, credential: () => TokenCredential): TableClient {
+  if (storage.kind === 'connection-string') {
+    // Azurite serves plain http on loopback; the SDK refuses that unless told it is fine.
+    const allowInsecureConnection = isLoopbackConnectionString(storage.connectionString);
+    return TableClient.fromConnectionString(storage.connectionString, tableName, { allowInsecureConnection });
+  }
+  return new TableClient(storage.tableServiceUri, tableName, credential());
 }
 
 export class TableStateStore implements StateStore {

@@ -3,6 +3,7 @@
  * token cache, state, health and alerts under its own key) on one shared store, a few at a
  * time. One org's failure is its report's; it never stops or delays the others.
  */
+import { mapWithConcurrency } from '../concurrency';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import { createRuntime } from '../runtime';
@@ -28,15 +29,4 @@ export async function checkOrgs(
     await runtime.telemetry.flush();
     return { org: config.zoho.orgName, report };
   });
-}
-
-/** Results in input order, at most `limit` of `work` running at once. */
-export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }

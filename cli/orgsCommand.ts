@@ -1,0 +1,114 @@
+/**
+ * `orgs add|list|remove`: the orgs a deployment watches besides the one in its settings.
+ * Secrets go to the deployment's Key Vault (one secret per org), the rest to the registry
+ * table in its storage account; both with the signed-in `az login` identity. Adding and
+ * removing need no redeploy: the next timer run queues exactly the registered orgs.
+ */
+import { readFileSync } from 'node:fs';
+import { identityCredential } from '../shared/azureStorage';
+import { ConfigError, orgKeyOf } from '../shared/config';
+import { type OrgEntry, orgConfig, orgLabel, SECRET_FIELDS } from '../shared/config/orgs';
+import { loadRegistrySettings, type RegistrySettings } from '../shared/config/partial';
+import { ORGS_TABLE, OrgRegistry, type RegisteredOrg } from '../shared/orgs/registry';
+import { KeyVaultOrgSecrets, type OrgSecrets, secretNameOf } from '../shared/orgs/secrets';
+import { tableClientFor } from '../shared/state/tableStore';
+import type { Io } from './commands';
+import { EXIT, UsageError } from './usage';
+
+/**
+ * What an org is checked against when it is added: its own fields under the app's rules.
+ * The deployment supplies the shared settings (state, channels) at check time; a stand-in
+ * channel here means an org without its own webhook is accepted and uses the shared one.
+ */
+const VALIDATION_BASE = { STATE_FILE: 'orgs-add', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/shared' };
+
+export async function orgsCommand(io: Io, [action, argument]: string[]): Promise<number> {
+  const settings = loadRegistrySettings(io.settings);
+  if (!settings)
+    throw new ConfigError([
+      'ZOHO_ORGS_VAULT_URI is required for "orgs": the Key Vault of the deployment (its keyVaultName output: https://<name>.vault.azure.net)',
+    ]);
+  const { registry, secrets } = registryOf(settings);
+  if (action === 'list' && argument === undefined) return listOrgs(io, registry);
+  if (action === 'add' && argument) return addOrgs(io, registry, secrets, readOrgs(argument));
+  if (action === 'remove' && argument) {
+    const org = await registry.find(argument);
+    // The registry first: from then on no check is queued for it, and its secret can go.
+    await registry.remove(org.key);
+    await secrets.remove(org.secretName);
+    io.out(io.json ? JSON.stringify({ removed: org.entry.name, key: org.key }) : `Removed ${org.entry.name} (${org.key}).`);
+    return EXIT.ok;
+  }
+  throw new UsageError(`unknown use of orgs: try "orgs add <orgs.json>", "orgs list" or "orgs remove <name>"`);
+}
+
+function registryOf(settings: RegistrySettings): { registry: OrgRegistry; secrets: KeyVaultOrgSecrets } {
+  // The signed-in identity (az login), or a managed identity where the command runs on Azure.
+  const credential = identityCredential(undefined);
+  return {
+    registry: new OrgRegistry(tableClientFor(settings.storage, ORGS_TABLE, () => credential)),
+    secrets: KeyVaultOrgSecrets.create(settings.vaultUrl, credential),
+  };
+}
+
+async function listOrgs(io: Io, registry: OrgRegistry): Promise<number> {
+  const orgs = await registry.list();
+  if (io.json)
+    io.out(
+      JSON.stringify(
+        orgs.map((o) => ({ key: o.key, ...o.entry })),
+        null,
+        2,
+      ),
+    );
+  else if (orgs.length === 0) io.out('No org is registered: add some with "zoho-backup-notifier orgs add <orgs.json>".');
+  else io.out(orgs.map((o) => `${(o.entry.name ?? '').padEnd(30)} ${(o.entry.dc ?? '').padEnd(3)} ${o.key}`).join('\n'));
+  return EXIT.ok;
+}
+
+function readOrgs(path: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    // JSON.parse's message quotes the text around the error, which may be a secret.
+    throw new ConfigError([`${path} cannot be read as JSON: it must hold one org, or an array of orgs as for ZOHO_ORGS_FILE`]);
+  }
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+async function addOrgs(io: Io, registry: OrgRegistry, secrets: KeyVaultOrgSecrets, entries: unknown[]): Promise<number> {
+  // Every org is checked before any is written: a bad file changes nothing.
+  const orgs = entries.map((entry, i) => registrationOf(entry, orgLabel(i + 1, entry)));
+  const registered = await registry.list();
+  const clashes = orgs.flatMap(({ org }) =>
+    registered
+      .filter((r) => r.entry.name === org.entry.name && r.key !== org.key)
+      .map(() => `an org named "${org.entry.name}" is already registered for another client`),
+  );
+  if (clashes.length > 0) throw new ConfigError(clashes);
+  for (const { org, orgSecrets } of orgs) {
+    // The secret first: the registry never names an org whose secret is not there yet.
+    await secrets.put(org.secretName, orgSecrets);
+    await registry.put(org);
+    if (!io.json) io.out(`Added ${org.entry.name} (${org.key}); its next check runs on the next timer.`);
+  }
+  if (io.json) io.out(JSON.stringify({ added: orgs.map(({ org }) => ({ key: org.key, name: org.entry.name })) }, null, 2));
+  return EXIT.ok;
+}
+
+function registrationOf(entry: unknown, label: string): { org: RegisteredOrg; orgSecrets: OrgSecrets } {
+  const config = orgConfig(entry, VALIDATION_BASE, label);
+  const fields = entry as OrgEntry;
+  const key = orgKeyOf(config.zoho.dc, config.zoho.clientId);
+  const publicEntry = Object.fromEntries(Object.entries(fields).filter(([field]) => !(SECRET_FIELDS as readonly string[]).includes(field)));
+  return {
+    org: { key, entry: publicEntry, secretName: secretNameOf(key) },
+    orgSecrets: {
+      clientSecret: config.zoho.clientSecret,
+      refreshToken: config.zoho.refreshToken,
+      ...(fields.slackWebhookUrl ? { slackWebhookUrl: fields.slackWebhookUrl } : {}),
+      ...(fields.teamsWebhookUrl ? { teamsWebhookUrl: fields.teamsWebhookUrl } : {}),
+    },
+  };
+}

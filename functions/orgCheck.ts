@@ -1,0 +1,30 @@
+/**
+ * Queue trigger: checks one registered org, as the timer queued it. A failed check is that
+ * org's: it is recorded in its state and alerted in its channels by the check itself, and the
+ * invocation succeeds, because a retry within seconds would only count the same failure again.
+ */
+import { app, type InvocationContext } from '@azure/functions';
+import { type OrgsSource, watchCore, workerOrgs } from '../shared/functionsHost';
+import { hostLogger } from '../shared/log';
+import { CHECK_QUEUE, parseOrgCheckMessage } from '../shared/orgs/checkQueue';
+
+export function orgCheckHandler(getOrgs: OrgsSource = workerOrgs) {
+  return async (message: unknown, context: InvocationContext): Promise<void> => {
+    const host = hostLogger(context);
+    const { orgKey } = parseOrgCheckMessage(message);
+    const runtime = await (await getOrgs())?.runtimeFor(orgKey);
+    if (!runtime) {
+      host.warn(`org ${orgKey} is no longer registered: its queued check is dropped`);
+      return;
+    }
+    const log = runtime.logger(host);
+    const report = await (await watchCore()).runCheck({ ...runtime.watch, log });
+    if (!report.ok) log.error(`the check of ${runtime.org.name} failed: ${report.error?.code ?? 'a delivery failed'}`);
+  };
+}
+
+app.storageQueue('orgCheck', {
+  queueName: CHECK_QUEUE,
+  connection: 'AzureWebJobsStorage',
+  handler: orgCheckHandler(),
+});

@@ -1,0 +1,101 @@
+/**
+ * The registry of orgs a deployment watches besides the one in its settings: a Table in the
+ * app's storage account, one entity per org with its non-secret fields and the name of its
+ * secret in Key Vault. `zoho-backup-notifier orgs add|remove` writes it; the timer lists it.
+ */
+import { odata, RestError, type TableClient } from '@azure/data-tables';
+import type { OrgEntry } from '../config/orgs';
+import { CodedError } from '../errors';
+
+export const ORGS_TABLE = 'zohoorgs';
+const PARTITION = 'org';
+
+/** An org's entry without its secrets, and where they are. */
+export interface RegisteredOrg {
+  key: string;
+  entry: Omit<OrgEntry, 'clientSecret' | 'refreshToken' | 'slackWebhookUrl' | 'teamsWebhookUrl'>;
+  secretName: string;
+}
+
+interface OrgEntity {
+  partitionKey: string;
+  rowKey: string;
+  entry: string;
+  secretName: string;
+}
+
+export class UnknownOrgError extends CodedError {
+  constructor(which: string) {
+    super(
+      'ORG_UNKNOWN',
+      `no registered org is ${JSON.stringify(which.slice(0, 100))}`,
+      'Run "zoho-backup-notifier orgs list" to see the registered orgs.',
+    );
+  }
+}
+
+export class OrgRegistry {
+  private ready?: Promise<void>;
+
+  constructor(private readonly table: TableClient) {}
+
+  async list(): Promise<RegisteredOrg[]> {
+    await this.ensureTable();
+    const orgs: RegisteredOrg[] = [];
+    for await (const entity of this.table.listEntities<OrgEntity>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } }))
+      orgs.push(orgOf(entity));
+    return orgs;
+  }
+
+  /** The org under this key, or undefined when it was removed. */
+  async get(key: string): Promise<RegisteredOrg | undefined> {
+    await this.ensureTable();
+    try {
+      return orgOf(await this.table.getEntity<OrgEntity>(PARTITION, key));
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** The org with this name or key: what people type. */
+  async find(nameOrKey: string): Promise<RegisteredOrg> {
+    const found = (await this.list()).find((o) => o.key === nameOrKey || o.entry.name === nameOrKey);
+    if (!found) throw new UnknownOrgError(nameOrKey);
+    return found;
+  }
+
+  async put(org: RegisteredOrg): Promise<void> {
+    await this.ensureTable();
+    const entity: OrgEntity = { partitionKey: PARTITION, rowKey: org.key, entry: JSON.stringify(org.entry), secretName: org.secretName };
+    await this.table.upsertEntity(entity, 'Replace');
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.ensureTable();
+    await this.table.deleteEntity(PARTITION, key).catch((error: unknown) => {
+      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+    });
+  }
+
+  private ensureTable(): Promise<void> {
+    this.ready ??= this.table.createTable().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+}
+
+/** The stored entry is checked again when the org is checked (orgConfig); here only its shape. */
+function orgOf(entity: OrgEntity): RegisteredOrg {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(entity.entry);
+  } catch {
+    entry = undefined;
+  }
+  if (typeof entry !== 'object' || entry === null)
+    throw new CodedError('ORG_UNKNOWN', `the registered org ${entity.rowKey} has an unreadable entry`, 'Remove the org and add it again.');
+  return { key: entity.rowKey, entry: entry as RegisteredOrg['entry'], secretName: entity.secretName };
+}

@@ -1,0 +1,82 @@
+/**
+ * The registered orgs on the Functions worker: the timer queues one check per org (so that
+ * Flex Consumption scales out with the number of orgs), and the queue triggers get an org's
+ * runtime by its key, built from its registry entry, its secret and the shared app settings,
+ * through the same rules as every other org (orgConfig). One shared state store; each org's
+ * state, token, health and alerts live under its own key.
+ */
+import { identityCredential, queueClient } from '../azureStorage';
+import { orgConfig } from '../config/orgs';
+import { loadRegistrySettings, loadStatusSettings, type RegistrySettings } from '../config/partial';
+import { DEFAULTS } from '../defaults';
+import { createRuntime, createStateStore, type Runtime } from '../runtime';
+import type { StateStore } from '../state/store';
+import { tableClientFor } from '../state/tableStore';
+import { CHECK_QUEUE, type OrgCheckQueue, StorageOrgCheckQueue } from './checkQueue';
+import { ORGS_TABLE, OrgRegistry } from './registry';
+import { KeyVaultOrgSecrets, type OrgSecretStore } from './secrets';
+
+export interface OrgsWorker {
+  /** Queues a check of every registered org; answers how many. */
+  queueChecks(): Promise<number>;
+  /** The org's runtime, or undefined when it was removed after its check was queued. */
+  runtimeFor(orgKey: string): Promise<Runtime | undefined>;
+}
+
+export interface OrgsWorkerDeps {
+  registry: OrgRegistry;
+  secrets: OrgSecretStore;
+  queue: OrgCheckQueue;
+  store: StateStore;
+  /** The shared app settings every org's own fields overlay. */
+  env: Record<string, string | undefined>;
+  now?: () => number;
+}
+
+export function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
+  const now = deps.now ?? Date.now;
+  // Warm invocations reuse an org's runtime (its HTTP clients, its scrubber) for a while; a
+  // re-added org (new secrets) is seen within that while.
+  const cache = new Map<string, { runtime: Runtime; builtAt: number }>();
+  return {
+    async queueChecks() {
+      const orgs = await deps.registry.list();
+      await deps.queue.enqueue(orgs.map((o) => o.key));
+      return orgs.length;
+    },
+    async runtimeFor(orgKey) {
+      const cached = cache.get(orgKey);
+      if (cached && now() - cached.builtAt < DEFAULTS.orgRuntimeReuseMs) return cached.runtime;
+      const org = await deps.registry.get(orgKey);
+      if (!org) return undefined;
+      const secrets = await deps.secrets.get(org.secretName);
+      const config = orgConfig({ ...org.entry, ...secrets }, deps.env, `registered org ${JSON.stringify(org.entry.name ?? orgKey)}`);
+      const runtime = createRuntime(config, { store: deps.store });
+      cache.set(orgKey, { runtime, builtAt: now() });
+      return runtime;
+    },
+  };
+}
+
+/** The worker's registry, vault, queue and store from the app settings. */
+export function orgsWorkerFrom(settings: RegistrySettings, store: StateStore, env: Record<string, string | undefined>): OrgsWorker {
+  const credential = () => identityCredential(settings.storage.kind === 'identity' ? settings.storage.clientId : undefined);
+  return createOrgsWorker({
+    registry: new OrgRegistry(tableClientFor(settings.storage, ORGS_TABLE, credential)),
+    secrets: KeyVaultOrgSecrets.create(settings.vaultUrl, credential()),
+    queue: new StorageOrgCheckQueue(queueClient(settings.storage, CHECK_QUEUE)),
+    store,
+    env,
+  });
+}
+
+let workerOrgs: OrgsWorker | null | undefined;
+
+/** The Functions worker's registered orgs, from the app settings; undefined without ZOHO_ORGS_VAULT_URI. */
+export function workerOrgsFromEnv(env: Record<string, string | undefined> = process.env): OrgsWorker | undefined {
+  if (workerOrgs === undefined) {
+    const settings = loadRegistrySettings(env);
+    workerOrgs = settings ? orgsWorkerFrom(settings, createStateStore(loadStatusSettings(env).state), env) : null;
+  }
+  return workerOrgs ?? undefined;
+}

@@ -1,0 +1,212 @@
+/**
+ * Many orgs on Azure, as the platform runs them: `zoho-backup-notifier orgs add|list|remove`
+ * (a child process, signed in through the managed identity protocol) writes each org's secret
+ * to a Key Vault stand-in and the rest to the registry table; the deployed package's timer,
+ * in a stand-in worker process, queues one check per org on a real Storage queue; orgCheck
+ * instances take the messages, overlapping, as Flex Consumption would scale out. Its own
+ * Azurite, so that no other test file's timer shares this registry and queue.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
+import { WebhookReceiver } from '../sandbox/webhookReceiver';
+import { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { CHECK_QUEUE } from '../shared/orgs/checkQueue';
+import { ORGS_TABLE } from '../shared/orgs/registry';
+import { type RunningAzurite, startAzurite } from './support/azuriteProcess';
+import { buildDeployedPackage, type DeployedPackage } from './support/deployedPackage';
+import { FakeKeyVault } from './support/keyVault';
+import { hoursAgo } from './support/world';
+
+const root = join(__dirname, '..');
+const run = promisify(execFile);
+
+let pkg: DeployedPackage;
+let azurite: RunningAzurite;
+let vault: FakeKeyVault;
+let zohos: ZohoSandbox[];
+let own: WebhookReceiver;
+let shared: WebhookReceiver;
+let work: string;
+
+const NAMES = ['Acme Ltd', 'Zylker Corp', 'Initech'];
+
+beforeAll(async () => {
+  pkg = buildDeployedPackage(root);
+  work = mkdtempSync(join(tmpdir(), 'registry-'));
+  [azurite, vault, own, shared] = await Promise.all([
+    startAzurite(),
+    FakeKeyVault.start(),
+    WebhookReceiver.start(),
+    WebhookReceiver.start(),
+  ]);
+  const credentials = (n: number) => ({ clientId: `1000.REG${n}`, clientSecret: `reg-secret-${n}`, refreshToken: `1000.reg.refresh.${n}` });
+  zohos = await Promise.all([1, 2, 3].map((n) => ZohoSandbox.start({ credentials: credentials(n) })));
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all([...(zohos ?? []).map((z) => z.close()), own?.close(), shared?.close(), vault?.close(), azurite?.stop()]);
+  if (pkg) rmSync(pkg.dir, { recursive: true, force: true });
+});
+
+/** The app settings of a deployment that watches registered orgs only (no ZOHO_CLIENT_ID). */
+function appSettings(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    AzureWebJobsStorage: azurite.connectionString,
+    ...vault.env,
+    SLACK_WEBHOOK_URL: shared.slackUrl,
+    TEAMS_WEBHOOK_URL: shared.teamsUrl,
+    ALERT_AFTER_FAILURES: '1',
+  };
+}
+
+function orgEntry(i: number): Record<string, string> {
+  const s = zohos[i]!.settings;
+  return {
+    name: NAMES[i]!,
+    dc: 'eu',
+    clientId: s.ZOHO_CLIENT_ID!,
+    clientSecret: s.ZOHO_CLIENT_SECRET!,
+    refreshToken: s.ZOHO_REFRESH_TOKEN!,
+    accountsUrl: s.ZOHO_ACCOUNTS_URL!,
+    apiDomain: s.ZOHO_API_DOMAIN!,
+    ...(i === 0 ? { slackWebhookUrl: own.slackUrl } : {}),
+  };
+}
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) =>
+    execFile(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd: work, env: appSettings() }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+interface Result {
+  function: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** A cold instance of the deployed package running these invocations. */
+async function instance(
+  invocations: Array<{ function: string; queueMessage?: string }>,
+): Promise<{ results: Result[]; invocationLogs: string[] }> {
+  const { stdout } = await run(process.execPath, [join(__dirname, 'support/functionsHost.cjs'), pkg.dir, JSON.stringify(invocations)], {
+    cwd: pkg.dir,
+    env: appSettings(),
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout) as { results: Result[]; invocationLogs: string[] };
+}
+
+/** The check messages the timer queued, taken off the queue as the host would, decoded. */
+async function takeChecks(): Promise<string[]> {
+  const queue = new QueueClient(azurite.connectionString, CHECK_QUEUE);
+  await queue.createIfNotExists();
+  const taken: string[] = [];
+  for (;;) {
+    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+    if (receivedMessageItems.length === 0) return taken;
+    for (const item of receivedMessageItems) {
+      await queue.deleteMessage(item.messageId, item.popReceipt);
+      taken.push(Buffer.from(item.messageText, 'base64').toString('utf8'));
+    }
+  }
+}
+
+const secrets = () => zohos.flatMap((z) => [z.settings.ZOHO_CLIENT_SECRET!, z.settings.ZOHO_REFRESH_TOKEN!]).concat(own.slackUrl);
+
+describe('registered orgs on Azure', () => {
+  it("orgs add keeps each org's secrets in the vault, one secret per org, and the rest in the registry; list shows no secret", async () => {
+    const file = join(work, 'orgs.json');
+    writeFileSync(file, JSON.stringify([0, 1, 2].map(orgEntry)));
+    const added = await cli('orgs', 'add', file);
+    expect(added).toMatchObject({ code: 0 });
+    expect(added.stdout).toMatch(/Added Acme Ltd/);
+
+    expect(vault.secrets.size).toBe(3);
+    const stored = [...vault.secrets.values()].map((s) => JSON.parse(s.value) as Record<string, string>);
+    expect(stored.map((s) => s.clientSecret).sort()).toEqual(zohos.map((z) => z.settings.ZOHO_CLIENT_SECRET).sort());
+    expect(stored.filter((s) => s.slackWebhookUrl === own.slackUrl)).toHaveLength(1);
+    const entities: string[] = [];
+    for await (const e of TableClient.fromConnectionString(azurite.connectionString, ORGS_TABLE, {
+      allowInsecureConnection: true,
+    }).listEntities())
+      entities.push(JSON.stringify(e));
+    expect(entities).toHaveLength(3);
+
+    const listed = await cli('orgs', 'list', '--json');
+    expect((JSON.parse(listed.stdout) as Array<{ name: string }>).map((o) => o.name).sort()).toEqual([...NAMES].sort());
+    const everything = entities.join('\n') + added.stdout + added.stderr + listed.stdout + listed.stderr;
+    for (const secret of secrets()) expect(everything).not.toContain(secret);
+  });
+
+  it('refuses a bad file whole, naming the org and the field, and writes nothing', async () => {
+    const file = join(work, 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { ...orgEntry(1), name: 'Other Inc', clientId: '1000.OTHER' },
+        { ...orgEntry(2), dc: 'mars' },
+      ]),
+    );
+    const result = await cli('orgs', 'add', file);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/org 2 \("Initech"\): dc must be one of/);
+    expect(vault.secrets.size).toBe(3);
+  });
+
+  it('the timer queues one check per org; overlapping orgCheck instances announce each org once, in its own channels', async () => {
+    for (const zoho of zohos) zoho.completeBackup({ at: hoursAgo(1) });
+    zohos[2]!.revokeRefreshToken();
+
+    const timer = await instance([{ function: 'backupWatch' }]);
+    expect(timer.results).toEqual([expect.objectContaining({ function: 'backupWatch', ok: true })]);
+    const checks = await takeChecks();
+    expect(checks).toHaveLength(3);
+
+    // Two instances take every message: the at-least-once delivery a queue allows, and scale-out.
+    const steps = checks.map((queueMessage) => ({ function: 'orgCheck', queueMessage }));
+    const [first, second] = await Promise.all([instance(steps), instance(steps)]);
+    expect([...first.results, ...second.results].every((r) => r.ok)).toBe(true);
+
+    const bodies = (r: WebhookReceiver, channel: 'slack' | 'teams') => r.received(channel).map((m) => JSON.stringify(m.body));
+    expect(bodies(own, 'slack')).toEqual([expect.stringContaining('Acme Ltd')]);
+    expect(bodies(shared, 'slack').filter((b) => b.includes('Acme Ltd'))).toEqual([]);
+    expect(bodies(shared, 'slack').filter((b) => b.includes('Zylker Corp'))).toHaveLength(1);
+    expect(bodies(shared, 'teams').filter((b) => b.includes('Zylker Corp'))).toHaveLength(1);
+    expect(bodies(shared, 'slack').filter((b) => b.includes('Initech'))).toHaveLength(1); // its credentials alert, once
+    const logs = [...first.invocationLogs, ...second.invocationLogs].join('\n');
+    expect(logs).toMatch(/the check of Initech failed/);
+    for (const secret of secrets()) expect(logs + JSON.stringify(shared.messages) + JSON.stringify(own.messages)).not.toContain(secret);
+
+    // The next round is quiet: one Zoho call per healthy org, no token minted, nothing sent.
+    const before = zohos.map((z) => ({ requests: z.requests.length, minted: z.tokensMinted }));
+    const sent = own.messages.length + shared.messages.length;
+    await instance([{ function: 'backupWatch' }]);
+    await instance((await takeChecks()).map((queueMessage) => ({ function: 'orgCheck', queueMessage })));
+    const calls = zohos.map((z, i) => z.requests.slice(before[i]!.requests).filter((r) => r.endpoint !== 'token').length);
+    expect(calls.slice(0, 2)).toEqual([1, 1]);
+    expect(zohos.slice(0, 2).map((z, i) => z.tokensMinted - before[i]!.minted)).toEqual([0, 0]);
+    expect(own.messages.length + shared.messages.length).toBe(sent);
+  });
+
+  it('orgs remove stops its checks with no redeploy; adding it again recovers its deleted secret', async () => {
+    expect((await cli('orgs', 'remove', 'Zylker Corp')).code).toBe(0);
+    expect(vault.deleted.size).toBe(1);
+    await instance([{ function: 'backupWatch' }]);
+    expect((await takeChecks()).map((m) => (JSON.parse(m) as { orgKey: string }).orgKey).sort()).toEqual(['eu-1000.REG1', 'eu-1000.REG3']);
+
+    const file = join(work, 'zylker.json');
+    writeFileSync(file, JSON.stringify(orgEntry(1)));
+    expect((await cli('orgs', 'add', file)).code).toBe(0);
+    expect([vault.secrets.size, vault.deleted.size]).toEqual([3, 0]);
+    expect((await cli('orgs', 'remove', 'Nobody Inc')).stderr).toMatch(/no registered org is "Nobody Inc"/);
+  });
+});

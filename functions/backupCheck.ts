@@ -1,18 +1,33 @@
-/** HTTP POST /api/backupCheck: run a check now and answer its report; ?dryRun=true renders without sending. */
+/**
+ * HTTP POST /api/backupCheck: run a check now and answer its report; ?dryRun=true renders
+ * without sending; ?org=<name or key> picks the org when the app watches several.
+ */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { DRY_RUN_INVALID, dryRunOf, jsonAnswer, type RuntimeSource, watchCore, withRuntime, workerRuntime } from '../shared/functionsHost';
+import {
+  DRY_RUN_INVALID,
+  dryRunOf,
+  isAnswer,
+  jsonAnswer,
+  type OrgsSource,
+  type RuntimeSource,
+  runtimeForRequest,
+  watchCore,
+  workerOrgs,
+  workerRuntime,
+} from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
 
-export function backupCheckHandler(getRuntime: RuntimeSource = workerRuntime) {
-  return (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> =>
-    withRuntime(getRuntime, async (runtime) => {
-      const dryRun = dryRunOf(request.query);
-      // An unreadable dryRun must never fall back to a real send.
-      if (dryRun === undefined) return jsonAnswer(400, { error: DRY_RUN_INVALID });
-      const report = await (await watchCore()).runCheck({ ...runtime.watch, log: runtime.logger(hostLogger(context)) }, { dryRun });
-      // 502: the check ran but Zoho, the state store or a channel failed; the report says which.
-      return jsonAnswer(report.ok ? 200 : 502, report);
-    });
+export function backupCheckHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const dryRun = dryRunOf(request.query);
+    // An unreadable dryRun must never fall back to a real send.
+    if (dryRun === undefined) return jsonAnswer(400, { error: DRY_RUN_INVALID });
+    const runtime = await runtimeForRequest(request.query.get('org'), getRuntime, getOrgs);
+    if (isAnswer(runtime)) return runtime;
+    const report = await (await watchCore()).runCheck({ ...runtime.watch, log: runtime.logger(hostLogger(context)) }, { dryRun });
+    // 502: the check ran but Zoho, the state store or a channel failed; the report says which.
+    return jsonAnswer(report.ok ? 200 : 502, report);
+  };
 }
 
 app.http('backupCheck', {

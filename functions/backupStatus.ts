@@ -1,23 +1,45 @@
-/** HTTP GET /api/backupStatus: the last announced backup, its expiry, deliveries, last check and error. */
+/**
+ * HTTP GET /api/backupStatus: with one org, its last announced backup, expiry, deliveries,
+ * last check and error; with several, one line each, and ?org=<name or key> for the details.
+ */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { ConfigError } from '../shared/config';
 import { describeError } from '../shared/errors';
-import { jsonAnswer, type RuntimeSource, watchCore, withRuntime, workerRuntime } from '../shared/functionsHost';
+import {
+  isAnswer,
+  jsonAnswer,
+  type OrgsSource,
+  orgSources,
+  type RuntimeSource,
+  runtimeForRequest,
+  watchCore,
+  workerOrgs,
+  workerRuntime,
+} from '../shared/functionsHost';
+import { storeOf, watchedOrgs } from '../shared/orgs/select';
 
-export function backupStatusHandler(getRuntime: RuntimeSource = workerRuntime) {
-  return (_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> =>
-    withRuntime(getRuntime, async (runtime) => {
-      try {
-        return jsonAnswer(
-          200,
-          await (await watchCore()).readStatus(runtime.store, runtime.org, {
-            zohoApi: await runtime.zohoApi(),
-            timezone: runtime.config.timezone,
-          }),
-        );
-      } catch (error) {
-        return jsonAnswer(503, { error: describeError(error) });
+export function backupStatusHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
+  return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const named = request.query.get('org');
+      const sources = await orgSources(getRuntime, getOrgs);
+      const { readStatus, statusLineOf } = await watchCore();
+      const orgs = await watchedOrgs(sources);
+      // One org, or one named: its details.
+      if (named !== null || orgs.length === 1) {
+        const runtime = await runtimeForRequest(named, getRuntime, getOrgs);
+        if (isAnswer(runtime)) return runtime;
+        const extras = { zohoApi: await runtime.zohoApi(), timezone: runtime.config.timezone };
+        return jsonAnswer(200, await readStatus(runtime.store, runtime.org, extras));
       }
-    });
+      const store = await storeOf(sources);
+      const lines = store ? await Promise.all(orgs.map(async (o) => statusLineOf(await readStatus(store, o), o.key))) : [];
+      return jsonAnswer(200, { orgs: lines });
+    } catch (error) {
+      // Invalid settings are the deployment's to fix (500); an unreachable store may pass (503).
+      return jsonAnswer(error instanceof ConfigError ? 500 : 503, { error: describeError(error) });
+    }
+  };
 }
 
 app.http('backupStatus', {

@@ -8,6 +8,7 @@
  */
 import type * as ArchiveWorker from './archive/worker';
 import { CodedError, describeError, type SafeError } from './errors';
+import type { OrgRef, OrgSources } from './orgs/select';
 import type { OrgsWorker } from './orgs/worker';
 import type { Runtime } from './runtime';
 import type * as Status from './status';
@@ -49,10 +50,28 @@ export async function runtimeOfOrg(orgKey: string, getRuntime: RuntimeSource, ge
   return (await getOrgs())?.runtimeFor(orgKey);
 }
 
+/** The orgs an HTTP call may name: the settings' own (when there is one) and the registered ones. */
+export async function orgSources(getRuntime: RuntimeSource, getOrgs: OrgsSource): Promise<OrgSources> {
+  return { settingsRuntime: hasSettingsOrg() ? async () => getRuntime() : undefined, orgs: await getOrgs() };
+}
+
+/** ?org= names no org watched here. */
+function unknownOrg(named: string, known: OrgRef[]): SafeError {
+  return {
+    code: 'ORG_UNKNOWN',
+    message: `no org here is named ${JSON.stringify(named.slice(0, 100))}`,
+    hint: `Name one of: ${known.map((o) => o.name).join(', ') || '(none yet)'}, or use its key.`,
+  };
+}
+
 /** The check and the status view, for the timer and the HTTP functions. */
-export async function watchCore(): Promise<{ runCheck: typeof RunCheck.runCheck; readStatus: typeof Status.readStatus }> {
-  const [{ runCheck }, { readStatus }] = await Promise.all([import('./watch/runCheck.js'), import('./status.js')]);
-  return { runCheck, readStatus };
+export async function watchCore(): Promise<{
+  runCheck: typeof RunCheck.runCheck;
+  readStatus: typeof Status.readStatus;
+  statusLineOf: typeof Status.statusLineOf;
+}> {
+  const [{ runCheck }, { readStatus, statusLineOf }] = await Promise.all([import('./watch/runCheck.js'), import('./status.js')]);
+  return { runCheck, readStatus, statusLineOf };
 }
 
 /** The archive worker, for the queue triggers only: it brings the Blob SDK. */
@@ -71,17 +90,38 @@ export function jsonAnswer(status: number, body: unknown): JsonAnswer {
 }
 
 /**
- * Answers with the runtime, or with a 500 when it cannot be built (invalid settings): the
- * answer says which settings, never a value.
+ * The runtime of the org an HTTP call means (?org=<name or key>; without it, the settings'
+ * org, or the only org watched), or the answer that says why there is none: 500 naming the
+ * invalid settings (never a value), 404 for an unknown org, 400 when several orgs could be meant.
  */
-export async function withRuntime(getRuntime: RuntimeSource, answer: (runtime: Runtime) => Promise<JsonAnswer>): Promise<JsonAnswer> {
-  let runtime: Runtime;
+export async function runtimeForRequest(
+  named: string | null,
+  getRuntime: RuntimeSource,
+  getOrgs: OrgsSource,
+): Promise<Runtime | JsonAnswer> {
   try {
-    runtime = await getRuntime();
+    const { runtimeOfNamedOrg, watchedOrgs } = await import('./orgs/select.js');
+    const sources = await orgSources(getRuntime, getOrgs);
+    if (named === null && sources.settingsRuntime) return await sources.settingsRuntime();
+    const orgs = await watchedOrgs(sources);
+    const target = named ?? (orgs.length === 1 ? orgs[0]?.key : undefined);
+    if (target === undefined) return jsonAnswer(400, { error: orgRequired(orgs) });
+    return (await runtimeOfNamedOrg(target, sources)) ?? jsonAnswer(404, { error: unknownOrg(target, orgs) });
   } catch (error) {
     return jsonAnswer(500, { error: describeError(error) });
   }
-  return answer(runtime);
+}
+
+export function isAnswer(value: Runtime | JsonAnswer): value is JsonAnswer {
+  return 'status' in value && 'jsonBody' in value;
+}
+
+function orgRequired(known: OrgRef[]): SafeError {
+  return {
+    code: 'REQUEST_INVALID',
+    message: `this app watches ${known.length} orgs: say which with ?org=<name or key>`,
+    hint: `Name one of: ${known.map((o) => o.name).join(', ') || '(none yet)'}.`,
+  };
 }
 
 const YES = ['', '1', 'true', 'yes', 'on'];

@@ -78,3 +78,29 @@ export async function readStatus(
     zohoApi: extras.zohoApi ?? null,
   };
 }
+
+/** One line of a list of orgs: enough to see which one needs a look. */
+export interface StatusLine {
+  org: string;
+  key: string;
+  lastBackupAt: string | null;
+  linksExpireAt: string | null;
+  lastCheck: WatchState['lastCheck'] | null;
+  /** The last check did its work (or none has run yet). */
+  ok: boolean;
+  error: string | null;
+  openAlerts: number;
+}
+
+export function statusLineOf(view: StatusView, key: string): StatusLine {
+  return {
+    org: view.org,
+    key,
+    lastBackupAt: view.backup?.completedAt ?? null,
+    linksExpireAt: view.backup?.expiresAt ?? null,
+    lastCheck: view.lastCheck,
+    ok: !['failed', 'delivery-failed'].includes(view.lastCheck?.outcome ?? ''),
+    error: view.lastError?.code ?? null,
+    openAlerts: view.alerts.length,
+  };
+}

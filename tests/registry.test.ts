@@ -91,11 +91,13 @@ interface Result {
   function: string;
   ok: boolean;
   error?: string;
+  status?: number;
+  body?: Record<string, unknown>;
 }
 
 /** A cold instance of the deployed package running these invocations. */
 async function instance(
-  invocations: Array<{ function: string; queueMessage?: string }>,
+  invocations: Array<{ function: string; queueMessage?: string; http?: { method: string; query?: Record<string, string> } }>,
 ): Promise<{ results: Result[]; invocationLogs: string[] }> {
   const { stdout } = await run(process.execPath, [join(__dirname, 'support/functionsHost.cjs'), pkg.dir, JSON.stringify(invocations)], {
     cwd: pkg.dir,
@@ -195,6 +197,30 @@ describe('registered orgs on Azure', () => {
     expect(calls.slice(0, 2)).toEqual([1, 1]);
     expect(zohos.slice(0, 2).map((z, i) => z.tokensMinted - before[i]!.minted)).toEqual([0, 0]);
     expect(own.messages.length + shared.messages.length).toBe(sent);
+  });
+
+  it('backupStatus lists the orgs one line each and details one by ?org=; backupCheck needs ?org= when several could be meant', async () => {
+    const { results } = await instance([
+      { function: 'backupStatus', http: { method: 'GET' } },
+      { function: 'backupStatus', http: { method: 'GET', query: { org: 'Initech' } } },
+      { function: 'backupStatus', http: { method: 'GET', query: { org: 'Nobody Inc' } } },
+      { function: 'backupCheck', http: { method: 'POST' } },
+      { function: 'backupCheck', http: { method: 'POST', query: { org: 'Acme Ltd', dryRun: 'true' } } },
+    ]);
+    const [list, initech, nobody, noOrg, acme] = results as Array<Result & { status: number; body: Record<string, unknown> }>;
+    expect(list?.status).toBe(200);
+    const lines = (list?.body.orgs ?? []) as Array<{ org: string; ok: boolean; error: string | null }>;
+    expect(lines.map((l) => [l.org, l.ok]).sort()).toEqual([
+      ['Acme Ltd', true],
+      ['Initech', false],
+      ['Zylker Corp', true],
+    ]);
+    expect(lines.find((l) => l.org === 'Initech')?.error).toBe('ZOHO_INVALID_REFRESH_TOKEN');
+    expect(initech).toMatchObject({ status: 200, body: { org: 'Initech', lastError: { code: 'ZOHO_INVALID_REFRESH_TOKEN' } } });
+    expect(nobody).toMatchObject({ status: 404, body: { error: { code: 'ORG_UNKNOWN' } } });
+    expect(noOrg).toMatchObject({ status: 400, body: { error: { code: 'REQUEST_INVALID', message: expect.stringContaining('?org=') } } });
+    expect(acme).toMatchObject({ status: 200, body: { outcome: 'nothing-new' } });
+    for (const secret of secrets()) expect(JSON.stringify(results)).not.toContain(secret);
   });
 
   it('orgs remove stops its checks with no redeploy; adding it again recovers its deleted secret', async () => {

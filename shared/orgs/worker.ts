@@ -17,6 +17,10 @@ import { ORGS_TABLE, OrgRegistry } from './registry';
 import { KeyVaultOrgSecrets, type OrgSecretStore } from './secrets';
 
 export interface OrgsWorker {
+  /** The registered orgs, by key and name. */
+  list(): Promise<Array<{ key: string; name: string }>>;
+  /** Where every org's state is kept. */
+  store: StateStore;
   /** Queues a check of every registered org; answers how many. */
   queueChecks(): Promise<number>;
   /** The org's runtime, or undefined when it was removed after its check was queued. */
@@ -39,6 +43,10 @@ export function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
   // re-added org (new secrets) is seen within that while.
   const cache = new Map<string, { runtime: Runtime; builtAt: number }>();
   return {
+    store: deps.store,
+    async list() {
+      return (await deps.registry.list()).map((o) => ({ key: o.key, name: o.entry.name ?? o.key }));
+    },
     async queueChecks() {
       const orgs = await deps.registry.list();
       await deps.queue.enqueue(orgs.map((o) => o.key));

@@ -1,0 +1,38 @@
+/**
+ * Which org an HTTP call or a status view means: the org in the app settings, a registered
+ * one, or all of them. People name an org by its name or its key.
+ */
+import type { Runtime } from '../runtime';
+import type { StateStore } from '../state/store';
+import type { OrgsWorker } from './worker';
+
+export interface OrgSources {
+  /** The settings' own org, when the deployment has one. */
+  settingsRuntime?: () => Promise<Runtime>;
+  orgs?: OrgsWorker;
+}
+
+export interface OrgRef {
+  key: string;
+  name: string;
+}
+
+/** Every org watched here: the settings' org first, then the registered ones. */
+export async function watchedOrgs(sources: OrgSources): Promise<OrgRef[]> {
+  const own = sources.settingsRuntime ? [(await sources.settingsRuntime()).org] : [];
+  const registered = (await sources.orgs?.list()) ?? [];
+  return [...own, ...registered.filter((o) => !own.some((x) => x.key === o.key))];
+}
+
+/** The runtime of the org so named (or keyed), or undefined when none is. */
+export async function runtimeOfNamedOrg(nameOrKey: string, sources: OrgSources): Promise<Runtime | undefined> {
+  const match = (await watchedOrgs(sources)).find((o) => o.key === nameOrKey || o.name === nameOrKey);
+  if (!match) return undefined;
+  const own = await sources.settingsRuntime?.();
+  return own?.org.key === match.key ? own : sources.orgs?.runtimeFor(match.key);
+}
+
+/** Where the orgs' state is kept: the same store for all of them. */
+export async function storeOf(sources: OrgSources): Promise<StateStore | undefined> {
+  return sources.settingsRuntime ? (await sources.settingsRuntime()).store : sources.orgs?.store;
+}

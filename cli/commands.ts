@@ -1,17 +1,17 @@
 /** The commands that work on settings: check, status and test-notify, on the same core as the functions. */
-import { loadConfig } from '../shared/config';
-import { hasOrgsFile, loadOrgConfigs } from '../shared/config/orgs';
+import { ConfigError, loadConfig } from '../shared/config';
+import { hasOrgsFile, loadOrgConfigs, orgNamesInFile } from '../shared/config/orgs';
 import { loadChannels, loadStatusSettings } from '../shared/config/partial';
 import { describeError, type SafeError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import type { Channel, Notice } from '../shared/notify/notice';
 import { createNotifiers, createRuntime, createStateStore } from '../shared/runtime';
-import { readStatus, type StatusView } from '../shared/status';
+import { readStatus, statusLineOf } from '../shared/status';
 import { checkOrgs } from '../shared/watch/checkOrgs';
 import { runCheck } from '../shared/watch/runCheck';
 import { chooseApiDomain } from '../shared/zoho/datacentres';
 import type { CachedToken } from '../shared/zoho/tokens';
-import { describeFailure, describeReport, describeStatus } from './describe';
+import { describeFailure, describeReport, describeStatus, describeStatusLine } from './describe';
 import { renderForTerminal } from './render';
 import { EXIT } from './usage';
 
@@ -55,20 +55,33 @@ async function checkAllOrgs(io: Io, dryRun: boolean): Promise<number> {
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
-/** Needs only where the state is kept; without ZOHO_CLIENT_ID it shows every org the store holds. */
-export async function statusCommand(io: Io): Promise<number> {
+/**
+ * Needs only where the state is kept. One org: its details. Several (every org the store
+ * holds, named from ZOHO_ORGS_FILE when it is set): one line each; --org for one's details.
+ */
+export async function statusCommand(io: Io, orgName?: string): Promise<number> {
   const settings = loadStatusSettings(io.settings);
   const store = createStateStore(settings.state);
+  const names = orgNamesInFile(io.settings);
+  if (settings.orgKey) names.set(settings.orgKey, settings.orgName);
   const keys = settings.orgKey ? [settings.orgKey] : await store.orgs('watch');
-  const views: StatusView[] = [];
-  for (const key of keys) {
-    const token = await store.read<CachedToken>(key, 'token').catch(() => undefined);
+  const orgs = keys.map((key) => ({ key, name: names.get(key) ?? key }));
+  const chosen = orgName === undefined ? orgs : orgs.filter((o) => o.name === orgName || o.key === orgName);
+  if (orgName !== undefined && chosen.length === 0)
+    throw new ConfigError([`no org in the state is named ${JSON.stringify(orgName)}: run "status" for the list`]);
+  const view = async (org: { key: string; name: string }) => {
+    const token = await store.read<CachedToken>(org.key, 'token').catch(() => undefined);
     const zohoApi = chooseApiDomain(settings.apiHosts, token?.value.apiDomain);
-    views.push(await readStatus(store, { key, name: settings.orgKey ? settings.orgName : key }, { zohoApi, timezone: settings.timezone }));
+    return readStatus(store, org, { zohoApi, timezone: settings.timezone });
+  };
+  if (chosen.length === 0) io.out(io.json ? '[]' : 'No org has been checked yet: run "zoho-backup-notifier check" first.');
+  else if (chosen.length === 1) {
+    const one = await view(chosen[0] as { key: string; name: string });
+    io.out(io.json ? JSON.stringify(one, null, 2) : describeStatus(one, settings.timezone));
+  } else {
+    const lines = await Promise.all(chosen.map(async (o) => statusLineOf(await view(o), o.key)));
+    io.out(io.json ? JSON.stringify(lines, null, 2) : lines.map((l) => describeStatusLine(l, settings.timezone)).join('\n'));
   }
-  if (io.json) io.out(JSON.stringify(settings.orgKey ? views[0] : views, null, 2));
-  else if (views.length === 0) io.out('No org has been checked yet: run "zoho-backup-notifier check" first.');
-  else io.out(views.map((view) => describeStatus(view, settings.timezone)).join('\n\n'));
   return EXIT.ok;
 }
 

@@ -1,6 +1,6 @@
 /** What the command line prints: a check's report, its failures, and the stored status, in NOTIFY_TIMEZONE. */
 import { formatDateTime, formatRelative } from '../shared/notify/notice';
-import type { StatusView } from '../shared/status';
+import type { StatusLine, StatusView } from '../shared/status';
 import { type CheckReport, failuresOf } from '../shared/watch/types';
 
 export function describeReport(report: CheckReport, timezone: string): string {
@@ -74,4 +74,12 @@ export function describeStatus(status: StatusView, timezone: string): string {
   if (status.checkInProgress) lines.push('A check is announcing right now.');
   if (status.zohoApi) lines.push(`Zoho API: ${status.zohoApi.domain} (from ${status.zohoApi.source})`);
   return lines.join('\n');
+}
+
+/** One org on one line: whether it is well, its last backup and when its links expire. */
+export function describeStatusLine(line: StatusLine, timezone: string): string {
+  const at = (iso: string | null) => (iso ? formatDateTime(new Date(iso), timezone) : 'none yet');
+  const health = line.ok ? 'ok' : `FAILING (${line.error ?? line.lastCheck?.outcome})`;
+  const alerts = line.openAlerts > 0 ? `, ${line.openAlerts} alert${line.openAlerts === 1 ? '' : 's'}` : '';
+  return `${line.org}: ${health}; last backup ${at(line.lastBackupAt)}, links expire ${at(line.linksExpireAt)}${alerts}`;
 }

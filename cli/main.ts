@@ -70,7 +70,7 @@ export async function main(
   try {
     // Loaded per command: --version, help and usage errors answer without the core's modules.
     const commands = require('./commands') as typeof import('./commands');
-    if (parsed.command === 'status') return await commands.statusCommand(io);
+    if (parsed.command === 'status') return await commands.statusCommand(io, parsed.values.org as string | undefined);
     if (parsed.command === 'test-notify') return await commands.testNotifyCommand(io);
     if (parsed.command === 'orgs') {
       const { orgsCommand } = require('./orgsCommand') as typeof import('./orgsCommand');

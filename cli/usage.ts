@@ -29,9 +29,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   status: {
     summary: 'Show the last announced backup, deliveries, alerts, last check and error',
-    usage: 'status [--json]',
-    details: 'Needs only where the state is kept (STATE_FILE or AzureWebJobsStorage): no Zoho secret, no webhook.',
-    options: { json: JSON_OPTION },
+    usage: 'status [--org <name>] [--json]',
+    details:
+      "Needs only where the state is kept (STATE_FILE or AzureWebJobsStorage): no Zoho secret, no webhook. With several orgs, one line each; --org for one's details.",
+    options: { org: { type: 'string', help: 'the org to show in detail (its name, or its key)' }, json: JSON_OPTION },
   },
   'test-notify': {
     summary: 'Post a clearly marked test message to every configured channel',

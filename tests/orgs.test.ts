@@ -195,22 +195,38 @@ describe('three orgs, one deployment', () => {
     expect(ownChannel.messages.length + sharedChannels.messages.length).toBe(messages); // no alert twice
   });
 
-  it('zoho-backup-notifier check runs every org and exits 1 naming the org that failed', async () => {
+  it('zoho-backup-notifier check runs every org and exits 1 naming the org that failed; status lists them, --org details one', async () => {
     for (const zoho of zohos) zoho.completeBackup({ at: hoursAgo(1) });
     zohos[2]?.revokeRefreshToken();
     const cwd = mkdtempSync(join(tmpdir(), 'orgs-cli-'));
-    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-      execFile(
-        process.execPath,
-        [join(root, 'dist/cli/main.js'), 'check'],
-        { cwd, env: { PATH: process.env.PATH ?? '', ...settings() } },
-        (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
-      ),
-    );
+    const env = { ...settings(), STATE_FILE: join(cwd, 'state.json') };
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+        execFile(
+          process.execPath,
+          [join(root, 'dist/cli/main.js'), ...args],
+          { cwd, env: { PATH: process.env.PATH ?? '', ...env } },
+          (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
+        ),
+      );
+    const result = await cli('check');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/== Acme Ltd ==\nCheck: announced/);
     expect(result.stdout).toMatch(/== Zylker Corp ==\nCheck: announced/);
     expect(result.stderr).toMatch(/1 of 3 orgs failed: Initech/);
     expect(result.stderr + result.stdout).not.toContain(zohos[2]?.settings.ZOHO_CLIENT_SECRET);
+
+    // status needs no secret: the orgs file only names the orgs.
+    const status = await cli('status');
+    expect(status.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      expect.stringMatching(/^Acme Ltd: ok; last backup /),
+      expect.stringMatching(/^Initech: FAILING \(ZOHO_INVALID_REFRESH_TOKEN\); last backup none yet/),
+      expect.stringMatching(/^Zylker Corp: ok; last backup /),
+    ]);
+    expect((await cli('status', '--org', 'Initech')).stdout).toMatch(/^Org: Initech\n/);
+    expect(await cli('status', '--org', 'Nobody Inc')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no org in the state is named "Nobody Inc"'),
+    });
   });
 });

@@ -6,6 +6,7 @@
  * org and the field, never a value. Without ZOHO_ORGS_FILE the single-org settings apply.
  */
 import { readFileSync, statSync } from 'node:fs';
+import type { DataCentre } from '../zoho/datacentres';
 import { type Config, ConfigError, loadConfig, orgKeyOf } from './index';
 
 /** An org's field, and the single-org setting it stands for. */
@@ -147,4 +148,13 @@ function inOrgTerms(problem: string, org: Record<string, unknown>): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The names of the orgs in ZOHO_ORGS_FILE by key, for views that need no secret (status). */
+export function orgNamesInFile(env: Record<string, string | undefined>): Map<string, string> {
+  if (!hasOrgsFile(env)) return new Map();
+  const named = readOrgsFile((env.ZOHO_ORGS_FILE ?? '').trim()).filter(
+    (e): e is Record<string, string> => isRecord(e) && [e.name, e.dc, e.clientId].every((v) => typeof v === 'string'),
+  );
+  return new Map(named.map((e) => [orgKeyOf(e.dc as DataCentre, e.clientId as string), e.name as string]));
 }

@@ -1,6 +1,6 @@
 /**
  * Plays the Azure Functions Node.js worker for a deployed package, in a process of its own:
- *   node functionsHost.cjs <app dir> '<json list of invocations>'
+ *   node functionsHost.cjs <app dir> '<json list of invocations>' [concurrency]
  * It answers require('@azure/functions-core') with a stand-in (the worker injects that module
  * the same way), loads the entry files that package.json "main" names, from the app folder
  * only, and drives each invocation through the programming model that @azure/functions
@@ -19,6 +19,8 @@ const { pathToFileURL } = require('node:url');
 
 const appDir = resolve(process.argv[2]);
 const invocations = JSON.parse(process.argv[3] || '[]');
+// How many invocations run at once, as the host runs up to batchSize queue messages at once.
+const concurrency = Math.max(1, Number(process.argv[4] || 1));
 const functions = new Map();
 const systemLogs = [];
 const invocationLogs = [];
@@ -116,8 +118,12 @@ async function main() {
     else require(file);
   }
   const indexMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const results = [];
-  for (const step of invocations) results.push(await invoke(step));
+  const results = new Array(invocations.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < invocations.length; i = next++) results[i] = await invoke(invocations[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, invocations.length) }, lane));
   const outside = Object.keys(require.cache).filter((file) => !file.startsWith(`${appDir}/`) && file !== __filename);
   const report = {
     node: process.version,
@@ -133,6 +139,7 @@ async function main() {
     })),
     results,
     modulesOutsideApp: outside,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
     systemLogs,
     invocationLogs,
   };

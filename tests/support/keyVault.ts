@@ -10,14 +10,16 @@
  * The vault accepts only tokens the identity endpoint minted for its resource.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-export const TEST_CA = join(__dirname, '../fixtures/loopback-test-cert.pem');
-const KEY = join(__dirname, '../fixtures/loopback-test-key.pem');
+// From tests/support, or from its compiled copy in dist-bench/tests/support (the benchmarks).
+const FIXTURES = [join(__dirname, '../fixtures'), join(__dirname, '../../../tests/fixtures')].find((dir) => existsSync(dir)) ?? '';
+export const TEST_CA = join(FIXTURES, 'loopback-test-cert.pem');
+const KEY = join(FIXTURES, 'loopback-test-key.pem');
 const RESOURCE = 'https://vault.azure.net';
 
 interface StoredSecret {

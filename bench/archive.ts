@@ -28,6 +28,7 @@ import { silentLogger } from '../shared/log';
 import { createRuntime } from '../shared/runtime';
 import { runCheck } from '../shared/watch';
 import { startAzurite } from '../tests/support/azuriteProcess';
+import { buildDeployedPackage } from '../tests/support/deployedPackage';
 
 const run = promisify(execFile);
 const PART_MB = Number(process.env.BENCH_PART_MB ?? 512);
@@ -42,31 +43,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const REPORT = `
   let cpuAtStart;
   const begin = () => { cpuAtStart = process.cpuUsage(); return process.hrtime.bigint(); };
-  const report = (started, memory) => {
+  const report = (started) => {
     const cpu = process.cpuUsage(cpuAtStart);
-    console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - started) / 1e6, cpuS: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024, memory }));
+    console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - started) / 1e6, cpuS: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
   };`;
-
-/** The product: archive the given parts (argv: dist root, queue messages). */
-const WORKER = `${REPORT}
-  const { createRuntime } = require(process.argv[1] + '/shared/runtime');
-  const { loadConfig } = require(process.argv[1] + '/shared/config');
-  const { archivePart } = require(process.argv[1] + '/shared/archive/worker');
-  (async () => {
-    const runtime = createRuntime(loadConfig(process.env));
-    const messages = JSON.parse(process.argv[2]);
-    // Where the memory goes: RSS once the modules are loaded, and the peaks of V8's heap and of Buffers.
-    const memory = { loadedRssMb: process.memoryUsage().rss / 1048576, heapUsedMb: 0, arrayBuffersMb: 0 };
-    const sampler = setInterval(() => {
-      const { heapUsed, arrayBuffers } = process.memoryUsage();
-      memory.heapUsedMb = Math.max(memory.heapUsedMb, heapUsed / 1048576);
-      memory.arrayBuffersMb = Math.max(memory.arrayBuffersMb, arrayBuffers / 1048576);
-    }, 100); // process.memoryUsage() costs CPU: sampled every 20 ms it was 5% of the worker's
-    const started = begin();
-    for (const m of messages) await archivePart(runtime.archive, m);
-    clearInterval(sampler);
-    report(started, memory);
-  })().catch((e) => { console.error(e); process.exit(1); });`;
 
 /** The minimal pipeline: socket -> SHA-256 -> an HTTP sink that discards (argv: urls, token, sink). */
 const MINIMAL = `${REPORT}
@@ -98,19 +78,19 @@ async function startDiscardSink(): Promise<{ url: string; close: () => Promise<v
 }
 
 /**
- * The ceiling: the same number of bytes uploaded from memory with the worker's block size
- * and concurrency, no download and no hashing (argv: dist root, container, blob, bytes).
+ * The ceiling: the same number of bytes uploaded from memory the way the worker uploads a part
+ * with a Content-Length (one streamed Put Blob), no download and no hashing
+ * (argv: dist root, container, blob, bytes).
  */
 const AZURITE_ONLY = `${REPORT}
   const { containerClient } = require(process.argv[1] + '/shared/azureStorage');
-  const { BLOCK_SIZE, UPLOAD_CONCURRENCY } = require(process.argv[1] + '/shared/archive/copy');
   const { Readable } = require('stream');
   (async () => {
     const blob = containerClient({ kind: 'connection-string', connectionString: process.env.AzureWebJobsStorage }, process.argv[2]).getBlockBlobClient(process.argv[3]);
     const [total, piece] = [Number(process.argv[4]), Buffer.alloc(64 * 1024, 7)];
     const pieces = function* () { for (let sent = 0; sent < total; sent += piece.length) yield piece; };
     const started = begin();
-    await blob.uploadStream(Readable.from(pieces()), BLOCK_SIZE, UPLOAD_CONCURRENCY);
+    await blob.upload(Readable.from(pieces()), total);
     report(started);
     await blob.delete();
   })().catch((e) => { console.error(e); process.exit(1); });`;
@@ -119,7 +99,6 @@ interface Sample {
   ms: number;
   cpuS: number;
   maxRssMb: number;
-  memory?: { loadedRssMb: number; heapUsedMb: number; arrayBuffersMb: number };
   sandboxCpuS: number;
   azuriteCpuS?: number;
 }
@@ -138,12 +117,11 @@ function cpuSecondsOf(pid: number | undefined): number | undefined {
 /** Runs one child script; adds the CPU seconds the sandbox (this process) and Azurite spent meanwhile. */
 async function measure(script: string, args: string[], env: NodeJS.ProcessEnv, azuritePid: number | undefined): Promise<Sample> {
   const [sandboxBefore, azuriteBefore] = [process.cpuUsage(), cpuSecondsOf(azuritePid)];
-  const profile = process.env.BENCH_CPU_PROF && script === WORKER ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const { stdout } = await run(process.execPath, [...profile, '-e', script, ...args], { env, maxBuffer: 1 << 20 });
+  const { stdout } = await run(process.execPath, ['-e', script, ...args], { env, maxBuffer: 1 << 20 });
   const sandbox = process.cpuUsage(sandboxBefore);
   const azuriteAfter = cpuSecondsOf(azuritePid);
   return {
-    ...(JSON.parse(stdout) as Pick<Sample, 'ms' | 'cpuS' | 'maxRssMb' | 'memory'>),
+    ...(JSON.parse(stdout) as Pick<Sample, 'ms' | 'cpuS' | 'maxRssMb'>),
     sandboxCpuS: (sandbox.user + sandbox.system) / 1e6,
     azuriteCpuS: azuriteAfter !== undefined && azuriteBefore !== undefined ? azuriteAfter - azuriteBefore : undefined,
   };
@@ -158,8 +136,44 @@ interface Backup {
   bytes: number;
 }
 
+/**
+ * The product as deployed: a fresh instance of the package (the worker stand-in) running one
+ * archivePart invocation per part, one at a time; CPU seconds are those of the invocations.
+ */
+async function archiveInstance(
+  pkgDir: string,
+  messages: ArchivePartMessage[],
+  env: NodeJS.ProcessEnv,
+  azuritePid?: number,
+): Promise<Sample> {
+  const [sandboxBefore, azuriteBefore] = [process.cpuUsage(), cpuSecondsOf(azuritePid)];
+  const steps = messages.map((m) => ({ function: 'archivePart', queueMessage: JSON.stringify(m) }));
+  const { stdout } = await run(
+    process.execPath,
+    [join(__dirname, '../../tests/support/functionsHost.cjs'), pkgDir, JSON.stringify(steps)],
+    {
+      cwd: pkgDir,
+      env,
+      maxBuffer: 16 << 20,
+    },
+  );
+  const report = JSON.parse(stdout) as { maxRssMb: number; results: Array<{ ok: boolean; ms: number; cpuS: number; error?: string }> };
+  const failed = report.results.find((r) => !r.ok);
+  if (failed) throw new Error(`archivePart failed: ${failed.error}`);
+  const sandbox = process.cpuUsage(sandboxBefore);
+  const azuriteAfter = cpuSecondsOf(azuritePid);
+  return {
+    ms: report.results.reduce((n, r) => n + r.ms, 0),
+    cpuS: report.results.reduce((n, r) => n + r.cpuS, 0),
+    maxRssMb: report.maxRssMb,
+    sandboxCpuS: (sandbox.user + sandbox.system) / 1e6,
+    azuriteCpuS: azuriteAfter !== undefined && azuriteBefore !== undefined ? azuriteAfter - azuriteBefore : undefined,
+  };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-archive-'));
+  const pkg = buildDeployedPackage(join(__dirname, '../..'));
   const azurite = await startAzurite({ location: join(dir, 'azurite') });
   const [zoho, chat, sink] = await Promise.all([ZohoSandbox.start(), WebhookReceiver.start(), startDiscardSink()]);
   try {
@@ -193,7 +207,7 @@ async function main(): Promise<void> {
       // A part already in the container is skipped: every run starts from an empty backup folder.
       for (const m of backup.messages)
         await container.getBlobClient(`${m.prefix}/${m.fileName}`).deleteIfExists({ deleteSnapshots: 'include' });
-      return measure(WORKER, [root, JSON.stringify(backup.messages)], env, azurite.process.pid);
+      return archiveInstance(pkg.dir, backup.messages, env, azurite.process.pid);
     };
 
     const large = await announce(PART_MB, PARTS, 2);
@@ -211,6 +225,7 @@ async function main(): Promise<void> {
     await Promise.all([zoho.close(), chat.close(), sink.close()]);
     await azurite.stop();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(pkg.dir, { recursive: true, force: true });
   }
 }
 
@@ -242,11 +257,6 @@ function report(
   console.log(
     `  archive worker peak RSS: ${worker.maxRssMb.toFixed(0)} MB with ${PART_MB} MiB parts, ${small.sample.maxRssMb.toFixed(0)} MB with ${small.backup.messages.length} parts of ${SMALL_PART_MB} MiB; worst ${worst.maxRssMb.toFixed(0)} MB (goal < 120 MB)`,
   );
-  const m = worst.memory;
-  if (m)
-    console.log(
-      `    of which: ${m.loadedRssMb.toFixed(0)} MB once the modules were loaded; peaks: V8 heap used ${m.heapUsedMb.toFixed(0)} MB, Buffers ${m.arrayBuffersMb.toFixed(0)} MB`,
-    );
 }
 
 main().catch((error: unknown) => {

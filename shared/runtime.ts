@@ -4,6 +4,7 @@
  * CLI builds one per process. Tests build their own from sandbox settings.
  */
 
+import type { ContainerClient } from '@azure/storage-blob';
 import { ARCHIVE_QUEUE, isTrustedDownloadUrl, trustedDownloadHostsLabel } from './archive/plan';
 import { type ArchiveQueue, StorageArchiveQueue } from './archive/queue';
 import type { ArchiveDeps } from './archive/worker';
@@ -110,13 +111,19 @@ function archiveRuntime(
   shared: { store: StateStore; org: { key: string; name: string }; tokens: ZohoTokenProvider; notifiers: Notifier[] },
 ): { queue: ArchiveQueue; worker: ArchiveDeps } {
   const { downloadOrigins } = config.archive;
+  // Both clients are built on first use: a timer instance never loads the Blob SDK, and an
+  // archive instance never loads the Queue SDK (each is megabytes of memory and parse time).
+  let container: ContainerClient | undefined;
   return {
-    queue: new StorageArchiveQueue(queueClient(storage, ARCHIVE_QUEUE)),
+    queue: new StorageArchiveQueue(() => queueClient(storage, ARCHIVE_QUEUE)),
     worker: {
       ...shared,
       // Downloads are long: a minute of silence is a dead connection; 429/5xx before the body are retried.
       http: createRetryingHttp({ timeoutMs: 60_000, retries: 2, maxAnswerBytes: -1, totalTimeoutMs: -1 }),
-      container: containerClient(storage, config.archive.container),
+      get container() {
+        container ??= containerClient(storage, config.archive.container);
+        return container;
+      },
       isTrustedUrl: (url) => isTrustedDownloadUrl(url, config.zoho.dc, downloadOrigins),
       trustedHosts: trustedDownloadHostsLabel(config.zoho.dc, downloadOrigins),
       timezone: config.timezone,

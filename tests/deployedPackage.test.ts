@@ -173,7 +173,7 @@ describe('the deployed package', () => {
       { type: 'timerTrigger', direction: 'in', schedule: '%BACKUP_WATCH_SCHEDULE%' },
     ]);
     expect(report.modulesOutsideApp).toEqual([]);
-    expect(report.results).toEqual([{ function: 'backupWatch', ok: true, ms: expect.any(Number) }]);
+    expect(report.results).toEqual([{ function: 'backupWatch', ok: true, ms: expect.any(Number), cpuS: expect.any(Number) }]);
     expect(receiver.received('slack')).toHaveLength(1);
     expect(receiver.received('teams')).toHaveLength(1);
     expect(JSON.stringify(receiver.received('slack')[0]!.body)).toContain('Zylker Inc');

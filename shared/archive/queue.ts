@@ -20,14 +20,18 @@ export interface ArchiveQueue {
 
 export class StorageArchiveQueue implements ArchiveQueue {
   private ready?: Promise<unknown>;
+  private client?: QueueClient;
 
-  constructor(private readonly queue: QueueClient) {}
+  /** `queue` is built on the first message: a check with nothing to archive never loads the Queue SDK. */
+  constructor(private readonly queue: () => QueueClient) {}
 
   async enqueue(messages: readonly ArchivePartMessage[]): Promise<void> {
-    this.ready ??= this.queue.createIfNotExists();
+    this.client ??= this.queue();
+    const client = this.client;
+    this.ready ??= client.createIfNotExists();
     await this.ready;
     // The Functions queue trigger expects base64 (its default messageEncoding).
-    for (const message of messages) await this.queue.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
+    for (const message of messages) await client.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
   }
 }
 

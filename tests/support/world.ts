@@ -79,7 +79,7 @@ export async function startWorld(
     : undefined;
   const runtime = () => {
     const rt = createRuntime(loadConfig(settings), { http: FAST_RETRIES, log: capture, store });
-    if (rt.watch.archive && archiveQueue) rt.watch.archive.queue = new StorageArchiveQueue(archiveQueue);
+    if (rt.watch.archive && archiveQueue) rt.watch.archive.queue = new StorageArchiveQueue(() => archiveQueue);
     return rt;
   };
   const shared = runtime();

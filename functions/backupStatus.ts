@@ -3,7 +3,6 @@
  * last check and error; with several, one line each, and ?org=<name or key> for the details.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { ConfigError } from '../shared/config';
 import { describeError } from '../shared/errors';
 import {
   isAnswer,
@@ -37,7 +36,8 @@ export function backupStatusHandler(getRuntime: RuntimeSource = workerRuntime, g
       return jsonAnswer(200, { orgs: lines });
     } catch (error) {
       // Invalid settings are the deployment's to fix (500); an unreachable store may pass (503).
-      return jsonAnswer(error instanceof ConfigError ? 500 : 503, { error: describeError(error) });
+      const safe = describeError(error);
+      return jsonAnswer(safe.code === 'CONFIG_INVALID' ? 500 : 503, { error: safe });
     }
   };
 }

@@ -19,13 +19,15 @@
  *
  * Usage: node infra/bundle.mjs (npm run build runs it after tsc).
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist/app');
+// Chunk names carry content hashes: a stale one from an earlier build must not ship.
+rmSync(out, { recursive: true, force: true });
 
 const common = {
   absWorkingDir: root,

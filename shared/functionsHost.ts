@@ -29,6 +29,8 @@ export type OrgsSource = () => Promise<OrgsWorker | undefined>;
 
 /** The registered orgs (ZOHO_ORGS_VAULT_URI), built on first use. */
 export async function workerOrgs(): Promise<OrgsWorker | undefined> {
+  // Without a registry, not even its module is loaded.
+  if (!process.env.ZOHO_ORGS_VAULT_URI?.trim()) return undefined;
   const { workerOrgsFromEnv } = await import('./orgs/worker.js');
   return workerOrgsFromEnv();
 }

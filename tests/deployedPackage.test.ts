@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { QueueClient } from '@azure/storage-queue';
@@ -149,6 +149,21 @@ describe('the deployed package', () => {
     ).toEqual([]);
     expect(pkg.files.filter((f) => /\.ts$|^local\.settings|^\.env/.test(f))).toEqual([]);
     expect(pkg.files.length).toBeLessThanOrEqual(100);
+  });
+
+  it('names TypeScript files and lines in the stack traces of the core (source maps, turned on by the bundle)', async () => {
+    const chunks = join(pkg.dir, 'dist/app/chunks');
+    const files = readdirSync(chunks).filter((f) => f.endsWith('.mjs'));
+    for (const f of files) expect(readFileSync(join(chunks, f), 'utf8')).toContain('process.setSourceMapsEnabled(true);');
+    const configChunk = files.find((f) => readFileSync(join(chunks, f), 'utf8').includes('function loadConfig('));
+    const first = files.find((f) => f !== configChunk);
+    // As in the worker: some chunk has run (and turned source maps on) before the core's chunks load.
+    const script = `await import('./dist/app/chunks/${first}');
+      const { loadConfig } = await import('./dist/app/chunks/${configChunk}');
+      try { loadConfig({}); } catch (error) { console.log(error.stack); }`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: pkg.dir });
+    expect(stdout).toMatch(/Invalid settings/);
+    expect(stdout).toMatch(/shared\/config\/index\.ts:\d+:\d+/);
   });
 
   it('renders the settings as ARM does: a bool as True (lowercased by the Bicep), an int as digits, an unset string as empty', async () => {

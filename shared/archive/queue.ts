@@ -37,18 +37,22 @@ export class StorageArchiveQueue implements ArchiveQueue {
 
 /** Reads a queue message as the trigger hands it over (already decoded JSON, or text). */
 export function parseArchiveMessage(raw: unknown): ArchivePartMessage {
-  let value = raw;
-  if (typeof raw === 'string') {
-    try {
-      value = JSON.parse(raw) as unknown;
-    } catch {
-      throw new ArchiveMessageError('not JSON');
-    }
-  }
+  const value = queuedJson(raw);
+  if (value === undefined) throw new ArchiveMessageError('not JSON');
   const m = value as Partial<ArchivePartMessage> | null;
   const fields = ['orgKey', 'historyId', 'prefix', 'fileName', 'url'] as const;
   if (!m || typeof m !== 'object' || fields.some((f) => typeof m[f] !== 'string')) {
     throw new ArchiveMessageError(`expected the strings ${fields.join(', ')}`);
   }
   return m as ArchivePartMessage;
+}
+
+/** A queue message as the trigger hands it over: decoded JSON already, or text to parse; undefined when it is neither. */
+export function queuedJson(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -30,6 +30,17 @@ export function loadChannels(env: Record<string, string | undefined> = process.e
   return { slackWebhookUrl: s.SLACK_WEBHOOK_URL, teamsWebhookUrl: s.TEAMS_WEBHOOK_URL };
 }
 
+/** The app's storage account, in any of the forms the Functions host reads. */
+const STORAGE_SETTINGS = {
+  AzureWebJobsStorage: true,
+  AzureWebJobsStorage__tableServiceUri: true,
+  AzureWebJobsStorage__accountName: true,
+  AzureWebJobsStorage__credential: true,
+  AzureWebJobsStorage__clientId: true,
+  AzureWebJobsStorage__blobServiceUri: true,
+  AzureWebJobsStorage__queueServiceUri: true,
+} as const;
+
 export interface StatusSettings {
   state: StateSettings;
   timezone: string;
@@ -44,13 +55,7 @@ export function loadStatusSettings(env: Record<string, string | undefined> = pro
   const present = presentSettings(env);
   const schema = settingsSchema.pick({
     STATE_FILE: true,
-    AzureWebJobsStorage: true,
-    AzureWebJobsStorage__tableServiceUri: true,
-    AzureWebJobsStorage__accountName: true,
-    AzureWebJobsStorage__credential: true,
-    AzureWebJobsStorage__clientId: true,
-    AzureWebJobsStorage__blobServiceUri: true,
-    AzureWebJobsStorage__queueServiceUri: true,
+    ...STORAGE_SETTINGS,
     NOTIFY_TIMEZONE: true,
     ZOHO_DC: true,
     ZOHO_API_DOMAIN: true,
@@ -105,16 +110,6 @@ export interface RegistrySettings {
   vaultUrl: string;
   storage: AzureStorageSettings;
 }
-
-const STORAGE_SETTINGS = {
-  AzureWebJobsStorage: true,
-  AzureWebJobsStorage__tableServiceUri: true,
-  AzureWebJobsStorage__accountName: true,
-  AzureWebJobsStorage__credential: true,
-  AzureWebJobsStorage__clientId: true,
-  AzureWebJobsStorage__blobServiceUri: true,
-  AzureWebJobsStorage__queueServiceUri: true,
-} as const;
 
 /** The org registry (a table in the app's storage account, secrets in ZOHO_ORGS_VAULT_URI); undefined without a vault. */
 export function loadRegistrySettings(env: Record<string, string | undefined> = process.env): RegistrySettings | undefined {

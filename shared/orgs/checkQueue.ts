@@ -1,5 +1,6 @@
 /** The timer's fan-out: one Storage queue message per registered org, each checked by orgCheck. */
 import type { QueueClient } from '@azure/storage-queue';
+import { queuedJson } from '../archive/queue';
 import { mapWithConcurrency } from '../concurrency';
 import { CodedError } from '../errors';
 
@@ -17,30 +18,26 @@ export interface OrgCheckQueue {
 
 export class StorageOrgCheckQueue implements OrgCheckQueue {
   private ready?: Promise<unknown>;
+  private client?: QueueClient;
 
-  constructor(private readonly queue: QueueClient) {}
+  /** `queue` is built on the first send: an instance that only checks never loads the Queue SDK. */
+  constructor(private readonly queue: () => QueueClient) {}
 
   async enqueue(orgKeys: readonly string[]): Promise<void> {
-    this.ready ??= this.queue.createIfNotExists();
+    this.client ??= this.queue();
+    const client = this.client;
+    this.ready ??= client.createIfNotExists();
     await this.ready;
     // The Functions queue trigger expects base64 (its default messageEncoding).
     await mapWithConcurrency(orgKeys, SEND_CONCURRENCY, (orgKey) =>
-      this.queue.sendMessage(Buffer.from(JSON.stringify({ orgKey } satisfies OrgCheckMessage)).toString('base64')),
+      client.sendMessage(Buffer.from(JSON.stringify({ orgKey } satisfies OrgCheckMessage)).toString('base64')),
     );
   }
 }
 
 /** Reads a check message as the trigger hands it over (decoded JSON, or text). */
 export function parseOrgCheckMessage(raw: unknown): OrgCheckMessage {
-  let value = raw;
-  if (typeof raw === 'string') {
-    try {
-      value = JSON.parse(raw) as unknown;
-    } catch {
-      value = undefined;
-    }
-  }
-  const orgKey = (value as Partial<OrgCheckMessage> | null | undefined)?.orgKey;
+  const orgKey = (queuedJson(raw) as Partial<OrgCheckMessage> | null | undefined)?.orgKey;
   if (typeof orgKey !== 'string' || !/^[A-Za-z0-9._-]{1,200}$/.test(orgKey))
     throw new CodedError(
       'ORG_CHECK_MESSAGE_INVALID',

@@ -5,6 +5,7 @@
  * through the same rules as every other org (orgConfig). One shared state store; each org's
  * state, token, health and alerts live under its own key.
  */
+import type { TokenCredential } from '@azure/core-auth';
 import { identityCredential, queueClient } from '../azureStorage';
 import { orgConfig } from '../config/orgs';
 import { loadRegistrySettings, loadStatusSettings, type RegistrySettings } from '../config/partial';
@@ -66,13 +67,31 @@ export function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
   };
 }
 
-/** The worker's registry, vault, queue and store from the app settings. */
+/**
+ * The worker's registry, vault, queue and store from the app settings. The identity, vault
+ * and queue clients are built on first use: the timer never reads a secret, and orgCheck
+ * never sends a message, so neither instance loads the SDK it does not need.
+ */
 export function orgsWorkerFrom(settings: RegistrySettings, store: StateStore, env: Record<string, string | undefined>): OrgsWorker {
-  const credential = () => identityCredential(settings.storage.kind === 'identity' ? settings.storage.clientId : undefined);
+  let credential: TokenCredential | undefined;
+  const identity = () => {
+    credential ??= identityCredential(settings.storage.kind === 'identity' ? settings.storage.clientId : undefined);
+    return credential;
+  };
+  let vault: OrgSecretStore | undefined;
+  const secrets: OrgSecretStore = {
+    get: (name) => vaultClient().get(name),
+    put: (name, value) => vaultClient().put(name, value),
+    remove: (name) => vaultClient().remove(name),
+  };
+  const vaultClient = () => {
+    vault ??= KeyVaultOrgSecrets.create(settings.vaultUrl, identity());
+    return vault;
+  };
   return createOrgsWorker({
-    registry: new OrgRegistry(tableClientFor(settings.storage, ORGS_TABLE, credential)),
-    secrets: KeyVaultOrgSecrets.create(settings.vaultUrl, credential()),
-    queue: new StorageOrgCheckQueue(queueClient(settings.storage, CHECK_QUEUE)),
+    registry: new OrgRegistry(tableClientFor(settings.storage, ORGS_TABLE, identity)),
+    secrets,
+    queue: new StorageOrgCheckQueue(() => queueClient(settings.storage, CHECK_QUEUE)),
     store,
     env,
   });

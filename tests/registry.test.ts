@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TableClient } from '@azure/data-tables';
+import { ContainerClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { ARCHIVE_QUEUE } from '../shared/archive/plan';
 import { CHECK_QUEUE } from '../shared/orgs/checkQueue';
 import { ORGS_TABLE } from '../shared/orgs/registry';
 import { type RunningAzurite, startAzurite } from './support/azuriteProcess';
@@ -45,7 +47,8 @@ beforeAll(async () => {
     WebhookReceiver.start(),
   ]);
   const credentials = (n: number) => ({ clientId: `1000.REG${n}`, clientSecret: `reg-secret-${n}`, refreshToken: `1000.reg.refresh.${n}` });
-  zohos = await Promise.all([1, 2, 3].map((n) => ZohoSandbox.start({ credentials: credentials(n) })));
+  // Each its own Zoho org: its own client, and its own org id (zgid), which names its archive folder.
+  zohos = await Promise.all([1, 2, 3].map((n) => ZohoSandbox.start({ credentials: credentials(n), zgid: `90000000${n}` })));
 }, 240_000);
 
 afterAll(async () => {
@@ -62,6 +65,9 @@ function appSettings(): Record<string, string> {
     SLACK_WEBHOOK_URL: shared.slackUrl,
     TEAMS_WEBHOOK_URL: shared.teamsUrl,
     ALERT_AFTER_FAILURES: '1',
+    ARCHIVE_ENABLED: 'true',
+    ARCHIVE_CONTAINER: 'registered',
+    ZOHO_DOWNLOAD_HOSTS: zohos.map((z) => z.url).join(','),
   };
 }
 
@@ -221,6 +227,42 @@ describe('registered orgs on Azure', () => {
     expect(noOrg).toMatchObject({ status: 400, body: { error: { code: 'REQUEST_INVALID', message: expect.stringContaining('?org=') } } });
     expect(acme).toMatchObject({ status: 200, body: { outcome: 'nothing-new' } });
     for (const secret of secrets()) expect(JSON.stringify(results)).not.toContain(secret);
+  });
+
+  it("archives each registered org's parts with that org's own token, and tells that org's channels", async () => {
+    const queue = new QueueClient(azurite.connectionString, ARCHIVE_QUEUE);
+    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+    const parts = receivedMessageItems.map((m) => Buffer.from(m.messageText, 'base64').toString('utf8'));
+    const orgsOfParts = new Set(parts.map((p) => (JSON.parse(p) as { orgKey: string }).orgKey));
+    expect([...orgsOfParts].sort()).toEqual(['eu-1000.REG1', 'eu-1000.REG2']); // Initech announced nothing
+
+    const archive = await instance(parts.map((queueMessage) => ({ function: 'archivePart', queueMessage })));
+    expect(archive.results.every((r) => r.ok)).toBe(true);
+    const blobs: string[] = [];
+    for await (const blob of new ContainerClient(azurite.connectionString, 'registered', {
+      allowInsecureConnection: true,
+    } as never).listBlobsFlat())
+      blobs.push(blob.name);
+    // Overlapping checks may queue a part twice (at least once); the worker stores each part once.
+    const unique = [
+      ...new Set(
+        parts.map((p) => {
+          const m = JSON.parse(p) as { prefix: string; fileName: string };
+          return `${m.prefix}/${m.fileName}`;
+        }),
+      ),
+    ];
+    expect(blobs.filter((b) => b.endsWith('.zip')).sort()).toEqual(unique.sort());
+    expect(unique).toHaveLength(4); // two orgs, a data and an attachments part each, in folders of their own
+    // Each download carried its own org's token: each org's Zoho served only its own parts.
+    for (const zoho of zohos.slice(0, 2)) expect(zoho.requests.filter((r) => r.endpoint === 'download').length).toBeGreaterThanOrEqual(2);
+    const archived = (r: WebhookReceiver, channel: 'slack' | 'teams') =>
+      r
+        .received(channel)
+        .filter((m) => /archived|Archived/.test(JSON.stringify(m.body)))
+        .map((m) => JSON.stringify(m.body));
+    expect(archived(own, 'slack')).toEqual([expect.stringContaining('Acme Ltd')]);
+    expect(archived(shared, 'slack')).toEqual([expect.stringContaining('Zylker Corp')]);
   });
 
   it('orgs remove stops its checks with no redeploy; adding it again recovers its deleted secret', async () => {

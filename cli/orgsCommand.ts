@@ -78,8 +78,21 @@ function readOrgs(path: string): unknown[] {
 }
 
 async function addOrgs(io: Io, registry: OrgRegistry, secrets: KeyVaultOrgSecrets, entries: unknown[]): Promise<number> {
-  // Every org is checked before any is written: a bad file changes nothing.
-  const orgs = entries.map((entry, i) => registrationOf(entry, orgLabel(i + 1, entry)));
+  // Every org is checked before any is written: a bad file changes nothing, and every problem is named.
+  const problems: string[] = [];
+  const orgs = entries.flatMap((entry, i) => {
+    try {
+      return [registrationOf(entry, orgLabel(i + 1, entry))];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return [];
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  const inFile = orgs.filter(({ org }, i) => orgs.findIndex((o) => o.org.key === org.key || o.org.entry.name === org.entry.name) !== i);
+  if (inFile.length > 0)
+    throw new ConfigError(inFile.map(({ org }) => `"${org.entry.name}" is in the file twice (same name, or same dc and clientId)`));
   const registered = await registry.list();
   const clashes = orgs.flatMap(({ org }) =>
     registered

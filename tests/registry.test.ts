@@ -157,16 +157,14 @@ describe('registered orgs on Azure', () => {
 
   it('refuses a bad file whole, naming the org and the field, and writes nothing', async () => {
     const file = join(work, 'bad.json');
-    writeFileSync(
-      file,
-      JSON.stringify([
-        { ...orgEntry(1), name: 'Other Inc', clientId: '1000.OTHER' },
-        { ...orgEntry(2), dc: 'mars' },
-      ]),
-    );
+    const other = { ...orgEntry(1), name: 'Other Inc', clientId: '1000.OTHER' };
+    writeFileSync(file, JSON.stringify([other, { ...orgEntry(2), dc: 'mars' }, { ...orgEntry(0), timezone: 'Mars/Olympus' }]));
     const result = await cli('orgs', 'add', file);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/org 2 \("Initech"\): dc must be one of/);
+    expect(result.stderr).toMatch(/org 3 \("Acme Ltd"\): .*timezone/);
+    writeFileSync(file, JSON.stringify([other, other]));
+    expect((await cli('orgs', 'add', file)).stderr).toMatch(/"Other Inc" is in the file twice/);
     expect(vault.secrets.size).toBe(3);
   });
 

@@ -5,7 +5,7 @@
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../shared/config';
 import { type AuthSettings, loadAuthSettings } from '../shared/config/partial';
 import { CodedError } from '../shared/errors';
@@ -21,7 +21,7 @@ const REQUIRED_SCOPE = 'ZohoCRM.bulk.backup.READ';
 const ARCHIVE_SCOPE = 'ZohoFiles.files.ALL';
 
 const grantAnswer = z.union([
-  z.object({ refresh_token: z.string().min(1), access_token: z.string().optional(), scope: z.string().optional() }),
+  z.object({ refresh_token: z.string().check(z.minLength(1)), access_token: z.optional(z.string()), scope: z.optional(z.string()) }),
   z.object({ error: z.string() }),
 ]);
 

@@ -3,6 +3,8 @@
  * status (where the state is kept), auth (the Self Client) and the org registry (its vault
  * and table). Same checks, same messages.
  */
+
+import * as z from 'zod/mini';
 import { type DataCentre, resolveZohoHosts, type ZohoHosts } from '../zoho/datacentres';
 import {
   type AzureStorageSettings,
@@ -21,7 +23,7 @@ import { settingsSchema } from './schema';
 /** Only the chat channels (test-notify needs no Zoho credentials and no state). */
 export function loadChannels(env: Record<string, string | undefined> = process.env): Config['channels'] {
   const present = presentSettings(env);
-  const schema = settingsSchema.pick({ SLACK_WEBHOOK_URL: true, TEAMS_WEBHOOK_URL: true });
+  const schema = z.pick(settingsSchema, { SLACK_WEBHOOK_URL: true, TEAMS_WEBHOOK_URL: true });
   const missing =
     present.SLACK_WEBHOOK_URL || present.TEAMS_WEBHOOK_URL
       ? []
@@ -53,7 +55,7 @@ export interface StatusSettings {
 /** Only what status needs: where the state is kept (no Zoho secret, no webhook). */
 export function loadStatusSettings(env: Record<string, string | undefined> = process.env): StatusSettings {
   const present = presentSettings(env);
-  const schema = settingsSchema.pick({
+  const schema = z.pick(settingsSchema, {
     STATE_FILE: true,
     ...STORAGE_SETTINGS,
     NOTIFY_TIMEZONE: true,
@@ -85,7 +87,7 @@ export interface AuthSettings {
 
 /** What `auth` needs: the Self Client and where its accounts server is (no refresh token yet). */
 export function loadAuthSettings(env: Record<string, string | undefined> = process.env): AuthSettings {
-  const schema = settingsSchema.pick({
+  const schema = z.pick(settingsSchema, {
     ZOHO_CLIENT_ID: true,
     ZOHO_CLIENT_SECRET: true,
     ZOHO_DC: true,
@@ -115,7 +117,7 @@ export interface RegistrySettings {
 export function loadRegistrySettings(env: Record<string, string | undefined> = process.env): RegistrySettings | undefined {
   const present = presentSettings(env);
   if (!present.ZOHO_ORGS_VAULT_URI) return undefined;
-  const s = parseOrThrow(settingsSchema.pick({ ZOHO_ORGS_VAULT_URI: true, ...STORAGE_SETTINGS }).safeParse(present), []);
+  const s = parseOrThrow(z.pick(settingsSchema, { ZOHO_ORGS_VAULT_URI: true, ...STORAGE_SETTINGS }).safeParse(present), []);
   const storage = azureStorageSettings(s);
   if (!s.ZOHO_ORGS_VAULT_URI || !storage)
     throw new ConfigError([

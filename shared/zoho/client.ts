@@ -4,7 +4,7 @@
  * only ever attached to URLs on the configured API domain.
  */
 import { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { isOversizedAnswer, networkReason, parseJson } from '../http';
 import type { SecretScrubber } from '../secrets';
 import {
@@ -140,7 +140,7 @@ export class ZohoBackupClient {
     return parsed.value;
   }
 
-  private validate<S extends z.ZodType>(endpoint: ApiEndpoint, schema: S, body: unknown): z.infer<S> {
+  private validate<S extends z.ZodMiniType>(endpoint: ApiEndpoint, schema: S, body: unknown): z.infer<S> {
     const result = schema.safeParse(body);
     if (result.success) return result.data;
     const problems = result.error.issues

@@ -4,41 +4,44 @@
  * Kept a little looser than the OpenAPI file where Zoho's own samples are (nullable dates,
  * missing attachment links), because a monitor that breaks on a harmless variation is worse.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isAllowedUrl } from '../urls';
 
 const zohoDateTime = z.iso.datetime({ offset: true });
 
-const zohoUser = z.object({ id: z.string(), name: z.string(), zuid: z.string().optional() });
+const zohoUser = z.object({ id: z.string(), name: z.string(), zuid: z.optional(z.string()) });
+
+/** A field Zoho may leave out or send as null. */
+const maybe = <T extends z.ZodMiniType>(schema: T) => z.optional(z.nullable(schema));
 
 export const historyRowSchema = z.object({
-  id: z.string().min(1),
-  log_time: zohoDateTime.nullable(),
-  state: z.string().nullable().optional(),
-  action: z.string().nullable().optional(),
-  repeat_type: z.string().nullable().optional(),
-  file_name: z.string().nullable().optional(),
-  count: z.number().int().nullable().optional(),
-  done_by: zohoUser.nullable().optional(),
+  id: z.string().check(z.minLength(1)),
+  log_time: z.nullable(zohoDateTime),
+  state: maybe(z.string()),
+  action: maybe(z.string()),
+  repeat_type: maybe(z.string()),
+  file_name: maybe(z.string()),
+  count: maybe(z.int()),
+  done_by: maybe(zohoUser),
 });
 
 export const historyPageSchema = z.object({
   history: z.array(historyRowSchema),
   info: z.object({
-    page: z.number().int(),
-    per_page: z.number().int(),
-    count: z.number().int(),
+    page: z.int(),
+    per_page: z.int(),
+    count: z.int(),
     more_records: z.boolean(),
   }),
 });
 
 /** Links are posted to chat: https only (plain http for a sandbox on this machine), never javascript: or the like. */
-const downloadLink = z.url().refine(isAllowedUrl, { error: 'a download link that is not https' });
+const downloadLink = z.url().check(z.refine(isAllowedUrl, { error: 'a download link that is not https' }));
 
 export const downloadUrlsSchema = z.object({
   urls: z.object({
     data_links: z.array(downloadLink),
-    attachment_links: z.array(downloadLink).default([]),
+    attachment_links: z._default(z.array(downloadLink), []),
     expiry_date: zohoDateTime,
   }),
 });
@@ -46,16 +49,20 @@ export const downloadUrlsSchema = z.object({
 export const backupDetailsSchema = z.object({
   backup: z.object({
     id: z.string(),
-    scheduled_date: zohoDateTime.nullable().optional(),
-    start_date: zohoDateTime.nullable().optional(),
-    rrule: z.string().nullable().optional(),
-    requester: zohoUser.nullable().optional(),
+    scheduled_date: maybe(zohoDateTime),
+    start_date: maybe(zohoDateTime),
+    rrule: maybe(z.string()),
+    requester: maybe(zohoUser),
     status: z.string(),
   }),
 });
 
 export const tokenResponseSchema = z.union([
-  z.object({ access_token: z.string().min(1), expires_in: z.number().positive(), api_domain: z.string().optional() }),
+  z.object({
+    access_token: z.string().check(z.minLength(1)),
+    expires_in: z.number().check(z.positive()),
+    api_domain: z.optional(z.string()),
+  }),
   z.object({ error: z.string() }),
 ]);
 

@@ -4,6 +4,7 @@
  * app scales out with the number of orgs instead of looping through them here.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { describeError } from '../shared/errors';
 import {
   CheckFailedError,
   hasSettingsOrg,
@@ -20,13 +21,22 @@ export function backupWatchHandler(getRuntime: RuntimeSource = workerRuntime, ge
     const host = hostLogger(context);
     if (timer.isPastDue) host.warn('backupWatch is running late (isPastDue): a host restart or a long previous run delayed it');
     // The registered orgs first: their checks run on other instances while this one checks its own.
-    const orgs = await getOrgs();
-    if (orgs) host.info(`queued the checks of ${await orgs.queueChecks()} registered orgs`);
-    if (!hasSettingsOrg()) return;
-    const runtime = await getRuntime();
-    const report = await (await watchCore()).runCheck({ ...runtime.watch, log: runtime.logger(host) });
-    // A failed check must fail the invocation, or monitoring would see a green timer.
-    if (!report.ok) throw new CheckFailedError(report);
+    // A registry that cannot be read must not cost the settings' org its check: fail afterwards.
+    let fanOutError: unknown;
+    try {
+      const orgs = await getOrgs();
+      if (orgs) host.info(`queued the checks of ${await orgs.queueChecks()} registered orgs`);
+    } catch (error) {
+      fanOutError = error;
+      host.error(`could not queue the registered orgs' checks: ${describeError(error).message}`);
+    }
+    if (hasSettingsOrg()) {
+      const runtime = await getRuntime();
+      const report = await (await watchCore()).runCheck({ ...runtime.watch, log: runtime.logger(host) });
+      // A failed check must fail the invocation, or monitoring would see a green timer.
+      if (!report.ok) throw new CheckFailedError(report);
+    }
+    if (fanOutError) throw fanOutError;
   };
 }
 

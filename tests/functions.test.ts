@@ -6,7 +6,7 @@ import { archivePartHandler } from '../functions/archivePart';
 import { backupCheckHandler } from '../functions/backupCheck';
 import { backupStatusHandler } from '../functions/backupStatus';
 import { backupWatchHandler } from '../functions/backupWatch';
-import { loadConfig } from '../shared/config';
+import { ConfigError, loadConfig } from '../shared/config';
 import { hoursAgo, startWorld, type World } from './support/world';
 
 const root = join(__dirname, '..');
@@ -161,6 +161,22 @@ describe('backupWatch (timer)', () => {
       code: 'SLACK_REJECTED',
       message: expect.stringContaining('Slack refused the message: HTTP 404 no_service'),
     });
+  });
+
+  it("still checks its own org when the registry cannot be read, then fails the invocation with the registry's error", async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    const lines: string[] = [];
+    const brokenRegistry = async () => {
+      throw new ConfigError([
+        'ZOHO_ORGS_VAULT_URI needs AzureWebJobsStorage (or AzureWebJobsStorage__accountName): the registry is a table there',
+      ]);
+    };
+    await expect(backupWatchHandler(() => world.runtime(), brokenRegistry)(timer(), context(lines))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+    expect(world.receiver.messages).toHaveLength(2); // the org in the settings was announced all the same
+    expect(lines.join('\n')).toMatch(/error could not queue the registered orgs' checks/);
   });
 
   it('fails the invocation when the check fails, so monitoring sees it', async () => {

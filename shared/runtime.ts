@@ -6,7 +6,7 @@
 
 import type { ContainerClient } from '@azure/storage-blob';
 import { ARCHIVE_QUEUE, isTrustedDownloadUrl, trustedDownloadHostsLabel } from './archive/plan';
-import { type ArchiveQueue, StorageArchiveQueue } from './archive/queue';
+import type { ArchiveQueue } from './archive/queue';
 import type { ArchiveDeps } from './archive/worker';
 import { containerClient, identityCredential, queueClient } from './azureStorage';
 import { type AzureStorageSettings, type Config, loadConfig, orgKeyOf, type StateSettings, secretsOf } from './config';
@@ -15,6 +15,7 @@ import { consoleLogger, type Logger, redactingLogger } from './log';
 import type { Notifier } from './notify/delivery';
 import { SlackNotifier } from './notify/slack';
 import { TeamsNotifier } from './notify/teams';
+import { JsonQueue } from './queueMessages';
 import { SecretScrubber } from './secrets';
 import { FileStateStore } from './state/fileStore';
 import type { StateStore } from './state/store';
@@ -115,7 +116,7 @@ function archiveRuntime(
   // archive instance never loads the Queue SDK (each is megabytes of memory and parse time).
   let container: ContainerClient | undefined;
   return {
-    queue: new StorageArchiveQueue(() => queueClient(storage, ARCHIVE_QUEUE)),
+    queue: new JsonQueue(() => queueClient(storage, ARCHIVE_QUEUE)),
     worker: {
       ...shared,
       // Downloads are long: a minute of silence is a dead connection; 429/5xx before the body are retried.

@@ -1,6 +1,6 @@
-/** Where announced backups' parts wait to be archived: an Azure Storage queue, one message a part. */
-import type { QueueClient } from '@azure/storage-queue';
+/** Where announced backups' parts wait to be archived: an Azure Storage queue (a JsonQueue), one message a part. */
 import { CodedError } from '../errors';
+import { queuedJson } from '../queueMessages';
 import type { ArchivePartMessage } from './plan';
 
 /** A message on the archive queue that is not one of ours: retrying cannot help. */
@@ -18,23 +18,6 @@ export interface ArchiveQueue {
   enqueue(messages: readonly ArchivePartMessage[]): Promise<void>;
 }
 
-export class StorageArchiveQueue implements ArchiveQueue {
-  private ready?: Promise<unknown>;
-  private client?: QueueClient;
-
-  /** `queue` is built on the first message: a check with nothing to archive never loads the Queue SDK. */
-  constructor(private readonly queue: () => QueueClient) {}
-
-  async enqueue(messages: readonly ArchivePartMessage[]): Promise<void> {
-    this.client ??= this.queue();
-    const client = this.client;
-    this.ready ??= client.createIfNotExists();
-    await this.ready;
-    // The Functions queue trigger expects base64 (its default messageEncoding).
-    for (const message of messages) await client.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
-  }
-}
-
 /** Reads a queue message as the trigger hands it over (already decoded JSON, or text). */
 export function parseArchiveMessage(raw: unknown): ArchivePartMessage {
   const value = queuedJson(raw);
@@ -45,14 +28,4 @@ export function parseArchiveMessage(raw: unknown): ArchivePartMessage {
     throw new ArchiveMessageError(`expected the strings ${fields.join(', ')}`);
   }
   return m as ArchivePartMessage;
-}
-
-/** A queue message as the trigger hands it over: decoded JSON already, or text to parse; undefined when it is neither. */
-export function queuedJson(raw: unknown): unknown {
-  if (typeof raw !== 'string') return raw;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -10,10 +10,11 @@ import { identityCredential, queueClient } from '../azureStorage';
 import { orgConfig } from '../config/orgs';
 import { loadRegistrySettings, loadStatusSettings, type RegistrySettings } from '../config/partial';
 import { DEFAULTS } from '../defaults';
+import { JsonQueue } from '../queueMessages';
 import { createRuntime, createStateStore, type Runtime } from '../runtime';
 import type { StateStore } from '../state/store';
 import { tableClientFor } from '../state/tableStore';
-import { CHECK_QUEUE, type OrgCheckQueue, StorageOrgCheckQueue } from './checkQueue';
+import { CHECK_QUEUE, CHECK_SEND_CONCURRENCY, type OrgCheckQueue } from './checkQueue';
 import { ORGS_TABLE, OrgRegistry } from './registry';
 import { KeyVaultOrgSecrets, type OrgSecretStore } from './secrets';
 
@@ -50,7 +51,7 @@ export function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
     },
     async queueChecks() {
       const orgs = await deps.registry.list();
-      await deps.queue.enqueue(orgs.map((o) => o.key));
+      await deps.queue.enqueue(orgs.map((o) => ({ orgKey: o.key })));
       return orgs.length;
     },
     async runtimeFor(orgKey) {
@@ -91,7 +92,7 @@ export function orgsWorkerFrom(settings: RegistrySettings, store: StateStore, en
   return createOrgsWorker({
     registry: new OrgRegistry(tableClientFor(settings.storage, ORGS_TABLE, identity)),
     secrets,
-    queue: new StorageOrgCheckQueue(() => queueClient(settings.storage, CHECK_QUEUE)),
+    queue: new JsonQueue(() => queueClient(settings.storage, CHECK_QUEUE), CHECK_SEND_CONCURRENCY),
     store,
     env,
   });

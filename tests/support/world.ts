@@ -8,10 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { WebhookReceiver } from '../../sandbox/webhookReceiver';
 import { ZohoSandbox, type ZohoSandboxOptions } from '../../sandbox/zohoSandbox';
 import type { ArchivePartMessage } from '../../shared/archive/plan';
-import { parseArchiveMessage, StorageArchiveQueue } from '../../shared/archive/queue';
+import { parseArchiveMessage } from '../../shared/archive/queue';
 import { queueClient } from '../../shared/azureStorage';
 import { loadConfig } from '../../shared/config';
 import type { Logger } from '../../shared/log';
+import { JsonQueue } from '../../shared/queueMessages';
 import { createRuntime, type Runtime } from '../../shared/runtime';
 import type { StateStore } from '../../shared/state/store';
 import type { WatchState } from '../../shared/state/watchState';
@@ -79,7 +80,7 @@ export async function startWorld(
     : undefined;
   const runtime = () => {
     const rt = createRuntime(loadConfig(settings), { http: FAST_RETRIES, log: capture, store });
-    if (rt.watch.archive && archiveQueue) rt.watch.archive.queue = new StorageArchiveQueue(() => archiveQueue);
+    if (rt.watch.archive && archiveQueue) rt.watch.archive.queue = new JsonQueue(() => archiveQueue);
     return rt;
   };
   const shared = runtime();

@@ -3,6 +3,7 @@
  * last check and error; with several, one line each, and ?org=<name or key> for the details.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { mapWithConcurrency } from '../shared/concurrency';
 import { describeError } from '../shared/errors';
 import {
   isAnswer,
@@ -10,12 +11,14 @@ import {
   type OrgsSource,
   orgSources,
   type RuntimeSource,
-  runtimeForRequest,
+  runtimeOfListedOrg,
   watchCore,
   workerOrgs,
   workerRuntime,
 } from '../shared/functionsHost';
 import { storeOf, watchedOrgs } from '../shared/orgs/select';
+
+const STATUS_READS = 16;
 
 export function backupStatusHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
@@ -26,13 +29,14 @@ export function backupStatusHandler(getRuntime: RuntimeSource = workerRuntime, g
       const orgs = await watchedOrgs(sources);
       // One org, or one named: its details.
       if (named !== null || orgs.length === 1) {
-        const runtime = await runtimeForRequest(named, getRuntime, getOrgs);
+        const runtime = await runtimeOfListedOrg(named, sources, orgs);
         if (isAnswer(runtime)) return runtime;
         const extras = { zohoApi: await runtime.zohoApi(), timezone: runtime.config.timezone };
         return jsonAnswer(200, await readStatus(runtime.store, runtime.org, extras));
       }
       const store = await storeOf(sources);
-      const lines = store ? await Promise.all(orgs.map(async (o) => statusLineOf(await readStatus(store, o), o.key))) : [];
+      // A few reads at a time: a thousand orgs must not open a thousand requests at once.
+      const lines = store ? await mapWithConcurrency(orgs, STATUS_READS, async (o) => statusLineOf(await readStatus(store, o), o.key)) : [];
       return jsonAnswer(200, { orgs: lines });
     } catch (error) {
       // Invalid settings are the deployment's to fix (500); an unreachable store may pass (503).

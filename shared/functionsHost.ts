@@ -8,7 +8,7 @@
  */
 import type * as ArchiveWorker from './archive/worker';
 import { CodedError, describeError, type SafeError } from './errors';
-import type { OrgRef, OrgSources } from './orgs/select';
+import { type OrgRef, type OrgSources, runtimeOfKey, watchedOrgs } from './orgs/select';
 import type { OrgsWorker } from './orgs/worker';
 import type { Runtime } from './runtime';
 import type * as Status from './status';
@@ -45,11 +45,7 @@ export function hasSettingsOrg(env: Record<string, string | undefined> = process
 
 /** The runtime of the org a queue message names: the settings' org, or a registered one. */
 export async function runtimeOfOrg(orgKey: string, getRuntime: RuntimeSource, getOrgs: OrgsSource): Promise<Runtime | undefined> {
-  if (hasSettingsOrg()) {
-    const runtime = await getRuntime();
-    if (runtime.org.key === orgKey) return runtime;
-  }
-  return (await getOrgs())?.runtimeFor(orgKey);
+  return runtimeOfKey(orgKey, await orgSources(getRuntime, getOrgs));
 }
 
 /** The orgs an HTTP call may name: the settings' own (when there is one) and the registered ones. */
@@ -102,16 +98,20 @@ export async function runtimeForRequest(
   getOrgs: OrgsSource,
 ): Promise<Runtime | JsonAnswer> {
   try {
-    const { runtimeOfNamedOrg, watchedOrgs } = await import('./orgs/select.js');
     const sources = await orgSources(getRuntime, getOrgs);
+    // Without ?org=, the settings' own org: the registry need not be listed.
     if (named === null && sources.settingsRuntime) return await sources.settingsRuntime();
-    const orgs = await watchedOrgs(sources);
-    const target = named ?? (orgs.length === 1 ? orgs[0]?.key : undefined);
-    if (target === undefined) return jsonAnswer(400, { error: orgRequired(orgs) });
-    return (await runtimeOfNamedOrg(target, sources)) ?? jsonAnswer(404, { error: unknownOrg(target, orgs) });
+    return await runtimeOfListedOrg(named, sources, await watchedOrgs(sources));
   } catch (error) {
     return jsonAnswer(500, { error: describeError(error) });
   }
+}
+
+/** As runtimeForRequest, for a caller that has listed the orgs already. */
+export async function runtimeOfListedOrg(named: string | null, sources: OrgSources, orgs: OrgRef[]): Promise<Runtime | JsonAnswer> {
+  const org = named === null ? (orgs.length === 1 ? orgs[0] : undefined) : orgs.find((o) => o.key === named || o.name === named);
+  if (!org) return named === null ? jsonAnswer(400, { error: orgRequired(orgs) }) : jsonAnswer(404, { error: unknownOrg(named, orgs) });
+  return (await runtimeOfKey(org.key, sources)) ?? jsonAnswer(404, { error: unknownOrg(org.name, orgs) });
 }
 
 export function isAnswer(value: Runtime | JsonAnswer): value is JsonAnswer {

@@ -24,12 +24,10 @@ export async function watchedOrgs(sources: OrgSources): Promise<OrgRef[]> {
   return [...own, ...registered.filter((o) => !own.some((x) => x.key === o.key))];
 }
 
-/** The runtime of the org so named (or keyed), or undefined when none is. */
-export async function runtimeOfNamedOrg(nameOrKey: string, sources: OrgSources): Promise<Runtime | undefined> {
-  const match = (await watchedOrgs(sources)).find((o) => o.key === nameOrKey || o.name === nameOrKey);
-  if (!match) return undefined;
+/** The runtime of the org with this key: the settings' own, or a registered one (undefined once removed). */
+export async function runtimeOfKey(key: string, sources: OrgSources): Promise<Runtime | undefined> {
   const own = await sources.settingsRuntime?.();
-  return own?.org.key === match.key ? own : sources.orgs?.runtimeFor(match.key);
+  return own?.org.key === key ? own : sources.orgs?.runtimeFor(key);
 }
 
 /** Where the orgs' state is kept: the same store for all of them. */

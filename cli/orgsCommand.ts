@@ -5,13 +5,11 @@
  * removing need no redeploy: the next timer run queues exactly the registered orgs.
  */
 import { readFileSync } from 'node:fs';
-import { identityCredential } from '../shared/azureStorage';
 import { ConfigError, orgKeyOf } from '../shared/config';
 import { type OrgEntry, orgConfig, orgLabel, SECRET_FIELDS } from '../shared/config/orgs';
-import { loadRegistrySettings, type RegistrySettings } from '../shared/config/partial';
-import { ORGS_TABLE, OrgRegistry, type RegisteredOrg } from '../shared/orgs/registry';
-import { KeyVaultOrgSecrets, type OrgSecrets, secretNameOf } from '../shared/orgs/secrets';
-import { tableClientFor } from '../shared/state/tableStore';
+import { loadRegistrySettings } from '../shared/config/partial';
+import { type OrgRegistry, openRegistry, type RegisteredOrg } from '../shared/orgs/registry';
+import { type KeyVaultOrgSecrets, type OrgSecrets, secretNameOf } from '../shared/orgs/secrets';
 import type { Io } from './commands';
 import { EXIT, UsageError } from './usage';
 
@@ -28,7 +26,8 @@ export async function orgsCommand(io: Io, [action, argument]: string[]): Promise
     throw new ConfigError([
       'ZOHO_ORGS_VAULT_URI is required for "orgs": the Key Vault of the deployment (its keyVaultName output: https://<name>.vault.azure.net)',
     ]);
-  const { registry, secrets } = registryOf(settings);
+  // The signed-in identity (az login), or a managed identity where the command runs on Azure.
+  const { registry, secrets } = openRegistry(settings, undefined);
   if (action === 'list' && argument === undefined) return listOrgs(io, registry);
   if (action === 'add' && argument) return addOrgs(io, registry, secrets, readOrgs(argument));
   if (action === 'remove' && argument) {
@@ -40,15 +39,6 @@ export async function orgsCommand(io: Io, [action, argument]: string[]): Promise
     return EXIT.ok;
   }
   throw new UsageError(`unknown use of orgs: try "orgs add <orgs.json>", "orgs list" or "orgs remove <name>"`);
-}
-
-function registryOf(settings: RegistrySettings): { registry: OrgRegistry; secrets: KeyVaultOrgSecrets } {
-  // The signed-in identity (az login), or a managed identity where the command runs on Azure.
-  const credential = identityCredential(undefined);
-  return {
-    registry: new OrgRegistry(tableClientFor(settings.storage, ORGS_TABLE, () => credential)),
-    secrets: KeyVaultOrgSecrets.create(settings.vaultUrl, credential),
-  };
 }
 
 async function listOrgs(io: Io, registry: OrgRegistry): Promise<number> {

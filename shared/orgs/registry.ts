@@ -3,9 +3,14 @@
  * app's storage account, one entity per org with its non-secret fields and the name of its
  * secret in Key Vault. `zoho-backup-notifier orgs add|remove` writes it; the timer lists it.
  */
+import type { TokenCredential } from '@azure/core-auth';
 import { odata, RestError, type TableClient } from '@azure/data-tables';
+import { identityCredential } from '../azureStorage';
 import type { OrgEntry } from '../config/orgs';
+import type { RegistrySettings } from '../config/partial';
 import { CodedError } from '../errors';
+import { tableClientFor } from '../state/tableStore';
+import { KeyVaultOrgSecrets } from './secrets';
 
 export const ORGS_TABLE = 'zohoorgs';
 const PARTITION = 'org';
@@ -98,4 +103,23 @@ function orgOf(entity: OrgEntity): RegisteredOrg {
   if (typeof entry !== 'object' || entry === null)
     throw new CodedError('ORG_UNKNOWN', `the registered org ${entity.rowKey} has an unreadable entry`, 'Remove the org and add it again.');
   return { key: entity.rowKey, entry: entry as RegisteredOrg['entry'], secretName: entity.secretName };
+}
+
+/**
+ * A deployment's registry table and vault, sharing one identity that is built on first use:
+ * the app's managed identity (`clientId`), or whoever is signed in (az login) without one.
+ */
+export function openRegistry(
+  settings: RegistrySettings,
+  clientId: string | undefined,
+): { registry: OrgRegistry; secrets: KeyVaultOrgSecrets } {
+  let credential: TokenCredential | undefined;
+  const identity = () => {
+    credential ??= identityCredential(clientId);
+    return credential;
+  };
+  return {
+    registry: new OrgRegistry(tableClientFor(settings.storage, ORGS_TABLE, identity)),
+    secrets: new KeyVaultOrgSecrets(settings.vaultUrl, identity),
+  };
 }

@@ -40,13 +40,22 @@ export class OrgSecretsError extends CodedError {
 }
 
 export class KeyVaultOrgSecrets implements OrgSecretStore {
-  private constructor(private readonly client: SecretClient) {}
+  private secretClient?: SecretClient;
 
-  static create(vaultUrl: string, credential: TokenCredential): KeyVaultOrgSecrets {
-    const { SecretClient } = require('@azure/keyvault-secrets') as typeof import('@azure/keyvault-secrets');
-    // A local stand-in for the vault answers the challenge for its own host, not *.vault.azure.net.
-    const local = isLoopbackHost(new URL(vaultUrl).hostname);
-    return new KeyVaultOrgSecrets(new SecretClient(vaultUrl, credential, { disableChallengeResourceVerification: local }));
+  /** The client (and the Key Vault SDK) is built on first use: listing orgs never needs it. */
+  constructor(
+    private readonly vaultUrl: string,
+    private readonly credential: () => TokenCredential,
+  ) {}
+
+  private get client(): SecretClient {
+    if (!this.secretClient) {
+      const { SecretClient } = require('@azure/keyvault-secrets') as typeof import('@azure/keyvault-secrets');
+      // A local stand-in for the vault answers the challenge for its own host, not *.vault.azure.net.
+      const local = isLoopbackHost(new URL(this.vaultUrl).hostname);
+      this.secretClient = new SecretClient(this.vaultUrl, this.credential(), { disableChallengeResourceVerification: local });
+    }
+    return this.secretClient;
   }
 
   async get(name: string): Promise<OrgSecrets> {

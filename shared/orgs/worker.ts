@@ -5,18 +5,16 @@
  * through the same rules as every other org (orgConfig). One shared state store; each org's
  * state, token, health and alerts live under its own key.
  */
-import type { TokenCredential } from '@azure/core-auth';
-import { identityCredential, queueClient } from '../azureStorage';
+import { queueClient } from '../azureStorage';
 import { orgConfig } from '../config/orgs';
 import { loadRegistrySettings, loadStatusSettings, type RegistrySettings } from '../config/partial';
 import { DEFAULTS } from '../defaults';
 import { JsonQueue } from '../queueMessages';
 import { createRuntime, createStateStore, type Runtime } from '../runtime';
 import type { StateStore } from '../state/store';
-import { tableClientFor } from '../state/tableStore';
 import { CHECK_QUEUE, CHECK_SEND_CONCURRENCY, type OrgCheckQueue } from './checkQueue';
-import { ORGS_TABLE, OrgRegistry } from './registry';
-import { KeyVaultOrgSecrets, type OrgSecretStore } from './secrets';
+import { type OrgRegistry, openRegistry } from './registry';
+import type { OrgSecretStore } from './secrets';
 
 export interface OrgsWorker {
   /** The registered orgs, by key and name. */
@@ -74,23 +72,9 @@ export function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
  * never sends a message, so neither instance loads the SDK it does not need.
  */
 export function orgsWorkerFrom(settings: RegistrySettings, store: StateStore, env: Record<string, string | undefined>): OrgsWorker {
-  let credential: TokenCredential | undefined;
-  const identity = () => {
-    credential ??= identityCredential(settings.storage.kind === 'identity' ? settings.storage.clientId : undefined);
-    return credential;
-  };
-  let vault: OrgSecretStore | undefined;
-  const secrets: OrgSecretStore = {
-    get: (name) => vaultClient().get(name),
-    put: (name, value) => vaultClient().put(name, value),
-    remove: (name) => vaultClient().remove(name),
-  };
-  const vaultClient = () => {
-    vault ??= KeyVaultOrgSecrets.create(settings.vaultUrl, identity());
-    return vault;
-  };
+  const { registry, secrets } = openRegistry(settings, settings.storage.kind === 'identity' ? settings.storage.clientId : undefined);
   return createOrgsWorker({
-    registry: new OrgRegistry(tableClientFor(settings.storage, ORGS_TABLE, identity)),
+    registry,
     secrets,
     queue: new JsonQueue(() => queueClient(settings.storage, CHECK_QUEUE), CHECK_SEND_CONCURRENCY),
     store,

@@ -12,15 +12,11 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { median } from './stats';
 
 const run = promisify(execFile);
 const root = resolve(__dirname, '../..');
 const QUIET_CHECKS = Number(process.env.BENCH_CHECKS ?? 100);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function quietChecks(): Promise<void> {
   const zoho = await ZohoSandbox.start();

@@ -54,8 +54,9 @@ const functions = readdirSync(join(root, 'functions'))
 
 /**
  * Packages a quiet timer check on a connection string never loads: telemetry (loaded after
- * the check), the archive's Blob and Queue clients, and managed identity (identity-based
- * storage and telemetry only). Bundled inline they would be parsed on every first invocation.
+ * the check), the archive's Blob and Queue clients, managed identity (identity-based storage
+ * and telemetry only) and Key Vault (registered orgs' secrets, read by orgCheck). Bundled
+ * inline they would be parsed on every first invocation.
  */
 const LAZY_PACKAGES = ['applicationinsights', '@azure/storage-blob', '@azure/storage-queue', '@azure/identity', '@azure/keyvault-secrets'];
 

@@ -252,8 +252,14 @@ describe('registered orgs on Azure', () => {
     ];
     expect(blobs.filter((b) => b.endsWith('.zip')).sort()).toEqual(unique.sort());
     expect(unique).toHaveLength(4); // two orgs, a data and an attachments part each, in folders of their own
-    // Each download carried its own org's token: each org's Zoho served only its own parts.
-    for (const zoho of zohos.slice(0, 2)) expect(zoho.requests.filter((r) => r.endpoint === 'download').length).toBeGreaterThanOrEqual(2);
+    // Each org's Zoho served its own parts, every one to that org's own token (a sandbox answers
+    // 401 to any other), and none to the org that announced nothing.
+    for (const zoho of zohos.slice(0, 2)) {
+      const downloads = zoho.requests.filter((r) => r.endpoint === 'download');
+      expect(downloads.length).toBeGreaterThanOrEqual(2);
+      expect(downloads.map((r) => r.status)).toEqual(downloads.map(() => 200));
+    }
+    expect(zohos[2]!.requests.filter((r) => r.endpoint === 'download')).toEqual([]);
     const archived = (r: WebhookReceiver, channel: 'slack' | 'teams') =>
       r
         .received(channel)

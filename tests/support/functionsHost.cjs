@@ -8,7 +8,8 @@
  * inputs shaped like the host's RPC messages. Prints one JSON report on stdout.
  *
  * Plain CommonJS with no imports but Node's own, so nothing from the development tree can
- * be loaded by it; the report lists every loaded module file outside the app folder.
+ * be loaded by it; the report lists every CommonJS module file loaded from outside the app
+ * folder (Node keeps no such list for ES modules: the test checks they could not resolve there).
  */
 'use strict';
 const Module = require('node:module');

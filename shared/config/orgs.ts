@@ -23,7 +23,7 @@ const FIELDS = {
   timezone: 'NOTIFY_TIMEZONE',
 } as const;
 
-export type OrgField = keyof typeof FIELDS;
+type OrgField = keyof typeof FIELDS;
 /** One org as the orgs file and the registry hold it: every field a string. */
 export type OrgEntry = Partial<Record<OrgField, string>>;
 /** The fields that are secrets: in Key Vault on Azure, never in the registry. */

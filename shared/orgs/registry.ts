@@ -29,7 +29,7 @@ interface OrgEntity {
   secretName: string;
 }
 
-export class UnknownOrgError extends CodedError {
+class UnknownOrgError extends CodedError {
   constructor(which: string) {
     super(
       'ORG_UNKNOWN',

@@ -33,7 +33,7 @@ export function secretNameOf(orgKey: string): string {
   return `zoho-org-${readable}-${createHash('sha256').update(orgKey).digest('hex').slice(0, 12)}`;
 }
 
-export class OrgSecretsError extends CodedError {
+class OrgSecretsError extends CodedError {
   constructor(name: string, why: string) {
     super('ORG_SECRETS_UNAVAILABLE', `the org's secret ${name} ${why}`, 'Add the org again with "zoho-backup-notifier orgs add".');
   }

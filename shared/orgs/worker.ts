@@ -27,7 +27,7 @@ export interface OrgsWorker {
   runtimeFor(orgKey: string): Promise<Runtime | undefined>;
 }
 
-export interface OrgsWorkerDeps {
+interface OrgsWorkerDeps {
   registry: OrgRegistry;
   secrets: OrgSecretStore;
   queue: OrgCheckQueue;
@@ -37,7 +37,7 @@ export interface OrgsWorkerDeps {
   now?: () => number;
 }
 
-export function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
+function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
   const now = deps.now ?? Date.now;
   // Warm invocations reuse an org's runtime (its HTTP clients, its scrubber) for a while; a
   // re-added org (new secrets) is seen within that while.
@@ -71,7 +71,7 @@ export function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
  * and queue clients are built on first use: the timer never reads a secret, and orgCheck
  * never sends a message, so neither instance loads the SDK it does not need.
  */
-export function orgsWorkerFrom(settings: RegistrySettings, store: StateStore, env: Record<string, string | undefined>): OrgsWorker {
+function orgsWorkerFrom(settings: RegistrySettings, store: StateStore, env: Record<string, string | undefined>): OrgsWorker {
   const { registry, secrets } = openRegistry(settings, settings.storage.kind === 'identity' ? settings.storage.clientId : undefined);
   return createOrgsWorker({
     registry,

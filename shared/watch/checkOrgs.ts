@@ -17,7 +17,7 @@ export interface OrgCheck {
 }
 
 /** How many orgs a laptop checks at once: each check mostly waits on Zoho and the chat services. */
-export const ORG_CHECK_CONCURRENCY = 4;
+const ORG_CHECK_CONCURRENCY = 4;
 
 export async function checkOrgs(
   configs: Config[],

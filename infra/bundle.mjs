@@ -13,15 +13,23 @@
  *    loaded after a check's work (shared/telemetry.ts); as a file of its own it is never
  *    parsed by a start without telemetry, and it keeps the OpenTelemetry distro's own
  *    dynamic imports inside it instead of as dozens of chunks.
+ *  - Inside the chunks, what loads at start but is rarely used waits for first use
+ *    (LAZY_EXPORTS, lazyPlugin), and Node's built-ins are required, not imported.
  *  - @azure/functions-core stays external: the worker injects it.
- *  - Source maps without sources, so that stack traces in Application Insights point at
- *    TypeScript lines: each chunk turns source maps on before the chunks after it load.
+ *  - Whitespace and syntax are minified (names are kept, so stack frames still read well):
+ *    the package is a third smaller.
+ *  - Source maps without sources, and only for our own code (keepOwnMappings), so that stack
+ *    traces in Application Insights point at TypeScript lines: each chunk turns source maps
+ *    on before the chunks after it load.
  *
  * Usage: node infra/bundle.mjs (npm run build runs it after tsc).
  */
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,6 +44,8 @@ const common = {
   target: 'node20',
   sourcemap: true,
   sourcesContent: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
   external: ['@azure/functions-core'],
   logLevel: 'warning',
 };
@@ -60,6 +70,89 @@ const functions = readdirSync(join(root, 'functions'))
  */
 const LAZY_PACKAGES = ['applicationinsights', '@azure/storage-blob', '@azure/storage-queue', '@azure/identity', '@azure/keyvault-secrets'];
 
+/**
+ * Modules the libraries on a check's path import at their top but call only in cases this app
+ * never or rarely meets: XML (Table storage's service properties; entities are JSON), proxy
+ * agents (only with HTTP(S)_PROXY set) and multipart bodies (axios; mime-db alone is 200 KB of
+ * object literal). Each becomes a stand-in with the same named exports that requires the real
+ * module, bundled as one more lazy file, the first time one of them is called. An export this
+ * list does not name fails the build rather than turning undefined. Each is swapped only for
+ * the importers named: axios's own proxy agent (an older major, nested under it) is compared
+ * with instanceof, which a stand-in would break.
+ */
+const LAZY_EXPORTS = {
+  '@azure/core-xml': { exports: ['parseXML', 'stringifyXML'], importers: /@azure[/\\]data-tables/ },
+  'https-proxy-agent': { exports: ['HttpsProxyAgent'], importers: /@typespec[/\\]ts-http-runtime/ },
+  'http-proxy-agent': { exports: ['HttpProxyAgent'], importers: /@typespec[/\\]ts-http-runtime/ },
+  'form-data': { exports: ['default'], importers: /axios[/\\]lib/ },
+};
+
+/** `new Stand-in(...)` returns the real instance: these are classes and functions alike. */
+function standIn(name, exported) {
+  const real = exported === 'default' ? `require(${JSON.stringify(name)})` : `require(${JSON.stringify(name)}).${exported}`;
+  const id = exported === 'default' ? 'lazyDefault' : exported;
+  const body = `function ${id}(...args) { return new.target ? new (${real})(...args) : (${real})(...args); }`;
+  return exported === 'default' ? `export default ${body}` : `export ${body}`;
+}
+
+const AXIOS_FORM_DATA = {
+  eager: "const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;",
+  check: 'FormDataCtor && thing instanceof FormDataCtor',
+};
+
+/**
+ * axios's fetch adapter builds Request objects when it loads, which loads Node's undici
+ * (~15-25 ms of a cold start). On Node axios picks its http adapter, so the fetch one is left
+ * out: asking for it by name gets axios's "adapter not supported" error.
+ */
+const lazyPlugin = {
+  name: 'lazy-modules',
+  setup(b) {
+    const names = new RegExp(
+      `^(${Object.keys(LAZY_EXPORTS)
+        .map((n) => n.replace(/[/.-]/g, '\\$&'))
+        .join('|')})$`,
+    );
+    b.onResolve({ filter: names }, (args) => {
+      if (args.namespace === 'lazy') return { path: args.path, external: true };
+      if (LAZY_EXPORTS[args.path].importers.test(args.importer)) return { path: args.path, namespace: 'lazy' };
+      return undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      contents: LAZY_EXPORTS[args.path].exports.map((e) => standIn(args.path, e)).join('\n'),
+      loader: 'js',
+    }));
+    // Node's built-ins through require(): an ES import of one builds a facade that reads every
+    // export, and node:http's lazy WebSocket getters would load undici that way.
+    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+      if (!isBuiltin(args.path)) return undefined;
+      if (args.namespace === 'builtin') return { path: args.path, external: true };
+      return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
+      loader: 'js',
+    }));
+    // axios reads globalThis.FormData when it loads, and that getter loads undici too: read it
+    // when a body is first checked instead. The build stops if axios changes these lines.
+    b.onLoad({ filter: /axios[/\\]lib[/\\]utils\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(AXIOS_FORM_DATA.eager) || !source.includes(AXIOS_FORM_DATA.check))
+        throw new Error('axios/lib/utils.js changed: review AXIOS_FORM_DATA in infra/bundle.mjs');
+      const lazyCheck = 'typeof G.FormData !== "undefined" && thing instanceof G.FormData';
+      const contents = source.replace(AXIOS_FORM_DATA.eager, '').replace(AXIOS_FORM_DATA.check, lazyCheck);
+      return { contents, loader: 'js' };
+    });
+    b.onResolve({ filter: /^\.\/fetch\.js$/ }, (args) =>
+      /axios[/\\]lib[/\\]adapters$/.test(args.resolveDir) ? { path: 'axios-fetch', namespace: 'axios-fetch' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'axios-fetch' }, () => ({
+      contents: 'export const getFetch = () => false; export default false;',
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   ...common,
   entryPoints: functions,
@@ -70,12 +163,34 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
   external: [...common.external, ...LAZY_PACKAGES],
+  plugins: [lazyPlugin],
   banner: { js: esmBanner },
 });
 
+/**
+ * Node reads and parses every loaded file's source map when the file loads, not when a stack
+ * is printed, so map size is start time. Stacks need our TypeScript lines, not the libraries':
+ * their mappings are cut, leaving each library's code unmapped (its stack frames name the
+ * bundle file) and the maps about a third of their size.
+ */
+function keepOwnMappings(mapFile) {
+  const map = JSON.parse(readFileSync(mapFile, 'utf8'));
+  const own = map.sources.map((source) => !source.includes('node_modules/'));
+  const lines = decode(map.mappings).map((segments) =>
+    segments
+      // A one-field segment marks "unmapped from here"; consecutive ones say nothing new.
+      .map((segment) => (segment.length > 1 && !own[segment[1]] ? [segment[0]] : segment))
+      .filter((segment, i, all) => segment.length > 1 || (i > 0 && all[i - 1].length > 1)),
+  );
+  writeFileSync(mapFile, JSON.stringify({ ...map, mappings: encode(lines) }));
+}
+
+for (const folder of ['functions', 'chunks'])
+  for (const name of readdirSync(join(out, folder)).filter((n) => n.endsWith('.map'))) keepOwnMappings(join(out, folder, name));
+
 // Each as one CommonJS file that Node finds as dist/app/node_modules/<name>: a require() of it
 // is resolved when it runs, so a start that does not need it never parses it.
-for (const name of LAZY_PACKAGES) {
+for (const name of [...LAZY_PACKAGES, ...Object.keys(LAZY_EXPORTS)]) {
   const folder = join(out, 'node_modules', name);
   // No source maps for them: their stack traces are not ours to read, and they would add MBs.
   // Entered through require(), so that every package resolves to its CommonJS build: an ES
@@ -86,4 +201,14 @@ for (const name of LAZY_PACKAGES) {
   const define = { 'import.meta.url': '__bundleUrl' };
   await build({ ...common, sourcemap: false, stdin, banner, define, format: 'cjs', outfile: join(folder, 'index.js') });
   writeFileSync(join(folder, 'package.json'), `${JSON.stringify({ name, private: true, main: 'index.js' }, null, 2)}\n`);
+}
+
+// The stand-ins call into these files only when a rare case comes up, which no start would
+// show: check now that each resolves inside the package and has what its stand-in calls.
+const requireFromApp = createRequire(join(out, 'functions', 'entry.mjs'));
+for (const [name, { exports }] of Object.entries(LAZY_EXPORTS)) {
+  const resolved = requireFromApp.resolve(name);
+  const real = requireFromApp(name);
+  const missing = exports.filter((e) => typeof (e === 'default' ? real : real[e]) !== 'function');
+  if (!resolved.startsWith(out) || missing.length > 0) throw new Error(`the lazy ${name} (${resolved}) lacks ${missing.join(', ')}`);
 }

@@ -27,6 +27,16 @@ describe.each(stores)('%s', (_name, makeStore) => {
     await expect(store.read('org-a', 'watch')).resolves.toMatchObject({ value: { created: true } });
   });
 
+  it('lists no orgs before the store exists, and lets one of three first writers win while it is created', async () => {
+    await expect(store.orgs('watch')).resolves.toEqual([]);
+    const results = await Promise.allSettled(
+      ['run-1', 'run-2', 'run-3'].map((owner) => store.write('org-a', 'watch', { owner }, undefined)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof StateConflictError)).toHaveLength(2);
+    await expect(store.orgs('watch')).resolves.toEqual(['org-a']);
+  });
+
   it('writes, reads back, and updates with the ETag it read', async () => {
     const etag = await store.write('org-a', 'watch', { step: 1 }, undefined);
     await expect(store.read('org-a', 'watch')).resolves.toEqual({ value: { step: 1 }, etag });

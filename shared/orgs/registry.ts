@@ -9,7 +9,7 @@ import { identityCredential } from '../azureStorage';
 import type { OrgEntry } from '../config/orgs';
 import type { RegistrySettings } from '../config/partial';
 import { CodedError } from '../errors';
-import { tableClientFor } from '../state/tableStore';
+import { isTableNotFound, tableClientFor, writeCreatingTable } from '../state/tableStore';
 import { KeyVaultOrgSecrets } from './secrets';
 
 export const ORGS_TABLE = 'zohoorgs';
@@ -40,21 +40,23 @@ class UnknownOrgError extends CodedError {
 }
 
 export class OrgRegistry {
-  private ready?: Promise<void>;
-
   constructor(private readonly table: TableClient) {}
 
+  /** No table yet is no org registered yet: it is created by the first `orgs add`. */
   async list(): Promise<RegisteredOrg[]> {
-    await this.ensureTable();
     const orgs: RegisteredOrg[] = [];
-    for await (const entity of this.table.listEntities<OrgEntity>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } }))
-      orgs.push(orgOf(entity));
+    try {
+      const entities = this.table.listEntities<OrgEntity>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } });
+      for await (const entity of entities) orgs.push(orgOf(entity));
+    } catch (error) {
+      if (isTableNotFound(error)) return [];
+      throw error;
+    }
     return orgs;
   }
 
   /** The org under this key, or undefined when it was removed. */
   async get(key: string): Promise<RegisteredOrg | undefined> {
-    await this.ensureTable();
     try {
       return orgOf(await this.table.getEntity<OrgEntity>(PARTITION, key));
     } catch (error) {
@@ -71,24 +73,14 @@ export class OrgRegistry {
   }
 
   async put(org: RegisteredOrg): Promise<void> {
-    await this.ensureTable();
     const entity: OrgEntity = { partitionKey: PARTITION, rowKey: org.key, entry: JSON.stringify(org.entry), secretName: org.secretName };
-    await this.table.upsertEntity(entity, 'Replace');
+    await writeCreatingTable(this.table, () => this.table.upsertEntity(entity, 'Replace'));
   }
 
   async remove(key: string): Promise<void> {
-    await this.ensureTable();
     await this.table.deleteEntity(PARTITION, key).catch((error: unknown) => {
       if (!(error instanceof RestError && error.statusCode === 404)) throw error;
     });
-  }
-
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
   }
 }
 

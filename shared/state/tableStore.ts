@@ -24,9 +24,32 @@ export function tableClientFor(storage: AzureStorageSettings, tableName: string,
   return new TableClient(storage.tableServiceUri, tableName, credential());
 }
 
-export class TableStateStore implements StateStore {
-  private ready?: Promise<void>;
+/** Table storage's error code: the Tables SDK leaves RestError.code unset and it is in a header. */
+function tableErrorCode(error: RestError): string | undefined {
+  return (error.code ?? error.response?.headers.get('x-ms-error-code') ?? undefined)?.slice(0, 100);
+}
 
+/** What Table storage answers when the table itself is missing, as opposed to one entity. */
+export function isTableNotFound(error: unknown): boolean {
+  return error instanceof RestError && error.statusCode === 404 && tableErrorCode(error) === 'TableNotFound';
+}
+
+/**
+ * Runs a write, and if the table does not exist yet, creates it and runs the write again.
+ * Reads of a missing table find nothing; creating the table only when a write needs it,
+ * rather than before the first call, saves every cold start one storage round trip.
+ */
+export async function writeCreatingTable<T>(table: TableClient, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isTableNotFound(error)) throw error;
+  }
+  await table.createTable(); // the SDK takes "already exists" (another writer won) as done
+  return write();
+}
+
+export class TableStateStore implements StateStore {
   constructor(private readonly table: TableClient) {}
 
   static fromConnectionString(connectionString: string, tableName = STATE_TABLE): TableStateStore {
@@ -43,7 +66,6 @@ export class TableStateStore implements StateStore {
   }
 
   async orgs(kind: StateKind): Promise<string[]> {
-    await this.ensureTable();
     const orgs: string[] = [];
     try {
       const entities = this.table.listEntities<StateEntity>({
@@ -51,13 +73,13 @@ export class TableStateStore implements StateStore {
       });
       for await (const entity of entities) orgs.push(entity.partitionKey);
     } catch (error) {
+      if (isTableNotFound(error)) return [];
       throw storeError(error);
     }
     return orgs;
   }
 
   async read<T>(org: string, kind: StateKind): Promise<StoredRecord<T> | undefined> {
-    await this.ensureTable();
     try {
       const entity = await this.table.getEntity<StateEntity>(org, kind);
       return { value: JSON.parse(entity.json) as T, etag: entity.etag };
@@ -68,11 +90,12 @@ export class TableStateStore implements StateStore {
   }
 
   async write<T>(org: string, kind: StateKind, value: T, etag: string | undefined): Promise<string> {
-    await this.ensureTable();
     const entity: StateEntity = { partitionKey: org, rowKey: kind, json: JSON.stringify(value) };
     try {
       const result =
-        etag === undefined ? await this.table.createEntity(entity) : await this.table.updateEntity(entity, 'Replace', { etag });
+        etag === undefined
+          ? await writeCreatingTable(this.table, () => this.table.createEntity(entity))
+          : await this.table.updateEntity(entity, 'Replace', { etag });
       if (!result.etag) throw new StateStoreError('Table storage answered without an ETag', 'Check the storage account.');
       return result.etag;
     } catch (error) {
@@ -80,20 +103,12 @@ export class TableStateStore implements StateStore {
       throw storeError(error);
     }
   }
-
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((error: unknown) => {
-      this.ready = undefined;
-      throw storeError(error);
-    });
-    return this.ready;
-  }
 }
 
 function storeError(error: unknown): StateStoreError {
   if (error instanceof StateStoreError) return error;
   const status = error instanceof RestError ? error.statusCode : undefined;
-  const code = error instanceof RestError ? error.code : (error as { code?: string })?.code;
+  const code = error instanceof RestError ? tableErrorCode(error) : (error as { code?: string })?.code;
   const hint =
     status === 403
       ? 'The app identity needs the "Storage Table Data Contributor" role on the storage account.'

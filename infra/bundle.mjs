@@ -3,11 +3,12 @@
  * Consumption every new instance fetches and mounts the package, and Node resolves every
  * require through the file system, so file count is cold-start time.
  *
- *  - dist/app/functions/*.mjs: one entry per function (package.json "main" globs them), ES
- *    modules so that esbuild can split: code the entries share (@azure/functions among it)
- *    is one chunk under dist/app/chunks/, loaded once, and each dynamic import() in the core
- *    (the runtime, the archive worker) is a chunk the worker parses only when a function
- *    first needs it, not while it indexes the app.
+ *  - dist/app/index.mjs: the one entry (package.json "main"), which registers every function
+ *    under functions/. The worker loads every entry to index the app, so one file instead of
+ *    one per function and the chunks they share saves a dozen module loads (about 10 ms).
+ *    It is an ES module so that esbuild can split: each dynamic import() in the core (the
+ *    runtime, the archive worker) is a chunk under dist/app/chunks/ that the worker parses
+ *    only when a function first needs it, not while it indexes the app.
  *  - dist/app/node_modules/<package>: the SDKs a quiet check does not need (LAZY_PACKAGES),
  *    each as one CommonJS file, required where the code requires it. The telemetry SDK is
  *    loaded after a check's work (shared/telemetry.ts); as a file of its own it is never
@@ -60,7 +61,20 @@ const esmBanner = [
 
 const functions = readdirSync(join(root, 'functions'))
   .filter((name) => name.endsWith('.ts'))
-  .map((name) => `functions/${name}`);
+  .map((name) => `./functions/${name}`);
+
+/** The entry: one import per function file, each of which registers its function. */
+const entryPlugin = {
+  name: 'functions-entry',
+  setup(b) {
+    b.onResolve({ filter: /^functions-entry$/ }, () => ({ path: 'index', namespace: 'functions-entry' }));
+    b.onLoad({ filter: /.*/, namespace: 'functions-entry' }, () => ({
+      contents: functions.map((f) => `import ${JSON.stringify(f)};`).join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
 
 /**
  * Packages a quiet timer check on a connection string never loads: telemetry (loaded after
@@ -95,15 +109,35 @@ function standIn(name, exported) {
   return exported === 'default' ? `export default ${body}` : `export ${body}`;
 }
 
-const AXIOS_FORM_DATA = {
-  eager: "const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;",
-  check: 'FormDataCtor && thing instanceof FormDataCtor',
-};
+/**
+ * Reading globalThis.FormData loads Node's undici (~15 ms of a cold start). axios reads it when
+ * it loads, and the Azure SDK's pipeline on every request; both only to tell a FormData body,
+ * which this app never sends. Each edit reads it only for a body that could be one. The build
+ * stops if a library's line changed, so that an upgrade is reviewed rather than left eager.
+ */
+const SOURCE_EDITS = [
+  {
+    file: /axios[/\\]lib[/\\]utils\.js$/,
+    edits: [
+      ["const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;", ''],
+      ['FormDataCtor && thing instanceof FormDataCtor', 'typeof G.FormData !== "undefined" && thing instanceof G.FormData'],
+    ],
+  },
+  {
+    file: /@typespec[/\\]ts-http-runtime[/\\]dist[/\\]esm[/\\]formData\.js$/,
+    edits: [
+      [
+        'typeof FormData !== "undefined" && body instanceof FormData',
+        'typeof body?.entries === "function" && typeof FormData !== "undefined" && body instanceof FormData',
+      ],
+    ],
+  },
+];
 
 /**
- * axios's fetch adapter builds Request objects when it loads, which loads Node's undici
- * (~15-25 ms of a cold start). On Node axios picks its http adapter, so the fetch one is left
- * out: asking for it by name gets axios's "adapter not supported" error.
+ * axios's fetch adapter builds Request objects when it loads, which loads undici as well. On
+ * Node axios picks its http adapter, so the fetch one is left out: asking for it by name gets
+ * axios's "adapter not supported" error.
  */
 const lazyPlugin = {
   name: 'lazy-modules',
@@ -133,16 +167,15 @@ const lazyPlugin = {
       contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
       loader: 'js',
     }));
-    // axios reads globalThis.FormData when it loads, and that getter loads undici too: read it
-    // when a body is first checked instead. The build stops if axios changes these lines.
-    b.onLoad({ filter: /axios[/\\]lib[/\\]utils\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes(AXIOS_FORM_DATA.eager) || !source.includes(AXIOS_FORM_DATA.check))
-        throw new Error('axios/lib/utils.js changed: review AXIOS_FORM_DATA in infra/bundle.mjs');
-      const lazyCheck = 'typeof G.FormData !== "undefined" && thing instanceof G.FormData';
-      const contents = source.replace(AXIOS_FORM_DATA.eager, '').replace(AXIOS_FORM_DATA.check, lazyCheck);
-      return { contents, loader: 'js' };
-    });
+    for (const { file, edits } of SOURCE_EDITS)
+      b.onLoad({ filter: file }, async (args) => {
+        let contents = await readFile(args.path, 'utf8');
+        for (const [from, to] of edits) {
+          if (!contents.includes(from)) throw new Error(`${args.path} changed: review SOURCE_EDITS in infra/bundle.mjs`);
+          contents = contents.replace(from, to);
+        }
+        return { contents, loader: 'js' };
+      });
     b.onResolve({ filter: /^\.\/fetch\.js$/ }, (args) =>
       /axios[/\\]lib[/\\]adapters$/.test(args.resolveDir) ? { path: 'axios-fetch', namespace: 'axios-fetch' } : undefined,
     );
@@ -155,15 +188,15 @@ const lazyPlugin = {
 
 await build({
   ...common,
-  entryPoints: functions,
+  entryPoints: { index: 'functions-entry' },
   format: 'esm',
   splitting: true,
   outdir: out,
-  entryNames: 'functions/[name]',
+  entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
   external: [...common.external, ...LAZY_PACKAGES],
-  plugins: [lazyPlugin],
+  plugins: [entryPlugin, lazyPlugin],
   banner: { js: esmBanner },
 });
 
@@ -185,8 +218,7 @@ function keepOwnMappings(mapFile) {
   writeFileSync(mapFile, JSON.stringify({ ...map, mappings: encode(lines) }));
 }
 
-for (const folder of ['functions', 'chunks'])
-  for (const name of readdirSync(join(out, folder)).filter((n) => n.endsWith('.map'))) keepOwnMappings(join(out, folder, name));
+for (const name of readdirSync(out, { recursive: true }).filter((n) => n.endsWith('.map'))) keepOwnMappings(join(out, name));
 
 // Each as one CommonJS file that Node finds as dist/app/node_modules/<name>: a require() of it
 // is resolved when it runs, so a start that does not need it never parses it.
@@ -205,7 +237,7 @@ for (const name of [...LAZY_PACKAGES, ...Object.keys(LAZY_EXPORTS)]) {
 
 // The stand-ins call into these files only when a rare case comes up, which no start would
 // show: check now that each resolves inside the package and has what its stand-in calls.
-const requireFromApp = createRequire(join(out, 'functions', 'entry.mjs'));
+const requireFromApp = createRequire(join(out, 'index.mjs'));
 for (const [name, { exports }] of Object.entries(LAZY_EXPORTS)) {
   const resolved = requireFromApp.resolve(name);
   const real = requireFromApp(name);

@@ -5,8 +5,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { FileLock } from '../shared/state/fileLock';
 import { FileStateStore } from '../shared/state/fileStore';
+import { WatchStateRepository } from '../shared/state/repository';
 import { StateConflictError, type StateStore } from '../shared/state/store';
 import { StoredTokenCache } from '../shared/state/tokenCache';
+import type { WatchState } from '../shared/state/watchState';
 import { freshTableStore } from './support/azurite';
 
 const stores: Array<[string, () => StateStore]> = [
@@ -153,5 +155,56 @@ describe('FileLock (the file store across processes)', () => {
       code: 'STATE_UNAVAILABLE',
     });
     expect(readFileSync(path, 'utf8')).toBe('crashed-run');
+  });
+});
+
+describe('WatchStateRepository (on Table storage)', () => {
+  /** The real store, counting its reads: a change from what the run holds should not need one. */
+  function countingStore(): { store: StateStore; reads: () => number } {
+    const inner = freshTableStore();
+    let reads = 0;
+    const store: StateStore = {
+      orgs: (kind) => inner.orgs(kind),
+      read: (org, kind) => {
+        reads += 1;
+        return inner.read(org, kind);
+      },
+      write: (org, kind, value, etag) => inner.write(org, kind, value, etag),
+    };
+    return { store, reads: () => reads };
+  }
+
+  it('writes a change from the record it last read or wrote, without reading it again', async () => {
+    const { store, reads } = countingStore();
+    const repo = new WatchStateRepository(store, 'org-a');
+    await repo.read();
+    await repo.mutate((s) => ({ ...s, watchingSince: '2026-11-01T00:00:00.000Z' }));
+    await repo.mutate((s) => ({ ...s, lastSuccessAt: '2026-11-02T00:00:00.000Z' }));
+    expect(reads()).toBe(1);
+    expect(await new WatchStateRepository(store, 'org-a').read()).toEqual({
+      watchingSince: '2026-11-01T00:00:00.000Z',
+      lastSuccessAt: '2026-11-02T00:00:00.000Z',
+    });
+  });
+
+  it('re-decides on a fresh read when another run wrote since, keeping both changes', async () => {
+    const { store } = countingStore();
+    const mine = new WatchStateRepository(store, 'org-a');
+    const other = new WatchStateRepository(store, 'org-a');
+    await mine.read();
+    await other.mutate((s) => ({ ...s, watchingSince: 'other' }));
+    await mine.mutate((s) => ({ ...s, lastSuccessAt: 'mine' }));
+    expect(await other.read()).toEqual({ watchingSince: 'other', lastSuccessAt: 'mine' });
+  });
+
+  it('trusts "nothing to write" only on a fresh read', async () => {
+    const { store } = countingStore();
+    const mine = new WatchStateRepository(store, 'org-a');
+    const other = new WatchStateRepository(store, 'org-a');
+    await mine.read();
+    await other.mutate((s): WatchState => ({ ...s, claim: { owner: 'run-1', until: 'later' } }));
+    // On what mine holds there is no claim to release; on the fresh state there is.
+    await mine.mutate((s) => (s.claim ? { ...s, claim: undefined } : undefined));
+    expect((await other.read()).claim).toBeUndefined();
   });
 });

@@ -99,7 +99,8 @@ export class TableStateStore implements StateStore {
       if (!result.etag) throw new StateStoreError('Table storage answered without an ETag', 'Check the storage account.');
       return result.etag;
     } catch (error) {
-      if (error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412)) throw new StateConflictError(org, kind);
+      // 404 on an update: the record was removed since it was read, which is a conflict too.
+      if (error instanceof RestError && [409, 412, 404].includes(error.statusCode ?? 0)) throw new StateConflictError(org, kind);
       throw storeError(error);
     }
   }

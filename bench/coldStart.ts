@@ -8,6 +8,9 @@
  * require('@azure/functions') in a fresh process, measured in the same run.
  * Goals: at most 6x without telemetry, at most 15x with a connection string set.
  *   BENCH_COLD_SAMPLES=15  BENCH_CPU_PROF=1 (writes a CPU profile of one start, and its top)
+ *   BENCH_COLD_AGAINST=<another checkout, with node_modules>: also times the package built from
+ *   it, interleaved in the same run. Figures from separate runs on a shared machine differ by
+ *   more than most changes do; this compares a change with its base in one run.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -33,7 +36,7 @@ interface Instance {
 
 const indexTimes: number[] = [];
 
-async function instance(dir: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<number> {
+async function instance(dir: string, env: Record<string, string>, nodeArgs: string[] = [], ownIndex = true): Promise<number> {
   const { stdout } = await run(process.execPath, [...nodeArgs, host, dir, JSON.stringify([{ function: 'backupWatch' }])], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -42,7 +45,7 @@ async function instance(dir: string, env: Record<string, string>, nodeArgs: stri
   const report = JSON.parse(stdout) as Instance;
   const [timer] = report.results;
   if (!timer?.ok) throw new Error(`the timer failed: ${timer?.error}`);
-  indexTimes.push(report.indexMs);
+  if (ownIndex) indexTimes.push(report.indexMs);
   return report.indexMs + timer.ms;
 }
 
@@ -75,6 +78,8 @@ function profileTop(file: string): string[] {
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-cold-'));
   const pkg = buildDeployedPackage(root);
+  const againstRoot = process.env.BENCH_COLD_AGAINST;
+  const against = againstRoot ? buildDeployedPackage(resolve(againstRoot)) : undefined;
   const azurite = await startAzurite({ location: join(work, 'azurite') });
   const [zoho, chat] = await Promise.all([ZohoSandbox.start(), WebhookReceiver.start()]);
   try {
@@ -84,10 +89,12 @@ async function main(): Promise<void> {
     const base: number[] = [];
     const quiet: number[] = [];
     const withTelemetry: number[] = [];
+    const againstQuiet: number[] = [];
     for (let i = 0; i < SAMPLES; i += 1) {
       base.push(await inFreshProcess("require('@azure/functions')"));
       quiet.push(await instance(pkg.dir, settings));
       withTelemetry.push(await instance(pkg.dir, { ...settings, APPLICATIONINSIGHTS_CONNECTION_STRING: TELEMETRY }));
+      if (against) againstQuiet.push(await instance(against.dir, settings, [], false));
     }
     // For scale: Node's own modules that any HTTP and Table storage client loads. One process at
     // a time, as every other figure here: processes started together would slow each other.
@@ -113,6 +120,12 @@ async function main(): Promise<void> {
     console.log(
       `  for scale, Node's http, https, crypto, zlib, stream, url and util alone: ${builtins.toFixed(0)} ms = ${(builtins / b).toFixed(1)}x`,
     );
+    if (against) {
+      const a = median(againstQuiet);
+      console.log(
+        `  the quiet check, package built from ${againstRoot}: ${a.toFixed(0)} ms = ${(a / b).toFixed(1)}x; this tree's / that: ${(q / a).toFixed(2)}`,
+      );
+    }
     console.log(`  after the check, off the invocation: the telemetry SDK loads and starts in ${median(sdkLoads).toFixed(0)} ms`);
     console.log(`  (Zoho API calls in all ${2 * SAMPLES + 1} instances: ${checks}; messages sent: ${chat.messages.length})`);
     if (process.env.BENCH_CPU_PROF) {
@@ -126,6 +139,7 @@ async function main(): Promise<void> {
     await Promise.all([zoho.close(), chat.close()]);
     await azurite.stop();
     rmSync(pkg.dir, { recursive: true, force: true });
+    if (against) rmSync(against.dir, { recursive: true, force: true });
     if (!process.env.BENCH_CPU_PROF) rmSync(work, { recursive: true, force: true });
   }
 }

@@ -393,7 +393,7 @@ describe('#8 nothing hangs', () => {
     const deps = { ...runtime.archive!, stallTimeoutMs: 200 };
     world.sandbox.inject({ endpoint: 'download', stallAfterBytes: 1024 * 1024 });
 
-    await expect(archivePart(deps, message!)).rejects.toThrow();
+    await expect(archivePart(deps, message!)).rejects.toMatchObject({ code: 'ARCHIVE_STALLED' });
 
     await expect(deps.container.getBlockBlobClient(`${message!.prefix}/Data_001.zip`).exists()).resolves.toBe(false);
   });

@@ -89,13 +89,9 @@ export async function streamToBlob(
 ): Promise<{ size: number; sha256: string }> {
   const hashing = new HashingStream(fileName, expectedBytes);
   // A stalled server keeps the socket open without a byte: give up after stallMs of silence.
-  let watchdog: NodeJS.Timeout | undefined;
-  const rearm = () => {
-    clearTimeout(watchdog);
-    watchdog = setTimeout(() => source.destroy(new StalledDownloadError(fileName, stallMs)), stallMs);
-  };
-  source.on('data', rearm);
-  rearm();
+  // Each chunk restarts the one timer (refresh), rather than making a new one per socket read.
+  const watchdog = setTimeout(() => source.destroy(new StalledDownloadError(fileName, stallMs)), stallMs);
+  source.on('data', () => watchdog.refresh());
   // pipeline() carries a source error (a dropped connection) into the hashing stream, which
   // uploadStream sees as a failed stream: it rejects without committing the block list.
   pipeline(source, hashing, () => {});

@@ -134,11 +134,7 @@ const SOURCE_EDITS = [
   },
 ];
 
-/**
- * axios's fetch adapter builds Request objects when it loads, which loads undici as well. On
- * Node axios picks its http adapter, so the fetch one is left out: asking for it by name gets
- * axios's "adapter not supported" error.
- */
+/** The stand-ins, the built-ins, the source edits and the fetch adapter described above. */
 const lazyPlugin = {
   name: 'lazy-modules',
   setup(b) {
@@ -149,8 +145,11 @@ const lazyPlugin = {
     );
     b.onResolve({ filter: names }, (args) => {
       if (args.namespace === 'lazy') return { path: args.path, external: true };
-      if (LAZY_EXPORTS[args.path].importers.test(args.importer)) return { path: args.path, namespace: 'lazy' };
-      return undefined;
+      if (!LAZY_EXPORTS[args.path].importers.test(args.importer)) return undefined;
+      // The lazy file is built from the top of node_modules: it must be the copy the importer gets.
+      const [theirs, ours] = [createRequire(args.importer), createRequire(join(root, 'package.json'))].map((r) => r.resolve(args.path));
+      if (theirs !== ours) throw new Error(`${args.importer} gets its own ${args.path} (${theirs}): review LAZY_EXPORTS`);
+      return { path: args.path, namespace: 'lazy' };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
       contents: LAZY_EXPORTS[args.path].exports.map((e) => standIn(args.path, e)).join('\n'),
@@ -176,6 +175,9 @@ const lazyPlugin = {
         }
         return { contents, loader: 'js' };
       });
+    // axios's fetch adapter builds Request objects when it loads, which loads undici as well.
+    // On Node axios picks its http adapter, so the fetch one is left out: asking for it by
+    // name gets axios's "adapter not supported" error.
     b.onResolve({ filter: /^\.\/fetch\.js$/ }, (args) =>
       /axios[/\\]lib[/\\]adapters$/.test(args.resolveDir) ? { path: 'axios-fetch', namespace: 'axios-fetch' } : undefined,
     );

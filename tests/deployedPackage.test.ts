@@ -8,6 +8,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { QueueClient } from '@azure/storage-queue';
@@ -108,9 +110,9 @@ async function armRenderedSettings(): Promise<Record<string, string>> {
 }
 
 /** One cold instance: a fresh process that indexes the package and runs the invocations. */
-async function runInstance(invocations: Invocation[]): Promise<HostReport> {
+async function runInstance(invocations: Invocation[], extraEnv: Record<string, string> = {}): Promise<HostReport> {
   // Asynchronous: the sandbox and the receivers answer from this process meanwhile.
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...settings };
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...settings, ...extraEnv };
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [join(__dirname, 'support/functionsHost.cjs'), pkg.dir, JSON.stringify(invocations)],
@@ -122,6 +124,25 @@ async function runInstance(invocations: Invocation[]): Promise<HostReport> {
     },
   );
   return JSON.parse(stdout) as HostReport;
+}
+
+/** A forward proxy for http targets (absolute URLs in the request line) that notes each host. */
+async function startForwardProxy(): Promise<{ url: string; hosts: Set<string>; close: () => Promise<void> }> {
+  const hosts = new Set<string>();
+  const server = createServer((req, res) => {
+    const target = new URL(req.url ?? '');
+    hosts.add(target.host);
+    const upstream = request(target, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const { port } = server.address() as AddressInfo;
+  const close = () => new Promise<void>((done) => server.close(() => done()));
+  return { url: `http://127.0.0.1:${port}`, hosts, close };
 }
 
 async function takeQueuedParts(): Promise<string[]> {
@@ -212,6 +233,18 @@ describe('the deployed package', () => {
       ['backupCheck', true, undefined],
     ]);
     expect(second.results.at(-1)).toMatchObject({ status: 200, body: { outcome: 'nothing-new', ok: true } });
+  });
+
+  it('goes through HTTP_PROXY when it is set: Table storage through the proxy agent the bundle loads on first use, Zoho through axios', async () => {
+    const proxy = await startForwardProxy();
+    try {
+      const report = await runInstance([{ function: 'backupCheck', http: { method: 'POST' } }], { HTTP_PROXY: proxy.url });
+      expect(report.results.map((r) => [r.ok, r.status, r.error])).toEqual([[true, 200, undefined]]);
+      const tableHost = new URL(/TableEndpoint=([^;]+)/.exec(azuriteConnectionString())?.[1] ?? '').host;
+      expect([...proxy.hosts].sort()).toEqual([new URL(sandbox.url).host, tableHost].sort());
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('announces the next backup through the HTTP check, and backupStatus shows it, with no secret in any answer', async () => {

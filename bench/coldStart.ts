@@ -7,7 +7,7 @@
  * process, from the first entry file's load to the end of the invocation, and divided by
  * require('@azure/functions') in a fresh process, measured in the same run.
  * Goals: at most 6x without telemetry, at most 15x with a connection string set.
- *   BENCH_COLD_SAMPLES=15  BENCH_CPU_PROF=1 (writes a CPU profile of one start, and its top)
+ *   BENCH_COLD_SAMPLES=21  BENCH_CPU_PROF=1 (writes a CPU profile of one start, and its top)
  *   BENCH_COLD_AGAINST=<another checkout, with node_modules>: also times the package built from
  *   it, interleaved in the same run. Figures from separate runs on a shared machine differ by
  *   more than most changes do; this compares a change with its base in one run.
@@ -16,6 +16,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
@@ -25,7 +26,7 @@ import { median } from './stats';
 
 const run = promisify(execFile);
 const root = resolve(__dirname, '../..');
-const SAMPLES = Number(process.env.BENCH_COLD_SAMPLES ?? 15);
+const SAMPLES = Number(process.env.BENCH_COLD_SAMPLES ?? 21);
 const host = join(root, 'tests/support/functionsHost.cjs');
 const TELEMETRY = 'InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://127.0.0.1:9/';
 
@@ -49,9 +50,11 @@ async function instance(dir: string, env: Record<string, string>, nodeArgs: stri
   return report.indexMs + timer.ms;
 }
 
-async function inFreshProcess(code: string): Promise<number> {
+/** Milliseconds `code` takes in a fresh process (an ES module when `esm`, so that it can await). */
+async function inFreshProcess(code: string, esm = false): Promise<number> {
   const script = `const t = process.hrtime.bigint(); ${code}; console.log(Number(process.hrtime.bigint() - t) / 1e6);`;
-  const { stdout } = await run(process.execPath, ['-e', script], { cwd: root, env: { PATH: process.env.PATH ?? '' } });
+  const args = [...(esm ? ['--input-type=module'] : []), '-e', script];
+  const { stdout } = await run(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '' } });
   return Number(stdout.trim().split('\n').pop());
 }
 
@@ -90,10 +93,19 @@ async function main(): Promise<void> {
     const quiet: number[] = [];
     const withTelemetry: number[] = [];
     const againstQuiet: number[] = [];
+    const librariesOnly: number[] = [];
+    const libraries = join(work, 'libraries.mjs');
+    await run(process.execPath, [join(root, 'bench/libraries.mjs'), libraries], { cwd: root });
     for (let i = 0; i < SAMPLES; i += 1) {
       base.push(await inFreshProcess("require('@azure/functions')"));
-      quiet.push(await instance(pkg.dir, settings));
-      withTelemetry.push(await instance(pkg.dir, { ...settings, APPLICATIONINSIGHTS_CONNECTION_STRING: TELEMETRY }));
+      librariesOnly.push(await inFreshProcess(`await import(${JSON.stringify(pathToFileURL(libraries).href)})`, true));
+      // Which runs first alternates: on this machine a process's place in the sequence moved
+      // its time by as much as 20%.
+      const starts = [
+        async () => quiet.push(await instance(pkg.dir, settings)),
+        async () => withTelemetry.push(await instance(pkg.dir, { ...settings, APPLICATIONINSIGHTS_CONNECTION_STRING: TELEMETRY })),
+      ];
+      for (const start of i % 2 === 0 ? starts : starts.reverse()) await start();
       if (against) againstQuiet.push(await instance(against.dir, settings, [], false));
     }
     // For scale: Node's own modules that any HTTP and Table storage client loads. One process at
@@ -119,6 +131,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `  for scale, Node's http, https, crypto, zlib, stream, url and util alone: ${builtins.toFixed(0)} ms = ${(builtins / b).toFixed(1)}x`,
+    );
+    const l = median(librariesOnly);
+    console.log(
+      `  for scale, only loading the libraries a quiet check runs on (@azure/functions, axios, the Tables SDK, @slack/webhook, zod/mini; bench/libraries.mjs): ${l.toFixed(0)} ms = ${(l / b).toFixed(1)}x`,
     );
     if (against) {
       const a = median(againstQuiet);

@@ -20,9 +20,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { containerClient } from '../shared/archive/container';
 import type { ArchivePartMessage } from '../shared/archive/plan';
 import { parseArchiveMessage } from '../shared/archive/queue';
-import { containerClient, queueClient } from '../shared/azureStorage';
+import { queueClient } from '../shared/azureStorage';
 import { loadConfig } from '../shared/config';
 import { silentLogger } from '../shared/log';
 import { createRuntime } from '../shared/runtime';
@@ -83,7 +84,7 @@ async function startDiscardSink(): Promise<{ url: string; close: () => Promise<v
  * (argv: dist root, container, blob, bytes).
  */
 const AZURITE_ONLY = `${REPORT}
-  const { containerClient } = require(process.argv[1] + '/shared/azureStorage');
+  const { containerClient } = require(process.argv[1] + '/shared/archive/container');
   const { Readable } = require('stream');
   (async () => {
     const blob = containerClient({ kind: 'connection-string', connectionString: process.env.AzureWebJobsStorage }, process.argv[2]).getBlockBlobClient(process.argv[3]);

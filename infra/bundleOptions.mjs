@@ -34,17 +34,13 @@ export const esmBanner = [
 
 /**
  * Packages a quiet timer check on a connection string never loads: telemetry (loaded after
- * the check), the archive's Blob and Queue clients, managed identity (identity-based storage
- * and telemetry only) and Key Vault (registered orgs' secrets, read by orgCheck). Bundled
- * inline they would be parsed on every first invocation.
+ * the check), the Queue client (the archive's and the org fan-out's), managed identity
+ * (identity-based storage and telemetry only) and Key Vault (registered orgs' secrets, read
+ * by orgCheck). Bundled inline they would be parsed on every first invocation. The Blob SDK is
+ * not here: only the archive worker's chunk imports it (shared/archive/container.ts), so it is
+ * bundled there and shares the Azure core with the Tables SDK.
  */
-export const LAZY_PACKAGES = [
-  'applicationinsights',
-  '@azure/storage-blob',
-  '@azure/storage-queue',
-  '@azure/identity',
-  '@azure/keyvault-secrets',
-];
+export const LAZY_PACKAGES = ['applicationinsights', '@azure/storage-queue', '@azure/identity', '@azure/keyvault-secrets'];
 
 /**
  * Modules the libraries on a check's path import at their top but call only in cases this app

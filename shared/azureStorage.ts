@@ -1,10 +1,10 @@
 /**
  * Clients for the app's storage account (AzureWebJobsStorage), from a connection string or
  * with the managed identity. The SDKs are required on first use: each costs start-up time,
- * and blobs and queues are needed only when the archive is on.
+ * and queues are needed only by the archive and the org fan-out. The Blob client is the
+ * archive worker's own (archive/container.ts).
  */
 import type { TokenCredential } from '@azure/core-auth';
-import type { ContainerClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';
 import type { AzureStorageSettings } from './config';
 
@@ -16,14 +16,6 @@ export function isLoopbackConnectionString(connectionString: string): boolean {
 export function identityCredential(clientId: string | undefined): TokenCredential {
   const identity = require('@azure/identity') as typeof import('@azure/identity');
   return clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.DefaultAzureCredential();
-}
-
-export function containerClient(settings: AzureStorageSettings, container: string): ContainerClient {
-  const blob = require('@azure/storage-blob') as typeof import('@azure/storage-blob');
-  if (settings.kind === 'connection-string') {
-    return blob.BlobServiceClient.fromConnectionString(settings.connectionString).getContainerClient(container);
-  }
-  return new blob.BlobServiceClient(settings.blobServiceUri, identityCredential(settings.clientId)).getContainerClient(container);
 }
 
 export function queueClient(settings: AzureStorageSettings, queue: string): QueueClient {

@@ -4,11 +4,10 @@
  * CLI builds one per process. Tests build their own from sandbox settings.
  */
 
-import type { ContainerClient } from '@azure/storage-blob';
 import { ARCHIVE_QUEUE, isTrustedDownloadUrl, trustedDownloadHostsLabel } from './archive/plan';
 import type { ArchiveQueue } from './archive/queue';
 import type { ArchiveDeps } from './archive/worker';
-import { containerClient, identityCredential, queueClient } from './azureStorage';
+import { identityCredential, queueClient } from './azureStorage';
 import { type AzureStorageSettings, type Config, loadConfig, orgKeyOf, type StateSettings, secretsOf } from './config';
 import { createRetryingHttp, type RetryingHttpOptions } from './http';
 import { consoleLogger, type Logger, redactingLogger } from './log';
@@ -112,19 +111,16 @@ function archiveRuntime(
   shared: { store: StateStore; org: { key: string; name: string }; tokens: ZohoTokenProvider; notifiers: Notifier[] },
 ): { queue: ArchiveQueue; worker: ArchiveDeps } {
   const { downloadOrigins } = config.archive;
-  // Both clients are built on first use: a timer instance never loads the Blob SDK, and an
-  // archive instance never loads the Queue SDK (each is megabytes of memory and parse time).
-  let container: ContainerClient | undefined;
+  // The queue client is built on first use, and the Blob client by the archive worker itself:
+  // a timer instance never loads the Blob SDK, and an archive instance never loads the Queue
+  // SDK (each is megabytes of memory and parse time).
   return {
     queue: new JsonQueue(() => queueClient(storage, ARCHIVE_QUEUE)),
     worker: {
       ...shared,
       // Downloads are long: a minute of silence is a dead connection; 429/5xx before the body are retried.
       http: createRetryingHttp({ timeoutMs: 60_000, retries: 2, maxAnswerBytes: -1, totalTimeoutMs: -1 }),
-      get container() {
-        container ??= containerClient(storage, config.archive.container);
-        return container;
-      },
+      storage: { settings: storage, container: config.archive.container },
       isTrustedUrl: (url) => isTrustedDownloadUrl(url, config.zoho.dc, downloadOrigins),
       trustedHosts: trustedDownloadHostsLabel(config.zoho.dc, downloadOrigins),
       timezone: config.timezone,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { backupCheckHandler } from '../functions/backupCheck';
+import { archiveContainer } from '../shared/archive/container';
 import { archivePart } from '../shared/archive/worker';
 import { loadConfig } from '../shared/config';
 import { createRuntime } from '../shared/runtime';
@@ -395,7 +396,7 @@ describe('#8 nothing hangs', () => {
 
     await expect(archivePart(deps, message!)).rejects.toMatchObject({ code: 'ARCHIVE_STALLED' });
 
-    await expect(deps.container.getBlockBlobClient(`${message!.prefix}/Data_001.zip`).exists()).resolves.toBe(false);
+    await expect(archiveContainer(deps.storage).getBlockBlobClient(`${message!.prefix}/Data_001.zip`).exists()).resolves.toBe(false);
   });
 });
 

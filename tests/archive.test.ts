@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { patternBytes, patternChunks } from '../sandbox/zohoSandbox';
+import { archiveContainer } from '../shared/archive/container';
 import { isTrustedDownloadUrl } from '../shared/archive/plan';
 import { archivePart, reportArchiveFailure } from '../shared/archive/worker';
 import type { Logger } from '../shared/log';
@@ -32,7 +33,7 @@ function workerDeps(w: World, lines: string[] = []) {
 
 async function blobBytes(w: World, path: string): Promise<Buffer> {
   const { deps } = workerDeps(w);
-  return deps.container.getBlockBlobClient(path).downloadToBuffer();
+  return archiveContainer(deps.storage).getBlockBlobClient(path).downloadToBuffer();
 }
 
 // The archive tests compare blobs with these bytes: they must tell a lost, repeated or
@@ -101,7 +102,7 @@ describe('the archive', () => {
       const expected = patternBytes(file, size);
       const stored = await blobBytes(world, `${prefix}/${file}`);
       expect(stored.equals(expected)).toBe(true);
-      const properties = await deps.container.getBlockBlobClient(`${prefix}/${file}`).getProperties();
+      const properties = await archiveContainer(deps.storage).getBlockBlobClient(`${prefix}/${file}`).getProperties();
       expect(properties.metadata).toMatchObject({ sha256: sha256(expected), size: String(size) });
     }
     const manifest = JSON.parse((await blobBytes(world, `${prefix}/manifest.json`)).toString('utf8'));
@@ -153,7 +154,7 @@ describe('the archive', () => {
     world.sandbox.inject({ endpoint: 'download', dropAfterBytes: 4 * MB });
 
     await expect(archivePart(deps, message!)).rejects.toThrow();
-    const blob = deps.container.getBlockBlobClient(`${message!.prefix}/Data_001.zip`);
+    const blob = archiveContainer(deps.storage).getBlockBlobClient(`${message!.prefix}/Data_001.zip`);
     await expect(blob.exists()).resolves.toBe(false);
     expect((await world.watchState())?.backup?.archive?.parts['Data_001.zip']?.status).toBe('queued');
 
@@ -174,10 +175,10 @@ describe('the archive', () => {
     expect(racing.some((r) => r.status === 'fulfilled')).toBe(true);
     await expect(archivePart(first, message!)).resolves.toBe('already-archived');
 
-    const blob = first.container.getBlockBlobClient(`${message!.prefix}/Data_001.zip`);
+    const blob = archiveContainer(first.storage).getBlockBlobClient(`${message!.prefix}/Data_001.zip`);
     expect((await blob.downloadToBuffer()).equals(patternBytes('Data_001.zip', size))).toBe(true);
     const blobs = [];
-    for await (const item of first.container.listBlobsFlat({ prefix: message!.prefix })) blobs.push(item.name);
+    for await (const item of archiveContainer(first.storage).listBlobsFlat({ prefix: message!.prefix })) blobs.push(item.name);
     expect(blobs.sort()).toEqual([`${message!.prefix}/Data_001.zip`, `${message!.prefix}/manifest.json`]);
     const archived = world.receiver.received('slack').filter((m) => JSON.stringify(m.body).includes('"Zoho CRM backup archived"'));
     expect(archived).toHaveLength(1);

@@ -5,7 +5,6 @@
  * carries its hash is skipped; two workers racing each commit a complete copy or fail.
  */
 import type { Readable } from 'node:stream';
-import type { ContainerClient } from '@azure/storage-blob';
 import { type AxiosInstance, isAxiosError } from 'axios';
 import { describeError } from '../errors';
 import { networkReason, safeUrl } from '../http';
@@ -19,6 +18,7 @@ import type { StateStore } from '../state/store';
 import type { AlertKind, ArchivePart, ArchiveProgress, TrackedBackup } from '../state/watchState';
 import { UntrustedHostError, type ZohoApiError, ZohoUnreachableError, zohoApiError } from '../zoho/errors';
 import type { AccessTokenSource } from '../zoho/tokens';
+import { type ArchiveStorage, archiveContainer } from './container';
 import { contentLength, streamToBlob } from './copy';
 import { type ArchivePartMessage, fileNameOf } from './plan';
 
@@ -28,7 +28,7 @@ export interface ArchiveDeps {
   tokens: AccessTokenSource;
   /** For downloads (streams); no redirects are followed. */
   http: AxiosInstance;
-  container: ContainerClient;
+  storage: ArchiveStorage;
   isTrustedUrl: (url: string) => boolean;
   trustedHosts: string[];
   notifiers: readonly Notifier[];
@@ -75,8 +75,8 @@ class ArchiveJob {
       await this.fail('refused', refusal.message);
       return 'refused';
     }
-    await this.deps.container.createIfNotExists();
-    const blob = this.deps.container.getBlockBlobClient(`${this.message.prefix}/${fileName}`);
+    await archiveContainer(this.deps.storage).createIfNotExists();
+    const blob = archiveContainer(this.deps.storage).getBlockBlobClient(`${this.message.prefix}/${fileName}`);
     const existing = await blob.getProperties().catch((error: { statusCode?: number }) => {
       if (error.statusCode === 404) return undefined;
       throw error;
@@ -145,7 +145,7 @@ class ArchiveJob {
     const at = this.now().toISOString();
     const files = [...backup.links.data, ...backup.links.attachments].map(fileNameOf);
     return {
-      container: this.deps.container.containerName,
+      container: archiveContainer(this.deps.storage).containerName,
       prefix: this.message.prefix,
       queuedAt: at,
       parts: Object.fromEntries(files.map((f) => [f, { status: 'queued' as const, at }])),
@@ -174,9 +174,11 @@ class ArchiveJob {
       parts,
     };
     const body = `${JSON.stringify(manifest, null, 2)}\n`;
-    await this.deps.container.getBlockBlobClient(`${archive.prefix}/manifest.json`).upload(body, Buffer.byteLength(body), {
-      blobHTTPHeaders: { blobContentType: 'application/json' },
-    });
+    await archiveContainer(this.deps.storage)
+      .getBlockBlobClient(`${archive.prefix}/manifest.json`)
+      .upload(body, Buffer.byteLength(body), {
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+      });
     await this.announce(
       'backup-archived',
       backup.historyId,

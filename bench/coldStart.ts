@@ -126,6 +126,12 @@ async function main(): Promise<void> {
     console.log(`  require('@azure/functions') in a fresh process: ${b.toFixed(1)} ms`);
     console.log(`  index the app + one quiet timer check, no telemetry: ${q.toFixed(0)} ms = ${(q / b).toFixed(1)}x (goal <= 6x)`);
     console.log(`  the same, telemetry configured: ${t.toFixed(0)} ms = ${(t / b).toFixed(1)}x (goal <= 15x)`);
+    // Other work on a shared machine only ever adds time: the fastest of each is the steadier
+    // figure from run to run, the median the one the goals are read against.
+    const [bMin, qMin] = [Math.min(...base), Math.min(...quiet, ...withTelemetry)];
+    console.log(
+      `  fastest of each, as a steadier figure: ${qMin.toFixed(0)} ms against ${bMin.toFixed(1)} ms = ${(qMin / bMin).toFixed(1)}x`,
+    );
     console.log(
       `  of which indexing the app (loading the entry files): ${median(indexTimes).toFixed(0)} ms = ${(median(indexTimes) / b).toFixed(1)}x`,
     );

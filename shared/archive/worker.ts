@@ -5,6 +5,7 @@
  * carries its hash is skipped; two workers racing each commit a complete copy or fail.
  */
 import type { Readable } from 'node:stream';
+import type { ContainerClient } from '@azure/storage-blob';
 import { type AxiosInstance, isAxiosError } from 'axios';
 import { describeError } from '../errors';
 import { networkReason, safeUrl } from '../http';
@@ -67,6 +68,10 @@ class ArchiveJob {
     this.announcer = createAnnouncer({ repo, notifiers: deps.notifiers, now: this.now, log: this.log, timezone: deps.timezone });
   }
 
+  private get container(): ContainerClient {
+    return archiveContainer(this.deps.storage);
+  }
+
   async run(): Promise<PartOutcome> {
     const { fileName, url } = this.message;
     if (!this.deps.isTrustedUrl(url)) {
@@ -75,8 +80,8 @@ class ArchiveJob {
       await this.fail('refused', refusal.message);
       return 'refused';
     }
-    await archiveContainer(this.deps.storage).createIfNotExists();
-    const blob = archiveContainer(this.deps.storage).getBlockBlobClient(`${this.message.prefix}/${fileName}`);
+    await this.container.createIfNotExists();
+    const blob = this.container.getBlockBlobClient(`${this.message.prefix}/${fileName}`);
     const existing = await blob.getProperties().catch((error: { statusCode?: number }) => {
       if (error.statusCode === 404) return undefined;
       throw error;
@@ -145,7 +150,7 @@ class ArchiveJob {
     const at = this.now().toISOString();
     const files = [...backup.links.data, ...backup.links.attachments].map(fileNameOf);
     return {
-      container: archiveContainer(this.deps.storage).containerName,
+      container: this.deps.storage.container,
       prefix: this.message.prefix,
       queuedAt: at,
       parts: Object.fromEntries(files.map((f) => [f, { status: 'queued' as const, at }])),
@@ -174,11 +179,9 @@ class ArchiveJob {
       parts,
     };
     const body = `${JSON.stringify(manifest, null, 2)}\n`;
-    await archiveContainer(this.deps.storage)
-      .getBlockBlobClient(`${archive.prefix}/manifest.json`)
-      .upload(body, Buffer.byteLength(body), {
-        blobHTTPHeaders: { blobContentType: 'application/json' },
-      });
+    await this.container.getBlockBlobClient(`${archive.prefix}/manifest.json`).upload(body, Buffer.byteLength(body), {
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
     await this.announce(
       'backup-archived',
       backup.historyId,

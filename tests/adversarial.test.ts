@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { backupCheckHandler } from '../functions/backupCheck';
 import { archiveContainer } from '../shared/archive/container';
+import type { StartStallTimer } from '../shared/archive/copy';
 import { archivePart } from '../shared/archive/worker';
 import { loadConfig } from '../shared/config';
 import { createRuntime } from '../shared/runtime';
@@ -391,11 +392,26 @@ describe('#8 nothing hangs', () => {
     await world.check();
     const [message] = await world.takeArchiveMessages();
     const runtime = world.runtime();
-    const deps = { ...runtime.archive!, stallTimeoutMs: 200 };
+    // The watchdog's timer, fired by the test once bytes have flowed (each chunk refreshes it),
+    // as a minute of silence would fire it: the sandbox sends no byte after the first MiB.
+    const watch = { armedFor: 0, refreshes: 0 };
+    const start: StartStallTimer = (onStall, ms) => {
+      watch.armedFor = ms;
+      return {
+        refresh: () => {
+          watch.refreshes += 1;
+          if (watch.refreshes === 1) setImmediate(onStall);
+        },
+        clear: () => {},
+      };
+    };
+    const deps = { ...runtime.archive!, stall: { ms: 60_000, start } };
     world.sandbox.inject({ endpoint: 'download', stallAfterBytes: 1024 * 1024 });
 
-    await expect(archivePart(deps, message!)).rejects.toMatchObject({ code: 'ARCHIVE_STALLED' });
+    await expect(archivePart(deps, message!)).rejects.toMatchObject({ code: 'ARCHIVE_STALLED', message: expect.stringContaining('60 s') });
 
+    expect(watch.armedFor).toBe(60_000);
+    expect(watch.refreshes).toBeGreaterThan(0);
     await expect(archiveContainer(deps.storage).getBlockBlobClient(`${message!.prefix}/Data_001.zip`).exists()).resolves.toBe(false);
   });
 });

@@ -79,6 +79,21 @@ export function contentLength(headers: IncomingHttpHeaders | Record<string, unkn
   return value !== undefined && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
+/** The watchdog of a download: calls `onStall` once `ms` pass without a refresh. */
+export type StartStallTimer = (onStall: () => void, ms: number) => { refresh(): void; clear(): void };
+
+/** Each chunk restarts the one timer (refresh), rather than making a new one per socket read. */
+export const realStallTimer: StartStallTimer = (onStall, ms) => {
+  const timer = setTimeout(onStall, ms);
+  return { refresh: () => timer.refresh(), clear: () => clearTimeout(timer) };
+};
+
+/** How long a download may go without a byte, and the timer that watches it (tests inject one). */
+export interface StallWatch {
+  ms: number;
+  start: StartStallTimer;
+}
+
 /** Uploads `source` to `blob`; resolves with its size and SHA-256 once the blob is committed. */
 export async function streamToBlob(
   source: Readable,
@@ -86,12 +101,11 @@ export async function streamToBlob(
   fileName: string,
   expectedBytes: number | undefined,
   metadata: Record<string, string>,
-  stallMs = 60_000,
+  stall: StallWatch = { ms: 60_000, start: realStallTimer },
 ): Promise<{ size: number; sha256: string }> {
   const hashing = new HashingStream(fileName, expectedBytes);
-  // A stalled server keeps the socket open without a byte: give up after stallMs of silence.
-  // Each chunk restarts the one timer (refresh), rather than making a new one per socket read.
-  const watchdog = setTimeout(() => source.destroy(new StalledDownloadError(fileName, stallMs)), stallMs);
+  // A stalled server keeps the socket open without a byte: give up after stall.ms of silence.
+  const watchdog = stall.start(() => source.destroy(new StalledDownloadError(fileName, stall.ms)), stall.ms);
   source.on('data', () => watchdog.refresh());
   // pipeline() carries a source error (a dropped connection) into the hashing stream, which
   // uploadStream sees as a failed stream: it rejects without committing the block list.
@@ -111,7 +125,7 @@ export async function streamToBlob(
   } catch (error) {
     throw failure ?? error;
   } finally {
-    clearTimeout(watchdog);
+    watchdog.clear();
   }
   return { size: hashing.bytes, sha256: hashing.digest() };
 }

@@ -20,7 +20,7 @@ import type { AlertKind, ArchivePart, ArchiveProgress, TrackedBackup } from '../
 import { UntrustedHostError, type ZohoApiError, ZohoUnreachableError, zohoApiError } from '../zoho/errors';
 import type { AccessTokenSource } from '../zoho/tokens';
 import { type ArchiveStorage, archiveContainer } from './container';
-import { contentLength, streamToBlob } from './copy';
+import { contentLength, type StallWatch, streamToBlob } from './copy';
 import { type ArchivePartMessage, fileNameOf } from './plan';
 
 export interface ArchiveDeps {
@@ -36,8 +36,8 @@ export interface ArchiveDeps {
   timezone: string;
   now?: () => Date;
   log?: Logger;
-  /** Silence after which a download counts as stalled (default a minute). */
-  stallTimeoutMs?: number;
+  /** Silence after which a download counts as stalled (default a minute), and its timer. */
+  stall?: StallWatch;
 }
 
 export type PartOutcome = 'archived' | 'already-archived' | 'refused' | 'not-tracked';
@@ -98,7 +98,7 @@ class ArchiveJob {
       fileName,
       download.length,
       { historyid: this.message.historyId },
-      this.deps.stallTimeoutMs,
+      this.deps.stall,
     );
     // The hash lands in metadata only after the commit: a blob without it is not archived yet.
     await blob.setMetadata({ historyid: this.message.historyId, sha256: copied.sha256, size: String(copied.size), source: safeUrl(url) });

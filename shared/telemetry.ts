@@ -47,11 +47,19 @@ export function createTelemetry(settings: TelemetrySettings, scrubber: SecretScr
   let loaded: TelemetryClient | undefined;
   let loading: Promise<TelemetryClient> | undefined;
   const connected = (): Promise<TelemetryClient> => {
-    loading ??= connect(settings).then((client) => {
-      loaded = client;
-      for (const send of queued.splice(0)) send(client);
-      return client;
-    });
+    loading ??= connect(settings).then(
+      (client) => {
+        loaded = client;
+        for (const send of queued.splice(0)) send(client);
+        return client;
+      },
+      (error: unknown) => {
+        // The items waiting are lost, not kept for ever on a warm instance; the next item tries again.
+        queued.length = 0;
+        loading = undefined;
+        throw error;
+      },
+    );
     return loading;
   };
   const track = (send: Send) => {

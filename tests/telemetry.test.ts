@@ -62,6 +62,28 @@ describe('telemetry', () => {
     expect([connects, sent]).toEqual([1, ['BackupAnnounced', 'CheckDurationMs', 'AlertRaised']]);
   });
 
+  it('drops what waited when the SDK fails to load, and tries again with the next item', async () => {
+    const sent: string[] = [];
+    const deferred: Array<() => void> = [];
+    const client = { trackEvent: (e: { name: string }) => sent.push(e.name), trackMetric: () => 0, flush: async () => {} };
+    let connects = 0;
+    const telemetry = createTelemetry({ connectionString: 'InstrumentationKey=x' }, new SecretScrubber([]), {
+      connect: async () => {
+        connects += 1;
+        if (connects === 1) throw new Error('ingestion endpoint refused');
+        return client as never;
+      },
+      defer: (load) => deferred.push(load),
+    });
+    telemetry.event('AlertRaised');
+    await expect(telemetry.flush()).rejects.toThrow('ingestion endpoint refused');
+    telemetry.event('BackupAnnounced');
+    expect(deferred).toHaveLength(2); // a second load was scheduled for the next item
+    deferred[1]!();
+    await telemetry.flush();
+    expect([connects, sent]).toEqual([2, ['BackupAnnounced']]);
+  });
+
   describe('with APPLICATIONINSIGHTS_CONNECTION_STRING', () => {
     let ingestion: Server;
     let items: Array<{ name: string; data: { baseData: Record<string, unknown> } }>;

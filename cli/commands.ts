@@ -1,7 +1,9 @@
 /** The commands that work on settings: check, status and test-notify, on the same core as the functions. */
+import { mapWithConcurrency } from '../shared/concurrency';
 import { ConfigError, loadConfig } from '../shared/config';
 import { hasOrgsFile, loadOrgConfigs, orgNamesInFile } from '../shared/config/orgs';
 import { loadChannels, loadStatusSettings } from '../shared/config/partial';
+import { DEFAULTS } from '../shared/defaults';
 import { describeError, type SafeError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import type { Channel, Notice } from '../shared/notify/notice';
@@ -79,7 +81,7 @@ export async function statusCommand(io: Io, orgName?: string): Promise<number> {
     const one = await view(chosen[0] as { key: string; name: string });
     io.out(io.json ? JSON.stringify(one, null, 2) : describeStatus(one, settings.timezone));
   } else {
-    const lines = await Promise.all(chosen.map(async (o) => statusLineOf(await view(o), o.key)));
+    const lines = await mapWithConcurrency(chosen, DEFAULTS.statusReadConcurrency, async (o) => statusLineOf(await view(o), o.key));
     io.out(io.json ? JSON.stringify(lines, null, 2) : lines.map((l) => describeStatusLine(l, settings.timezone)).join('\n'));
   }
   return EXIT.ok;

@@ -4,6 +4,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { mapWithConcurrency } from '../shared/concurrency';
+import { DEFAULTS } from '../shared/defaults';
 import { describeError } from '../shared/errors';
 import {
   isAnswer,
@@ -17,8 +18,6 @@ import {
   workerRuntime,
 } from '../shared/functionsHost';
 import { storeOf, watchedOrgs } from '../shared/orgs/select';
-
-const STATUS_READS = 16;
 
 export function backupStatusHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
@@ -35,8 +34,9 @@ export function backupStatusHandler(getRuntime: RuntimeSource = workerRuntime, g
         return jsonAnswer(200, await readStatus(runtime.store, runtime.org, extras));
       }
       const store = await storeOf(sources);
-      // A few reads at a time: a thousand orgs must not open a thousand requests at once.
-      const lines = store ? await mapWithConcurrency(orgs, STATUS_READS, async (o) => statusLineOf(await readStatus(store, o), o.key)) : [];
+      const lines = store
+        ? await mapWithConcurrency(orgs, DEFAULTS.statusReadConcurrency, async (o) => statusLineOf(await readStatus(store, o), o.key))
+        : [];
       return jsonAnswer(200, { orgs: lines });
     } catch (error) {
       // Invalid settings are the deployment's to fix (500); an unreachable store may pass (503).

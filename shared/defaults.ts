@@ -32,4 +32,6 @@ export const DEFAULTS = {
   telemetryLoadDelayMs: 1000,
   /** How long a worker reuses a registered org's runtime before it reads the registry and vault again. */
   orgRuntimeReuseMs: 5 * MINUTE,
+  /** Orgs whose state a status view reads at once: a thousand must not open a thousand requests. */
+  statusReadConcurrency: 16,
 } as const;

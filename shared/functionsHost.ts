@@ -53,12 +53,16 @@ export async function orgSources(getRuntime: RuntimeSource, getOrgs: OrgsSource)
   return { settingsRuntime: hasSettingsOrg() ? async () => getRuntime() : undefined, orgs: await getOrgs() };
 }
 
+function namesOf(known: OrgRef[]): string {
+  return known.map((o) => o.name).join(', ') || '(none yet)';
+}
+
 /** ?org= names no org watched here. */
 function unknownOrg(named: string, known: OrgRef[]): SafeError {
   return {
     code: 'ORG_UNKNOWN',
     message: `no org here is named ${JSON.stringify(named.slice(0, 100))}`,
-    hint: `Name one of: ${known.map((o) => o.name).join(', ') || '(none yet)'}, or use its key.`,
+    hint: `Name one of: ${namesOf(known)}, or use its key.`,
   };
 }
 
@@ -122,7 +126,7 @@ function orgRequired(known: OrgRef[]): SafeError {
   return {
     code: 'REQUEST_INVALID',
     message: `this app watches ${known.length} orgs: say which with ?org=<name or key>`,
-    hint: `Name one of: ${known.map((o) => o.name).join(', ') || '(none yet)'}.`,
+    hint: `Name one of: ${namesOf(known)}.`,
   };
 }
 

@@ -59,6 +59,24 @@ export const LAZY_EXPORTS = {
   'form-data': { exports: ['default'], importers: /axios[/\\]lib/ },
 };
 
+/**
+ * Built-ins that a library on a check's path requires at its top but uses only in a path this
+ * app never takes: http2 (axios's HTTP/2 transport; it also loads assert, fs/promises and
+ * readline: about 8 ms) and assert (follow-redirects, whose requests axios makes only when
+ * redirects are followed; this app sets maxRedirects to 0). Each becomes an object (or, for a
+ * function, a forwarding function) whose properties load the real module on first use.
+ */
+const LAZY_BUILTINS = ['http2', 'assert'];
+
+function lazyBuiltin(name) {
+  const real = createRequire(import.meta.url)(`node:${name}`);
+  const load = `let real; const load = () => (real ??= require(${JSON.stringify(`node:${name}`)}));`;
+  const target =
+    typeof real === 'function' ? 'function lazyBuiltin(...args) { return new.target ? new (load())(...args) : load()(...args); }' : '{}';
+  const keys = JSON.stringify(Object.keys(real));
+  return `${load}\nmodule.exports = Object.defineProperties(${target}, Object.fromEntries(${keys}.map((key) => [key, { enumerable: true, get: () => load()[key] }])));`;
+}
+
 /** `new Stand-in(...)` returns the real instance: these are classes and functions alike. */
 function standIn(name, exported) {
   const real = exported === 'default' ? `require(${JSON.stringify(name)})` : `require(${JSON.stringify(name)}).${exported}`;
@@ -115,13 +133,15 @@ export const lazyPlugin = {
     }));
     // Node's built-ins through require(): an ES import of one builds a facade that reads every
     // export, and node:http's lazy WebSocket getters would load undici that way.
-    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+    b.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, (args) => {
       if (!isBuiltin(args.path)) return undefined;
       if (args.namespace === 'builtin') return { path: args.path, external: true };
       return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
+      contents: LAZY_BUILTINS.includes(args.path)
+        ? lazyBuiltin(args.path)
+        : `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
       loader: 'js',
     }));
     for (const { file, edits } of SOURCE_EDITS)

@@ -5,15 +5,7 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { describeError } from '../shared/errors';
-import {
-  CheckFailedError,
-  hasSettingsOrg,
-  type OrgsSource,
-  type RuntimeSource,
-  watchCore,
-  workerOrgs,
-  workerRuntime,
-} from '../shared/functionsHost';
+import { CheckFailedError, type OrgsSource, type RuntimeSource, watchCore, workerOrgs, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
 
 export function backupWatchHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
@@ -30,8 +22,8 @@ export function backupWatchHandler(getRuntime: RuntimeSource = workerRuntime, ge
       fanOutError = error;
       host.error(`could not queue the registered orgs' checks: ${describeError(error).message}`);
     }
-    if (hasSettingsOrg()) {
-      const runtime = await getRuntime();
+    const runtime = await getRuntime();
+    if (runtime) {
       const report = await (await watchCore()).runCheck({ ...runtime.watch, log: runtime.logger(host) });
       // A failed check must fail the invocation, or monitoring would see a green timer.
       if (!report.ok) throw new CheckFailedError(report);

@@ -15,11 +15,18 @@ import type * as Status from './status';
 import type * as RunCheck from './watch/runCheck';
 import { type CheckReport, failuresOf } from './watch/types';
 
-/** How an adapter gets its runtime: the worker's own by default, a test's when one is passed. */
-export type RuntimeSource = () => Runtime | Promise<Runtime>;
+/**
+ * How an adapter gets the runtime of the org in the app settings: the worker's own by default,
+ * a test's when one is passed; undefined when the settings name no org of their own.
+ */
+export type RuntimeSource = () => Runtime | undefined | Promise<Runtime | undefined>;
 
-/** The worker's runtime, built from the app settings on first use and reused by warm invocations. */
-export async function workerRuntime(): Promise<Runtime> {
+/**
+ * The worker's runtime, built from the app settings on first use and reused by warm
+ * invocations; undefined, without loading the core, for a registry-only deployment.
+ */
+export async function workerRuntime(): Promise<Runtime | undefined> {
+  if (!hasSettingsOrg(process.env)) return undefined;
   const { workerRuntimeFromEnv } = await import('./runtime.js');
   return workerRuntimeFromEnv();
 }
@@ -39,7 +46,7 @@ export async function workerOrgs(): Promise<OrgsWorker | undefined> {
  * Whether the app settings name an org of their own: always without a registry (they must),
  * and with one only when ZOHO_CLIENT_ID is set (a registry-only deployment leaves it empty).
  */
-export function hasSettingsOrg(env: Record<string, string | undefined> = process.env): boolean {
+export function hasSettingsOrg(env: Record<string, string | undefined>): boolean {
   return !!env.ZOHO_CLIENT_ID?.trim() || !env.ZOHO_ORGS_VAULT_URI?.trim();
 }
 
@@ -50,7 +57,7 @@ export async function runtimeOfOrg(orgKey: string, getRuntime: RuntimeSource, ge
 
 /** The orgs an HTTP call may name: the settings' own (when there is one) and the registered ones. */
 export async function orgSources(getRuntime: RuntimeSource, getOrgs: OrgsSource): Promise<OrgSources> {
-  return { settingsRuntime: hasSettingsOrg() ? async () => getRuntime() : undefined, orgs: await getOrgs() };
+  return { settingsRuntime: async () => getRuntime(), orgs: await getOrgs() };
 }
 
 function namesOf(known: OrgRef[]): string {
@@ -104,7 +111,8 @@ export async function runtimeForRequest(
   try {
     const sources = await orgSources(getRuntime, getOrgs);
     // Without ?org=, the settings' own org: the registry need not be listed.
-    if (named === null && sources.settingsRuntime) return await sources.settingsRuntime();
+    const own = named === null ? await sources.settingsRuntime?.() : undefined;
+    if (own) return own;
     return await runtimeOfListedOrg(named, sources, await watchedOrgs(sources));
   } catch (error) {
     return jsonAnswer(500, { error: describeError(error) });

@@ -7,6 +7,7 @@ import { backupCheckHandler } from '../functions/backupCheck';
 import { backupStatusHandler } from '../functions/backupStatus';
 import { backupWatchHandler } from '../functions/backupWatch';
 import { ConfigError, loadConfig } from '../shared/config';
+import type { OrgsWorker } from '../shared/orgs/worker';
 import { hoursAgo, startWorld, type World } from './support/world';
 
 const root = join(__dirname, '..');
@@ -176,6 +177,17 @@ describe('backupWatch (timer)', () => {
     });
     expect(world.receiver.messages).toHaveLength(2); // the org in the settings was announced all the same
     expect(lines.join('\n')).toMatch(/error could not queue the registered orgs' checks/);
+  });
+
+  it('only queues the registered orgs when the settings name no org of their own (a registry-only deployment)', async () => {
+    world = await startWorld();
+    world.sandbox.completeBackup({ at: hoursAgo(1) });
+    const lines: string[] = [];
+    const registry = async () => ({ queueChecks: async () => 3 }) as unknown as OrgsWorker;
+    await backupWatchHandler(() => undefined, registry)(timer(), context(lines));
+    expect(lines.join('\n')).toMatch(/queued the checks of 3 registered orgs/);
+    expect(world.sandbox.requests).toHaveLength(0);
+    expect(world.receiver.messages).toHaveLength(0);
   });
 
   it('fails the invocation when the check fails, so monitoring sees it', async () => {

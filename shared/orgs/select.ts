@@ -7,8 +7,8 @@ import type { StateStore } from '../state/store';
 import type { OrgsWorker } from './worker';
 
 export interface OrgSources {
-  /** The settings' own org, when the deployment has one. */
-  settingsRuntime?: () => Promise<Runtime>;
+  /** The settings' own org; undefined from it when the deployment has none. */
+  settingsRuntime?: () => Promise<Runtime | undefined>;
   orgs?: OrgsWorker;
 }
 
@@ -19,7 +19,8 @@ export interface OrgRef {
 
 /** Every org watched here: the settings' org first, then the registered ones. */
 export async function watchedOrgs(sources: OrgSources): Promise<OrgRef[]> {
-  const own = sources.settingsRuntime ? [(await sources.settingsRuntime()).org] : [];
+  const settings = await sources.settingsRuntime?.();
+  const own = settings ? [settings.org] : [];
   const registered = (await sources.orgs?.list()) ?? [];
   return [...own, ...registered.filter((o) => !own.some((x) => x.key === o.key))];
 }
@@ -32,5 +33,5 @@ export async function runtimeOfKey(key: string, sources: OrgSources): Promise<Ru
 
 /** Where the orgs' state is kept: the same store for all of them. */
 export async function storeOf(sources: OrgSources): Promise<StateStore | undefined> {
-  return sources.settingsRuntime ? (await sources.settingsRuntime()).store : sources.orgs?.store;
+  return (await sources.settingsRuntime?.())?.store ?? sources.orgs?.store;
 }

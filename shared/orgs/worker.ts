@@ -27,7 +27,7 @@ export interface OrgsWorker {
   runtimeFor(orgKey: string): Promise<Runtime | undefined>;
 }
 
-interface OrgsWorkerDeps {
+export interface OrgsWorkerDeps {
   registry: OrgRegistry;
   secrets: OrgSecretStore;
   queue: OrgCheckQueue;
@@ -37,11 +37,19 @@ interface OrgsWorkerDeps {
   now?: () => number;
 }
 
-function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
+export function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
   const now = deps.now ?? Date.now;
   // Warm invocations reuse an org's runtime (its HTTP clients, its scrubber) for a while; a
-  // re-added org (new secrets) is seen within that while.
-  const cache = new Map<string, { runtime: Runtime; builtAt: number }>();
+  // re-added org (new secrets) is seen within that while. The build itself is kept, so that
+  // checks of one org arriving together read its secret once and share one runtime.
+  const cache = new Map<string, { runtime: Promise<Runtime | undefined>; builtAt: number }>();
+  const build = async (orgKey: string): Promise<Runtime | undefined> => {
+    const org = await deps.registry.get(orgKey);
+    if (!org) return undefined;
+    const secrets = await deps.secrets.get(org.secretName);
+    const config = orgConfig({ ...org.entry, ...secrets }, deps.env, `registered org ${JSON.stringify(org.entry.name ?? orgKey)}`);
+    return createRuntime(config, { store: deps.store });
+  };
   return {
     store: deps.store,
     async list() {
@@ -52,16 +60,15 @@ function createOrgsWorker(deps: OrgsWorkerDeps): OrgsWorker {
       await deps.queue.enqueue(orgs.map((o) => ({ orgKey: o.key })));
       return orgs.length;
     },
-    async runtimeFor(orgKey) {
+    runtimeFor(orgKey) {
       const cached = cache.get(orgKey);
       if (cached && now() - cached.builtAt < DEFAULTS.orgRuntimeReuseMs) return cached.runtime;
-      const org = await deps.registry.get(orgKey);
-      if (!org) return undefined;
-      const secrets = await deps.secrets.get(org.secretName);
-      const config = orgConfig({ ...org.entry, ...secrets }, deps.env, `registered org ${JSON.stringify(org.entry.name ?? orgKey)}`);
-      const runtime = createRuntime(config, { store: deps.store });
-      cache.set(orgKey, { runtime, builtAt: now() });
-      return runtime;
+      const entry = { runtime: build(orgKey), builtAt: now() };
+      cache.set(orgKey, entry);
+      // A failed build or a removed org is not kept: the next check asks again.
+      const forget = () => cache.get(orgKey) === entry && cache.delete(orgKey);
+      entry.runtime.then((runtime) => runtime ?? forget(), forget);
+      return entry.runtime;
     },
   };
 }

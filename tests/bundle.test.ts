@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = join(__dirname, '..');
 
+// process.moduleLoadList is Node's own record of the built-in modules loaded so far.
 const PROBE = `
 import http2 from 'node:http2';
 import assert from 'assert';

@@ -46,7 +46,7 @@ export async function workerOrgs(): Promise<OrgsWorker | undefined> {
  * Whether the app settings name an org of their own: always without a registry (they must),
  * and with one only when ZOHO_CLIENT_ID is set (a registry-only deployment leaves it empty).
  */
-export function hasSettingsOrg(env: Record<string, string | undefined>): boolean {
+function hasSettingsOrg(env: Record<string, string | undefined>): boolean {
   return !!env.ZOHO_CLIENT_ID?.trim() || !env.ZOHO_ORGS_VAULT_URI?.trim();
 }
 
@@ -111,7 +111,7 @@ export async function runtimeForRequest(
   try {
     const sources = await orgSources(getRuntime, getOrgs);
     // Without ?org=, the settings' own org: the registry need not be listed.
-    const own = named === null ? await sources.settingsRuntime?.() : undefined;
+    const own = named === null ? await sources.settingsRuntime() : undefined;
     if (own) return own;
     return await runtimeOfListedOrg(named, sources, await watchedOrgs(sources));
   } catch (error) {

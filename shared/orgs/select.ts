@@ -8,7 +8,7 @@ import type { OrgsWorker } from './worker';
 
 export interface OrgSources {
   /** The settings' own org; undefined from it when the deployment has none. */
-  settingsRuntime?: () => Promise<Runtime | undefined>;
+  settingsRuntime: () => Promise<Runtime | undefined>;
   orgs?: OrgsWorker;
 }
 
@@ -19,7 +19,7 @@ export interface OrgRef {
 
 /** Every org watched here: the settings' org first, then the registered ones. */
 export async function watchedOrgs(sources: OrgSources): Promise<OrgRef[]> {
-  const settings = await sources.settingsRuntime?.();
+  const settings = await sources.settingsRuntime();
   const own = settings ? [settings.org] : [];
   const registered = (await sources.orgs?.list()) ?? [];
   return [...own, ...registered.filter((o) => !own.some((x) => x.key === o.key))];
@@ -27,11 +27,11 @@ export async function watchedOrgs(sources: OrgSources): Promise<OrgRef[]> {
 
 /** The runtime of the org with this key: the settings' own, or a registered one (undefined once removed). */
 export async function runtimeOfKey(key: string, sources: OrgSources): Promise<Runtime | undefined> {
-  const own = await sources.settingsRuntime?.();
+  const own = await sources.settingsRuntime();
   return own?.org.key === key ? own : sources.orgs?.runtimeFor(key);
 }
 
 /** Where the orgs' state is kept: the same store for all of them. */
 export async function storeOf(sources: OrgSources): Promise<StateStore | undefined> {
-  return (await sources.settingsRuntime?.())?.store ?? sources.orgs?.store;
+  return (await sources.settingsRuntime())?.store ?? sources.orgs?.store;
 }

@@ -6,17 +6,9 @@
  * library than the app's tree-shaken chunks do.
  *   node bench/libraries.mjs <out file .mjs>
  */
-import { build } from 'esbuild';
-import { common, esmBanner, lazyPlugin, root } from '../infra/bundleOptions.mjs';
+import { bundleModule } from '../infra/bundleOptions.mjs';
 
 const LIBRARIES = ['@azure/functions', 'axios', 'axios-retry', '@azure/data-tables', '@slack/webhook', 'zod/mini'];
 
 const contents = LIBRARIES.map((name, i) => `export * as library${i} from ${JSON.stringify(name)};`).join('\n');
-await build({
-  ...common,
-  stdin: { contents, resolveDir: root, loader: 'js' },
-  format: 'esm',
-  outfile: process.argv[2],
-  plugins: [lazyPlugin],
-  banner: { js: esmBanner },
-});
+await bundleModule(contents, process.argv[2]);

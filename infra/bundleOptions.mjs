@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -68,20 +69,22 @@ export const LAZY_EXPORTS = {
  */
 const LAZY_BUILTINS = ['http2', 'assert'];
 
+/** A function named `id` that calls, or with `new` constructs, what `real` evaluates to then: classes and functions alike. */
+function forwarding(id, real) {
+  return `function ${id}(...args) { return new.target ? new (${real})(...args) : (${real})(...args); }`;
+}
+
 function lazyBuiltin(name) {
   const real = createRequire(import.meta.url)(`node:${name}`);
   const load = `let real; const load = () => (real ??= require(${JSON.stringify(`node:${name}`)}));`;
-  const target =
-    typeof real === 'function' ? 'function lazyBuiltin(...args) { return new.target ? new (load())(...args) : load()(...args); }' : '{}';
+  const target = typeof real === 'function' ? forwarding('lazyBuiltin', 'load()') : '{}';
   const keys = JSON.stringify(Object.keys(real));
   return `${load}\nmodule.exports = Object.defineProperties(${target}, Object.fromEntries(${keys}.map((key) => [key, { enumerable: true, get: () => load()[key] }])));`;
 }
 
-/** `new Stand-in(...)` returns the real instance: these are classes and functions alike. */
 function standIn(name, exported) {
   const real = exported === 'default' ? `require(${JSON.stringify(name)})` : `require(${JSON.stringify(name)}).${exported}`;
-  const id = exported === 'default' ? 'lazyDefault' : exported;
-  const body = `function ${id}(...args) { return new.target ? new (${real})(...args) : (${real})(...args); }`;
+  const body = forwarding(exported === 'default' ? 'lazyDefault' : exported, real);
   return exported === 'default' ? `export default ${body}` : `export ${body}`;
 }
 
@@ -148,7 +151,7 @@ export const lazyPlugin = {
       b.onLoad({ filter: file }, async (args) => {
         let contents = await readFile(args.path, 'utf8');
         for (const [from, to] of edits) {
-          if (!contents.includes(from)) throw new Error(`${args.path} changed: review SOURCE_EDITS in infra/bundle.mjs`);
+          if (!contents.includes(from)) throw new Error(`${args.path} changed: review SOURCE_EDITS in infra/bundleOptions.mjs`);
           contents = contents.replace(from, to);
         }
         return { contents, loader: 'js' };
@@ -165,3 +168,16 @@ export const lazyPlugin = {
     }));
   },
 };
+
+/** One ES module of `contents` (resolved from the project root), bundled as the app's chunks are. */
+export function bundleModule(contents, outfile, options = {}) {
+  return build({
+    ...common,
+    ...options,
+    stdin: { contents, resolveDir: root, loader: 'js' },
+    format: 'esm',
+    outfile,
+    plugins: [lazyPlugin],
+    banner: { js: esmBanner },
+  });
+}

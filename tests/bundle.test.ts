@@ -26,10 +26,8 @@ console.log(JSON.stringify({ before, path, thrown, after: loaded() }));
 `;
 
 const BUILD = `
-import { build } from 'esbuild';
-import { common, esmBanner, lazyPlugin } from ${JSON.stringify(join(root, 'infra/bundleOptions.mjs'))};
-await build({ ...common, sourcemap: false, stdin: { contents: process.argv[1], resolveDir: process.cwd(), loader: 'js' },
-  format: 'esm', outfile: process.argv[2], plugins: [lazyPlugin], banner: { js: esmBanner } });
+import { bundleModule } from ${JSON.stringify(join(root, 'infra/bundleOptions.mjs'))};
+await bundleModule(process.argv[1], process.argv[2], { sourcemap: false });
 `;
 
 it('loads http2 and assert on first use, and they then act as the real modules', async () => {

@@ -9,7 +9,7 @@ import { WatchStateRepository } from '../shared/state/repository';
 import { StateConflictError, type StateStore } from '../shared/state/store';
 import { StoredTokenCache } from '../shared/state/tokenCache';
 import type { WatchState } from '../shared/state/watchState';
-import { freshTableStore } from './support/azurite';
+import { countingTableStore, freshTableStore } from './support/azurite';
 
 const stores: Array<[string, () => StateStore]> = [
   ['TableStateStore (Azurite)', freshTableStore],
@@ -159,28 +159,14 @@ describe('FileLock (the file store across processes)', () => {
 });
 
 describe('WatchStateRepository (on Table storage)', () => {
-  /** The real store, counting its reads: a change from what the run holds should not need one. */
-  function countingStore(): { store: StateStore; reads: () => number } {
-    const inner = freshTableStore();
-    let reads = 0;
-    const store: StateStore = {
-      orgs: (kind) => inner.orgs(kind),
-      read: (org, kind) => {
-        reads += 1;
-        return inner.read(org, kind);
-      },
-      write: (org, kind, value, etag) => inner.write(org, kind, value, etag),
-    };
-    return { store, reads: () => reads };
-  }
-
   it('writes a change from the record it last read or wrote, without reading it again', async () => {
-    const { store, reads } = countingStore();
+    // A change from what the run holds should not need a read.
+    const { store, counts } = countingTableStore();
     const repo = new WatchStateRepository(store, 'org-a');
     await repo.read();
     await repo.mutate((s) => ({ ...s, watchingSince: '2026-11-01T00:00:00.000Z' }));
     await repo.mutate((s) => ({ ...s, lastSuccessAt: '2026-11-02T00:00:00.000Z' }));
-    expect(reads()).toBe(1);
+    expect(counts.reads).toBe(1);
     expect(await new WatchStateRepository(store, 'org-a').read()).toEqual({
       watchingSince: '2026-11-01T00:00:00.000Z',
       lastSuccessAt: '2026-11-02T00:00:00.000Z',
@@ -188,7 +174,7 @@ describe('WatchStateRepository (on Table storage)', () => {
   });
 
   it('re-decides on a fresh read when another run wrote since, keeping both changes', async () => {
-    const { store } = countingStore();
+    const store = freshTableStore();
     const mine = new WatchStateRepository(store, 'org-a');
     const other = new WatchStateRepository(store, 'org-a');
     await mine.read();
@@ -198,7 +184,7 @@ describe('WatchStateRepository (on Table storage)', () => {
   });
 
   it('trusts "nothing to write" only on a fresh read', async () => {
-    const { store } = countingStore();
+    const store = freshTableStore();
     const mine = new WatchStateRepository(store, 'org-a');
     const other = new WatchStateRepository(store, 'org-a');
     await mine.read();

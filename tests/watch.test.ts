@@ -2,9 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStateStore } from '../shared/state/fileStore';
-import type { StateStore } from '../shared/state/store';
 import { newestCompletedBackup } from '../shared/watch';
-import { freshTableStore } from './support/azurite';
+import { countingTableStore } from './support/azurite';
 import { DAY, hoursAgo, startWorld, type World } from './support/world';
 
 let world: World;
@@ -89,20 +88,8 @@ describe('the backup watch', () => {
   });
 
   it('reads the watch state once and writes it once on a quiet check (the record writes from what it read)', async () => {
-    const table = freshTableStore();
-    const counts = { reads: 0, writes: 0 };
-    const counting: StateStore = {
-      read: (org, kind) => {
-        if (kind === 'watch') counts.reads += 1;
-        return table.read(org, kind);
-      },
-      orgs: (kind) => table.orgs(kind),
-      write: (org, kind, value, etag) => {
-        if (kind === 'watch') counts.writes += 1;
-        return table.write(org, kind, value, etag);
-      },
-    };
-    world = await startWorld({ store: counting });
+    const { store, counts } = countingTableStore();
+    world = await startWorld({ store });
     world.sandbox.completeBackup({ at: hoursAgo(1) });
     await world.check();
     counts.reads = 0;

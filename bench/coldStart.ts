@@ -7,6 +7,8 @@
  * process, from the first entry file's load to the end of the invocation, and divided by
  * require('@azure/functions') in a fresh process, measured in the same run.
  * Goals: at most 6x without telemetry, at most 15x with a connection string set.
+ * Beside it, the floor (bench/floorCheck.mjs): a program that makes the same round trips with
+ * the same libraries and none of our code, timed in fresh processes of the same run.
  *   BENCH_COLD_SAMPLES=21  BENCH_CPU_PROF=1 (writes a CPU profile of one start, and its top)
  *   BENCH_COLD_AGAINST=<another checkout, with node_modules>: also times the package built from
  *   it, interleaved in the same run. Figures from separate runs on a shared machine differ by
@@ -18,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { TableClient } from '@azure/data-tables';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { startAzurite } from '../tests/support/azuriteProcess';
@@ -51,10 +54,10 @@ async function instance(dir: string, env: Record<string, string>, nodeArgs: stri
 }
 
 /** Milliseconds `code` takes in a fresh process (an ES module when `esm`, so that it can await). */
-async function inFreshProcess(code: string, esm = false): Promise<number> {
+async function inFreshProcess(code: string, esm = false, env: Record<string, string> = {}): Promise<number> {
   const script = `const t = process.hrtime.bigint(); ${code}; console.log(Number(process.hrtime.bigint() - t) / 1e6);`;
   const args = [...(esm ? ['--input-type=module'] : []), '-e', script];
-  const { stdout } = await run(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '' } });
+  const { stdout } = await run(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
   return Number(stdout.trim().split('\n').pop());
 }
 
@@ -78,6 +81,17 @@ function profileTop(file: string): string[] {
     .map(([where, ms]) => `${ms.toFixed(0).padStart(6)} ms  ${where}`);
 }
 
+/** The floor check's table and entities, and the settings that point it at them and at Zoho. */
+async function floorCheckSetup(connectionString: string, zoho: ZohoSandbox): Promise<Record<string, string>> {
+  const table = TableClient.fromConnectionString(connectionString, 'benchfloor', { allowInsecureConnection: true });
+  await table.createTable();
+  const [token] = zoho.issuedAccessTokens;
+  if (!token) throw new Error('the first instance minted no token');
+  await table.upsertEntity({ partitionKey: 'floor', rowKey: 'token', value: token });
+  await table.upsertEntity({ partitionKey: 'floor', rowKey: 'watch', json: JSON.stringify({ announced: [] }) });
+  return { FLOOR_STORAGE: connectionString, FLOOR_ZOHO_URL: `${zoho.url}/crm/bulk/v8/backup/history` };
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-cold-'));
   const pkg = buildDeployedPackage(root);
@@ -94,11 +108,14 @@ async function main(): Promise<void> {
     const withTelemetry: number[] = [];
     const againstQuiet: number[] = [];
     const librariesOnly: number[] = [];
-    const libraries = join(work, 'libraries.mjs');
-    await run(process.execPath, [join(root, 'bench/libraries.mjs'), libraries], { cwd: root });
+    const floor: number[] = [];
+    await run(process.execPath, [join(root, 'bench/libraries.mjs'), work], { cwd: root });
+    const importing = (file: string) => `await import(${JSON.stringify(pathToFileURL(join(work, file)).href)})`;
+    const floorEnv = await floorCheckSetup(azurite.connectionString, zoho);
     for (let i = 0; i < SAMPLES; i += 1) {
       base.push(await inFreshProcess("require('@azure/functions')"));
-      librariesOnly.push(await inFreshProcess(`await import(${JSON.stringify(pathToFileURL(libraries).href)})`, true));
+      librariesOnly.push(await inFreshProcess(importing('libraries.mjs'), true));
+      floor.push(await inFreshProcess(importing('floorCheck.mjs'), true, floorEnv));
       // Which runs first alternates: on this machine a process's place in the sequence moved
       // its time by as much as 20%.
       const starts = [
@@ -119,7 +136,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < 5; i += 1)
       sdkLoads.push(await inFreshProcess(`require(${JSON.stringify(sdk)}).setup(${JSON.stringify(TELEMETRY)}).start()`));
     const [b, q, t] = [median(base), median(quiet), median(withTelemetry)];
-    const checks = zoho.requests.filter((r) => r.endpoint !== 'token').length;
+    // The floor's calls are not the product's.
+    const checks = zoho.requests.filter((r) => r.endpoint !== 'token').length - floor.length;
     console.log(
       `cold start of the deployed package (${pkg.files.length} files, ${(pkg.bytes / 1048576).toFixed(1)} MB), median of ${SAMPLES}:`,
     );
@@ -141,6 +159,10 @@ async function main(): Promise<void> {
     const l = median(librariesOnly);
     console.log(
       `  for scale, only loading the libraries a quiet check runs on (@azure/functions, axios, the Tables SDK, @slack/webhook, zod/mini; bench/libraries.mjs): ${l.toFixed(0)} ms = ${(l / b).toFixed(1)}x`,
+    );
+    const f = median(floor);
+    console.log(
+      `  the floor: the same three Table requests and Zoho call with the same libraries and no code of ours (bench/floorCheck.mjs): ${f.toFixed(0)} ms = ${(f / b).toFixed(1)}x; the quiet check / the floor: ${(q / f).toFixed(2)}`,
     );
     if (against) {
       const a = median(againstQuiet);

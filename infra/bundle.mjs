@@ -75,7 +75,9 @@ await build({
  */
 function keepOwnMappings(mapFile) {
   const map = JSON.parse(readFileSync(mapFile, 'utf8'));
-  const own = map.sources.map((source) => !source.includes('node_modules/'));
+  // Ours are the project's own folders; a library's are under node_modules, or named by the
+  // maps it ships (@azure/functions's say webpack://).
+  const own = map.sources.map((source) => /^(\.\.\/)*(functions|shared)\//.test(source));
   const lines = decode(map.mappings).map((segments) =>
     segments
       // A one-field segment marks "unmapped from here"; consecutive ones say nothing new.

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { QueueClient } from '@azure/storage-queue';
+import { decode } from '@jridgewell/sourcemap-codec';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
@@ -169,6 +170,16 @@ describe('the deployed package', () => {
     ).toEqual([]);
     expect(pkg.files.filter((f) => /\.ts$|^local\.settings|^\.env/.test(f))).toEqual([]);
     expect(pkg.files.length).toBeLessThanOrEqual(100);
+  });
+
+  it('maps only our own code: Node parses every loaded map, and a library mapping is time spent for no stack we read', () => {
+    const maps = pkg.files.filter((f) => f.endsWith('.map'));
+    expect(maps).toContain('dist/app/index.mjs.map');
+    for (const file of maps) {
+      const map = JSON.parse(readFileSync(join(pkg.dir, file), 'utf8')) as { sources: string[]; mappings: string };
+      const mapped = new Set(decode(map.mappings).flatMap((line) => line.filter((s) => s.length > 1).map((s) => map.sources[s[1]!])));
+      expect([...mapped].filter((source) => !/^(\.\.\/)*(functions|shared)\//.test(source ?? ''))).toEqual([]);
+    }
   });
 
   it('names TypeScript files and lines in the stack traces of the core (source maps, turned on by the bundle)', async () => {

@@ -116,14 +116,14 @@ async function main(): Promise<void> {
       base.push(await inFreshProcess("require('@azure/functions')"));
       librariesOnly.push(await inFreshProcess(importing('libraries.mjs'), true));
       floor.push(await inFreshProcess(importing('floorCheck.mjs'), true, floorEnv));
-      // Which runs first alternates: on this machine a process's place in the sequence moved
-      // its time by as much as 20%.
+      // Which runs first rotates: on this machine a process's place in the sequence moved its
+      // time by as much as 20%.
       const starts = [
         async () => quiet.push(await instance(pkg.dir, settings)),
         async () => withTelemetry.push(await instance(pkg.dir, { ...settings, APPLICATIONINSIGHTS_CONNECTION_STRING: TELEMETRY })),
+        ...(against ? [async () => againstQuiet.push(await instance(against.dir, settings, [], false))] : []),
       ];
-      for (const start of i % 2 === 0 ? starts : starts.reverse()) await start();
-      if (against) againstQuiet.push(await instance(against.dir, settings, [], false));
+      for (let s = 0; s < starts.length; s += 1) await starts[(i + s) % starts.length]!();
     }
     // For scale: Node's own modules that any HTTP and Table storage client loads. One process at
     // a time, as every other figure here: processes started together would slow each other.
@@ -165,9 +165,10 @@ async function main(): Promise<void> {
       `  the floor: the same three Table requests and Zoho call with the same libraries and no code of ours (bench/floorCheck.mjs): ${f.toFixed(0)} ms = ${(f / b).toFixed(1)}x; the quiet check / the floor: ${(q / f).toFixed(2)}`,
     );
     if (against) {
-      const a = median(againstQuiet);
+      // Each round's pair shared the machine's mood of the moment: their ratios vary less.
+      const [a, paired] = [median(againstQuiet), median(quiet.map((ms, i) => ms / againstQuiet[i]!))];
       console.log(
-        `  the quiet check, package built from ${againstRoot}: ${a.toFixed(0)} ms = ${(a / b).toFixed(1)}x; this tree's / that: ${(q / a).toFixed(2)}`,
+        `  the quiet check, package built from ${againstRoot}: ${a.toFixed(0)} ms = ${(a / b).toFixed(1)}x; this tree's / that: ${(q / a).toFixed(2)}, median of each round's ratio ${paired.toFixed(2)}`,
       );
     }
     console.log(`  after the check, off the invocation: the telemetry SDK loads and starts in ${median(sdkLoads).toFixed(0)} ms`);

@@ -30,7 +30,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
-import { common, esmBanner, LAZY_EXPORTS, LAZY_PACKAGES, lazyPlugin, root } from './bundleOptions.mjs';
+import { buildLazyFiles, common, esmBanner, LAZY_EXPORTS, LAZY_PACKAGES, lazyPlugin, root } from './bundleOptions.mjs';
 
 const out = join(root, 'dist/app');
 // Chunk names carry content hashes: a stale one from an earlier build must not ship.
@@ -89,27 +89,14 @@ function keepOwnMappings(mapFile) {
 
 for (const name of readdirSync(out, { recursive: true }).filter((n) => n.endsWith('.map'))) keepOwnMappings(join(out, name));
 
-// Each as one CommonJS file that Node finds as dist/app/node_modules/<name>: a require() of it
-// is resolved when it runs, so a start that does not need it never parses it.
-for (const name of [...LAZY_PACKAGES, ...Object.keys(LAZY_EXPORTS)]) {
-  const folder = join(out, 'node_modules', name);
-  // No source maps for them: their stack traces are not ours to read, and they would add MBs.
-  // Entered through require(), so that every package resolves to its CommonJS build: an ES
-  // module build would bring import.meta.url, which a CommonJS bundle does not have.
-  const stdin = { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' };
-  // ES-module-only dependencies (open, used only by browser sign-in) still read import.meta.url.
-  const banner = { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" };
-  const define = { 'import.meta.url': '__bundleUrl' };
-  await build({ ...common, sourcemap: false, stdin, banner, define, format: 'cjs', outfile: join(folder, 'index.js') });
-  writeFileSync(join(folder, 'package.json'), `${JSON.stringify({ name, private: true, main: 'index.js' }, null, 2)}\n`);
-}
+await buildLazyFiles(join(out, 'node_modules'), [...LAZY_PACKAGES, ...Object.keys(LAZY_EXPORTS)]);
 
 // The stand-ins call into these files only when a rare case comes up, which no start would
-// show: check now that each resolves inside the package and has what its stand-in calls.
+// show: check now that each resolves inside the package and has what its stand-in reads.
 const requireFromApp = createRequire(join(out, 'index.mjs'));
 for (const [name, { exports }] of Object.entries(LAZY_EXPORTS)) {
   const resolved = requireFromApp.resolve(name);
   const real = requireFromApp(name);
-  const missing = exports.filter((e) => typeof (e === 'default' ? real : real[e]) !== 'function');
+  const missing = exports.filter((e) => !['function', 'object'].includes(typeof (e === 'default' ? real : real[e])));
   if (!resolved.startsWith(out) || missing.length > 0) throw new Error(`the lazy ${name} (${resolved}) lacks ${missing.join(', ')}`);
 }

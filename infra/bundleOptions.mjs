@@ -4,6 +4,7 @@
  * minifying, the source maps, the banner ES-module chunks need, and the plugin that keeps
  * rarely used modules off the start (LAZY_EXPORTS, SOURCE_EDITS, built-ins, the fetch adapter).
  */
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -46,19 +47,52 @@ export const LAZY_PACKAGES = ['applicationinsights', '@azure/storage-queue', '@a
 /**
  * Modules the libraries on a check's path import at their top but call only in cases this app
  * never or rarely meets: XML (Table storage's service properties; entities are JSON), proxy
- * agents (only with HTTP(S)_PROXY set) and multipart bodies (axios; mime-db alone is 200 KB of
- * object literal). Each becomes a stand-in with the same named exports that requires the real
- * module, bundled as one more lazy file, the first time one of them is called. An export this
- * list does not name fails the build rather than turning undefined. Each is swapped only for
- * the importers named: axios's own proxy agent (an older major, nested under it) is compared
- * with instanceof, which a stand-in would break.
+ * agents (only with HTTP(S)_PROXY set), multipart bodies (axios; mime-db alone is 200 KB of
+ * object literal) and redirects (axios sends through follow-redirects only when it follows
+ * them; this app's own requests set maxRedirects to 0, @slack/webhook's do follow). Each becomes
+ * a stand-in with the same exports that requires the real module, bundled as one more lazy file
+ * named by its key, the first time one is called (an object: read). Keyed by that file's name:
+ * `module` is what the importers ask for (the key when left out), `from` the package whose copy
+ * they get (axios nests an older major of the proxy agent). The build fails when an export
+ * named here is missing, or when an importer would get another copy than the one named.
  */
 export const LAZY_EXPORTS = {
   '@azure/core-xml': { exports: ['parseXML', 'stringifyXML'], importers: /@azure[/\\]data-tables/ },
   'https-proxy-agent': { exports: ['HttpsProxyAgent'], importers: /@typespec[/\\]ts-http-runtime/ },
   'http-proxy-agent': { exports: ['HttpProxyAgent'], importers: /@typespec[/\\]ts-http-runtime/ },
   'form-data': { exports: ['default'], importers: /axios[/\\]lib/ },
+  'axios-https-proxy-agent': { module: 'https-proxy-agent', from: 'axios', exports: ['default'], importers: /axios[/\\]lib/ },
+  'follow-redirects': { exports: ['default'], importers: /axios[/\\]lib/ },
 };
+
+/** The file a lazy module's key stands for: its `module` as the package `from` resolves it. */
+export function lazyTarget(key) {
+  const { module = key, from } = LAZY_EXPORTS[key];
+  const base = from ? createRequire(join(root, 'package.json')).resolve(`${from}/package.json`) : join(root, 'package.json');
+  return createRequire(base).resolve(module);
+}
+
+/**
+ * The stand-in for one export, shaped by the real one: a function that calls or constructs the
+ * real one (instanceof asks the real class too), or an object whose properties read the real one's.
+ */
+function standIn(key, exported) {
+  const module = createRequire(import.meta.url)(lazyTarget(key));
+  const value = exported === 'default' ? module : module[exported];
+  const real = `require(${JSON.stringify(key)})${exported === 'default' ? '' : `.${exported}`}`;
+  const name = exported === 'default' ? 'lazyDefault' : exported;
+  let body;
+  if (typeof value === 'function')
+    body = `Object.defineProperty(${forwarding(name, real)}, Symbol.hasInstance, { value: (v) => v instanceof ${real} })`;
+  else if (value !== null && typeof value === 'object') body = getters(real, Object.keys(value));
+  else throw new Error(`${lazyTarget(key)} has no ${exported} to stand in for: review LAZY_EXPORTS in infra/bundleOptions.mjs`);
+  return exported === 'default' ? `export default ${body};` : `export const ${name} = ${body};`;
+}
+
+/** An object (or a function's properties) whose `keys` read those of what `real` evaluates to then. */
+function getters(real, keys, target = '{}') {
+  return `Object.defineProperties(${target}, Object.fromEntries(${JSON.stringify(keys)}.map((key) => [key, { enumerable: true, get: () => (${real})[key] }])))`;
+}
 
 /**
  * Built-ins that a library on a check's path requires at its top but uses only in a path this
@@ -78,23 +112,28 @@ function lazyBuiltin(name) {
   const real = createRequire(import.meta.url)(`node:${name}`);
   const load = `let real; const load = () => (real ??= require(${JSON.stringify(`node:${name}`)}));`;
   const target = typeof real === 'function' ? forwarding('lazyBuiltin', 'load()') : '{}';
-  const keys = JSON.stringify(Object.keys(real));
-  return `${load}\nmodule.exports = Object.defineProperties(${target}, Object.fromEntries(${keys}.map((key) => [key, { enumerable: true, get: () => load()[key] }])));`;
-}
-
-function standIn(name, exported) {
-  const real = exported === 'default' ? `require(${JSON.stringify(name)})` : `require(${JSON.stringify(name)}).${exported}`;
-  const body = forwarding(exported === 'default' ? 'lazyDefault' : exported, real);
-  return exported === 'default' ? `export default ${body}` : `export ${body}`;
+  return `${load}\nmodule.exports = ${getters('load()', Object.keys(real), target)};`;
 }
 
 /**
  * Reading globalThis.FormData loads Node's undici (~15 ms of a cold start). axios reads it when
  * it loads, and the Azure SDK's pipeline on every request; both only to tell a FormData body,
- * which this app never sends. Each edit reads it only for a body that could be one. The build
- * stops if a library's line changed, so that an upgrade is reviewed rather than left eager.
+ * which this app never sends. Each edit reads it only for a body that could be one. axios also
+ * reads follow-redirects' transports when it loads: the edit reads them when a request follows
+ * redirects, so that its stand-in stays unloaded until then. The build stops if a library's
+ * line changed, so that an upgrade is reviewed rather than left eager.
  */
 const SOURCE_EDITS = [
+  {
+    file: /axios[/\\]lib[/\\]adapters[/\\]http\.js$/,
+    edits: [
+      ['const { http: httpFollow, https: httpsFollow } = followRedirects;', ''],
+      [
+        'transport = isHttpsRequest ? httpsFollow : httpFollow;',
+        'transport = isHttpsRequest ? followRedirects.https : followRedirects.http;',
+      ],
+    ],
+  },
   {
     file: /axios[/\\]lib[/\\]utils\.js$/,
     edits: [
@@ -117,18 +156,19 @@ const SOURCE_EDITS = [
 export const lazyPlugin = {
   name: 'lazy-modules',
   setup(b) {
-    const names = new RegExp(
-      `^(${Object.keys(LAZY_EXPORTS)
-        .map((n) => n.replace(/[/.-]/g, '\\$&'))
-        .join('|')})$`,
-    );
+    // What importers ask for, and (in the stand-ins) the lazy files' own names.
+    const requests = new Set(Object.entries(LAZY_EXPORTS).flatMap(([key, { module = key }]) => [key, module]));
+    const names = new RegExp(`^(${[...requests].map((n) => n.replace(/[/.-]/g, '\\$&')).join('|')})$`);
     b.onResolve({ filter: names }, (args) => {
       if (args.namespace === 'lazy') return { path: args.path, external: true };
-      if (!LAZY_EXPORTS[args.path].importers.test(args.importer)) return undefined;
-      // The lazy file is built from the top of node_modules: it must be the copy the importer gets.
-      const [theirs, ours] = [createRequire(args.importer), createRequire(join(root, 'package.json'))].map((r) => r.resolve(args.path));
-      if (theirs !== ours) throw new Error(`${args.importer} gets its own ${args.path} (${theirs}): review LAZY_EXPORTS`);
-      return { path: args.path, namespace: 'lazy' };
+      const key = Object.keys(LAZY_EXPORTS).find(
+        (k) => (LAZY_EXPORTS[k].module ?? k) === args.path && LAZY_EXPORTS[k].importers.test(args.importer),
+      );
+      if (!key) return undefined;
+      // The lazy file is built from the copy the key names: it must be the one the importer gets.
+      const theirs = createRequire(args.importer).resolve(args.path);
+      if (theirs !== lazyTarget(key)) throw new Error(`${args.importer} gets another ${args.path} (${theirs}): review LAZY_EXPORTS`);
+      return { path: key, namespace: 'lazy' };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
       contents: LAZY_EXPORTS[args.path].exports.map((e) => standIn(args.path, e)).join('\n'),
@@ -180,4 +220,24 @@ export function bundleModule(contents, outfile, options = {}) {
     plugins: [lazyPlugin],
     banner: { js: esmBanner },
   });
+}
+
+/**
+ * Each package `names` (LAZY_PACKAGES, LAZY_EXPORTS' keys) as one CommonJS file that Node finds
+ * as <nodeModules>/<name>: a require() of it is resolved when it runs, so a start that does not
+ * need it never parses it. No source maps for them: their stack traces are not ours to read,
+ * and they would add MBs. Entered through require(), so that every package resolves to its
+ * CommonJS build: an ES module build would bring import.meta.url, which CommonJS lacks.
+ */
+export async function buildLazyFiles(nodeModules, names) {
+  for (const name of names) {
+    const folder = join(nodeModules, name);
+    const entry = name in LAZY_EXPORTS ? lazyTarget(name) : name;
+    const stdin = { contents: `module.exports = require(${JSON.stringify(entry)});`, resolveDir: root, loader: 'js' };
+    // ES-module-only dependencies (open, used only by browser sign-in) still read import.meta.url.
+    const banner = { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" };
+    const define = { 'import.meta.url': '__bundleUrl' };
+    await build({ ...common, sourcemap: false, stdin, banner, define, format: 'cjs', outfile: join(folder, 'index.js') });
+    writeFileSync(join(folder, 'package.json'), `${JSON.stringify({ name, private: true, main: 'index.js' }, null, 2)}\n`);
+  }
 }

@@ -28,8 +28,8 @@ const HASHING_BUFFER_BYTES = 1024 * 1024;
  * piled up (Heap::AllocateExternalBackingStore): 32 MB on 64-bit Node 22, on top of the
  * worker. Lowering that default once the archive loads (the young generation was sized at
  * start and keeps its size) makes V8 collect every 8 MB of them: bench:archive measured peak
- * RSS 103-107 MB instead of 120 with 512 MiB parts, 90-92 instead of 106 with 8 MiB parts, and
- * no more CPU. Node 20's V8 has no such flag.
+ * RSS 103-107 MB instead of 120-124 with 512 MiB parts, 90-92 instead of 106-117 with 8 MiB
+ * parts, and no more CPU. Node 20's V8 has no such flag.
  */
 if (Number(process.versions.node.split('.')[0]) >= 22) setFlagsFromString('--scavenger-max-new-space-capacity-mb=2');
 

@@ -7,6 +7,7 @@ import { backupCheckHandler } from '../functions/backupCheck';
 import { backupStatusHandler } from '../functions/backupStatus';
 import { backupWatchHandler } from '../functions/backupWatch';
 import { ConfigError, loadConfig } from '../shared/config';
+import { workerRuntime } from '../shared/functionsHost';
 import type { OrgsWorker } from '../shared/orgs/worker';
 import { hoursAgo, startWorld, type World } from './support/world';
 
@@ -188,6 +189,20 @@ describe('backupWatch (timer)', () => {
     expect(lines.join('\n')).toMatch(/queued the checks of 3 registered orgs/);
     expect(world.sandbox.requests).toHaveLength(0);
     expect(world.receiver.messages).toHaveLength(0);
+  });
+
+  it("has the worker's own runtime source answer no org for a registry-only deployment, and build one when ZOHO_CLIENT_ID is set", async () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.ZOHO_CLIENT_ID;
+      process.env.ZOHO_ORGS_VAULT_URI = 'https://zoho-orgs.vault.azure.net/';
+      await expect(workerRuntime()).resolves.toBeUndefined();
+      // With a client ID the settings do name an org: it is built from them (here, and rightly, refused).
+      process.env.ZOHO_CLIENT_ID = '1000.SETTINGS';
+      await expect(workerRuntime()).rejects.toBeInstanceOf(ConfigError);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('fails the invocation when the check fails, so monitoring sees it', async () => {

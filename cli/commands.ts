@@ -87,7 +87,7 @@ export async function statusCommand(io: Io, orgName?: string): Promise<number> {
   return EXIT.ok;
 }
 
-const TEST_NOTICE: Notice = {
+export const TEST_NOTICE: Notice = {
   title: 'Test message from the Zoho backup notifier',
   tone: 'info',
   summary: 'This is a test: this channel will get a message when a Zoho CRM backup is ready, fails or goes missing. No backup is involved.',

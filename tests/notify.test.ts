@@ -86,11 +86,11 @@ describe('Slack rendering', () => {
 });
 
 describe('Teams rendering', () => {
-  it('wraps an Adaptive Card 1.5 in the Workflows message envelope', () => {
+  it('wraps an Adaptive Card 1.4 in the Workflows message envelope', () => {
     const message = renderTeamsMessage(notice(2));
     expect(message).toMatchObject({
       type: 'message',
-      attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.5' } }],
+      attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.4' } }],
     });
     const text = JSON.stringify(message);
     expect(text).toContain(`[Data 2 of 2](${link('Data', 2)})`);

@@ -1,7 +1,12 @@
 /**
  * Microsoft Teams through a Workflows (Power Automate) webhook, the replacement for the
- * retired Office 365 connectors: an Adaptive Card 1.5 in the message envelope the
+ * retired Office 365 connectors: an Adaptive Card in the message envelope the
  * "When a Teams webhook request is received" trigger expects, kept under 28 KB.
+ *
+ * Version 1.4, not the 1.5 Microsoft's docs name: the flow's "Post card in a chat or channel"
+ * renders at most 1.4 and replaces a 1.5 card with "We're sorry, this card couldn't be displayed"
+ * (microsoft/AdaptiveCards#8965, #7676; MicrosoftDocs/msteams-docs#9801). So nothing 1.5 added
+ * (TextBlock style "heading", Table, ...) is used: tests/teamsCard.test.ts parses every card at 1.4.
  */
 import { type AxiosInstance, isAxiosError } from 'axios';
 import { createRetryingHttp, networkReason, parseJson } from '../http';
@@ -20,7 +25,7 @@ export interface TeamsMessage {
 export interface AdaptiveCard {
   $schema: string;
   type: 'AdaptiveCard';
-  version: '1.5';
+  version: '1.4';
   body: Array<Record<string, unknown>>;
   msteams: { width: 'Full' };
 }
@@ -56,7 +61,6 @@ function card(notice: Notice, links: Notice['links'], omitted: number): Adaptive
       text: escapeCardMarkdown(notice.title),
       size: 'Large',
       weight: 'Bolder',
-      style: 'heading',
       color: TONE_COLOR[notice.tone],
       wrap: true,
     },
@@ -80,7 +84,7 @@ function card(notice: Notice, links: Notice['links'], omitted: number): Adaptive
   return {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',
-    version: '1.5',
+    version: '1.4',
     body,
     msteams: { width: 'Full' },
   };

@@ -6,7 +6,7 @@
  */
 import axios, { type AxiosError, type AxiosInstance } from 'axios';
 import axiosRetry, { exponentialDelay, retryAfter } from 'axios-retry';
-import { callDeadline } from './deadline';
+import { callDeadline, remainingMs } from './deadline';
 
 export interface RetryingHttpOptions {
   /** Time allowed for one attempt to start answering (axios's timeout: the socket going idle). */
@@ -63,6 +63,9 @@ export function createRetryingHttp(options: RetryingHttpOptions = {}): AxiosInst
     retryCondition: (error) => isTransient(error) && retryAfter(error) <= o.maxRetryAfterMs,
     onRetry: async (attempt, error, config) => {
       const delayMs = exponentialDelay(attempt - 1, error, o.retryBaseDelayMs);
+      // A wait that cannot end before the call's deadline (or its check's) ends the call now,
+      // with the answer that asked for it: the next check tries again.
+      if (delayMs >= remainingMs(config.signal as AbortSignal | undefined)) throw error;
       o.onRetry?.({ attempt, status: error.response?.status, url: safeUrl(config.url), delayMs });
       await (o.sleep ?? realSleep)(delayMs);
     },

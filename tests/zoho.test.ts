@@ -229,6 +229,18 @@ describe('errors and retries', () => {
     expect(sandbox.countRequests('backup/history')).toBe(1);
   });
 
+  it('does not wait out a Retry-After that would end past the call deadline: it fails now with the answer', async () => {
+    sandbox.inject({ endpoint: 'backup/history', code: 'INTERNAL_ERROR', retryAfterSeconds: 25 });
+    const asked: number[] = [];
+    const sleep = async (ms: number) => {
+      asked.push(ms);
+    };
+    const { client } = zohoStack(sandbox, { http: { sleep, totalTimeoutMs: 20_000, maxRetryAfterMs: 30_000 } });
+    await expect(client.listHistory()).rejects.toBeInstanceOf(ZohoInternalError);
+    expect(asked).toEqual([]);
+    expect(sandbox.countRequests('backup/history')).toBe(1);
+  });
+
   it('retries 5xx a bounded number of times, then fails with INTERNAL_ERROR', async () => {
     sandbox.inject({ endpoint: 'backup/urls', code: 'INTERNAL_ERROR', times: 10 });
     const { client } = zohoStack(sandbox);

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 5; i += 1)
       builtinLoads.push(await inFreshProcess("for (const m of ['http', 'https', 'crypto', 'zlib', 'stream', 'url', 'util']) require(m)"));
     const builtins = median(builtinLoads);
-    const sdk = join(pkg.dir, 'dist/app/node_modules/applicationinsights/index.js');
+    const sdk = join(pkg.dir, 'node_modules/applicationinsights/index.js');
     const sdkLoads: number[] = [];
     for (let i = 0; i < 5; i += 1)
       sdkLoads.push(await inFreshProcess(`require(${JSON.stringify(sdk)}).setup(${JSON.stringify(TELEMETRY)}).start()`));

@@ -1,13 +1,14 @@
 /**
- * The package as Azure runs it: built as `func azure functionapp publish` and `azd deploy`
- * build it, copied to a clean folder, loaded there by a stand-in for the Functions worker in
+ * The package as Azure runs it: built as `azd up` and the README's `func azure functionapp
+ * publish` build it from a user's folder (tests/support/deploy models each tool from its
+ * source), copied to a clean folder, loaded there by a stand-in for the Functions worker in
  * a process of its own (on the Node that runs the test; .ci/run runs it on Node 22 as well),
  * with the app settings infra/main.bicep produces, rendered as ARM renders them. Only the
  * hosts and secrets point at the sandbox, and storage at Azurite instead of a managed identity.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,7 @@ import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
 import { armString, renderAppSettings } from './support/armSettings';
 import { azuriteConnectionString } from './support/azurite';
-import { buildDeployedPackage, type DeployedPackage } from './support/deployedPackage';
+import { buildDeployedPackages, type DeployedPackage, type DeployedPackages } from './support/deployedPackage';
 import { HOUR } from './support/world';
 
 const root = join(__dirname, '..');
@@ -36,7 +37,9 @@ interface HostReport {
   invocationLogs: string[];
 }
 
-type Invocation = { function: string; http?: { method: string; query?: Record<string, string> }; queueMessage?: string };
+type Invocation =
+  | { function: string; http?: { method: string; query?: Record<string, string> }; queueMessage?: string }
+  | { loadEveryModule: true };
 
 /** Stand-ins for what main.bicep's modules output, as ARM would resolve them. */
 const REFERENCES: Record<string, string> = {
@@ -50,13 +53,15 @@ const REFERENCES: Record<string, string> = {
   appInsightsConnectionString: 'InstrumentationKey=00000000-0000-4000-8000-000000000002',
 };
 
+let packages: DeployedPackages;
 let pkg: DeployedPackage;
 let sandbox: ZohoSandbox;
 let receiver: WebhookReceiver;
 let settings: Record<string, string>;
 
 beforeAll(async () => {
-  pkg = buildDeployedPackage(root);
+  packages = buildDeployedPackages(root);
+  pkg = packages.azd;
   const megabytes = (pkg.bytes / 1024 / 1024).toFixed(1);
   process.stdout.write(`deployed package: ${pkg.files.length} files, ${megabytes} MB (${pkg.dir})\n`);
   [sandbox, receiver] = await Promise.all([ZohoSandbox.start(), WebhookReceiver.start()]);
@@ -65,7 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([sandbox?.close(), receiver?.close()]);
-  if (pkg) rmSync(pkg.dir, { recursive: true, force: true });
+  packages?.remove();
 });
 
 /** main.bicep's settings with this test's parameters, Key Vault references resolved as the platform does. */
@@ -156,25 +161,52 @@ async function takeQueuedParts(): Promise<string[]> {
 }
 
 describe('the deployed package', () => {
-  it('is the bundle: one entry, its chunks and source maps, host.json, and no node_modules, sources, tests or settings', () => {
-    for (const file of ['host.json', 'package.json', 'dist/app/index.mjs', 'dist/app/node_modules/applicationinsights/index.js'])
+  it('is the bundle: one entry, its chunks and source maps, host.json and package.json, and nothing else', () => {
+    for (const file of ['host.json', 'package.json', 'index.mjs', 'node_modules/applicationinsights/index.js'])
       expect(pkg.files).toContain(file);
-    expect(pkg.files.filter((f) => f.startsWith('dist/app/chunks/') && f.endsWith('.mjs.map')).length).toBeGreaterThan(0);
-    // Everything outside dist/app is the host's configuration; the worker injects @azure/functions-core.
-    expect(pkg.files.filter((f) => !f.startsWith('dist/app/'))).toEqual(['host.json', 'package-lock.json', 'package.json']);
+    expect(pkg.files.filter((f) => f.startsWith('chunks/') && f.endsWith('.mjs.map')).length).toBeGreaterThan(0);
+    expect(pkg.files.filter((f) => !/^(chunks\/|node_modules\/|index\.mjs)/.test(f))).toEqual(['host.json', 'package.json']);
+    expect(JSON.parse(readFileSync(join(pkg.dir, 'package.json'), 'utf8'))).toMatchObject({ main: 'index.mjs' });
+    expect(JSON.parse(readFileSync(join(pkg.dir, 'package.json'), 'utf8')).dependencies).toBeUndefined();
+    expect(readFileSync(join(pkg.dir, 'host.json'), 'utf8')).toBe(readFileSync(join(root, 'host.json'), 'utf8'));
     // The SDKs a quiet check does not need: one file each, resolved only when required.
     expect(
-      pkg.files.filter(
-        (f) => /(^|\/)node_modules\//.test(f) && !/^dist\/app\/node_modules\/(@azure\/)?[a-z-]+\/(index\.js|package\.json)$/.test(f),
-      ),
+      pkg.files.filter((f) => f.startsWith('node_modules/') && !/^node_modules\/(@azure\/)?[a-z-]+\/(index\.js|package\.json)$/.test(f)),
     ).toEqual([]);
-    expect(pkg.files.filter((f) => /\.ts$|^local\.settings|^\.env/.test(f))).toEqual([]);
     expect(pkg.files.length).toBeLessThanOrEqual(100);
+  });
+
+  it('is built by azd in its real order (restore, build, zip dist/app) with no hook, and deployed as built', () => {
+    expect(packages.azd.steps).toEqual(['restore: up to date', 'npm run build --if-present']);
+    expect(packages.azd.remoteBuild).toBe(false);
+  });
+
+  it('is the same package from azd and from func azure functionapp publish run in dist/app', () => {
+    expect(packages.coreTools.root).toBe(join('dist', 'app'));
+    expect([...packages.coreTools.files].sort()).toEqual([...packages.azd.files].sort());
+  });
+
+  it("uploads nothing of the user's folder: no state file, .env, local.settings.json, .azure or Azurite data, and none of their contents", () => {
+    const names = Object.keys(packages.userFiles).map((f) => f.split('/').at(-1));
+    for (const built of [packages.azd, packages.coreTools]) {
+      expect(built.files.filter((f) => names.includes(f.split('/').at(-1)) || /(^|\/)(\.azure|\.azurite|\.vscode)\//.test(f))).toEqual([]);
+      const leaked = built.files.filter((f) => {
+        const text = readFileSync(join(built.dir, f), 'latin1');
+        return Object.values(packages.userFiles).some((marker) => text.includes(marker));
+      });
+      expect(leaked).toEqual([]);
+    }
+  });
+
+  it('resolves every module the bundle can load, the lazily loaded ones too, inside the package alone', async () => {
+    const report = await runInstance([{ loadEveryModule: true }]);
+    expect(report.results).toEqual([{ function: '(every module)', ok: true, modules: expect.any(Number), failures: [] }]);
+    expect((report.results[0] as unknown as { modules: number }).modules).toBe(pkg.files.filter((f) => /\.(mjs|js)$/.test(f)).length);
   });
 
   it('maps only our own code: Node parses every loaded map, and a library mapping is time spent for no stack we read', () => {
     const maps = pkg.files.filter((f) => f.endsWith('.map'));
-    expect(maps).toContain('dist/app/index.mjs.map');
+    expect(maps).toContain('index.mjs.map');
     for (const file of maps) {
       const map = JSON.parse(readFileSync(join(pkg.dir, file), 'utf8')) as { sources: string[]; mappings: string };
       const mapped = new Set(decode(map.mappings).flatMap((line) => line.filter((s) => s.length > 1).map((s) => map.sources[s[1]!])));
@@ -183,14 +215,14 @@ describe('the deployed package', () => {
   });
 
   it('names TypeScript files and lines in the stack traces of the core (source maps, turned on by the bundle)', async () => {
-    const chunks = join(pkg.dir, 'dist/app/chunks');
+    const chunks = join(pkg.dir, 'chunks');
     const files = readdirSync(chunks).filter((f) => f.endsWith('.mjs'));
     for (const f of files) expect(readFileSync(join(chunks, f), 'utf8')).toContain('process.setSourceMapsEnabled(true);');
     const configChunk = files.find((f) => readFileSync(join(chunks, f), 'utf8').includes('function loadConfig('));
     const first = files.find((f) => f !== configChunk);
     // As in the worker: some chunk has run (and turned source maps on) before the core's chunks load.
-    const script = `await import('./dist/app/chunks/${first}');
-      const { loadConfig } = await import('./dist/app/chunks/${configChunk}');
+    const script = `await import('./chunks/${first}');
+      const { loadConfig } = await import('./chunks/${configChunk}');
       try { loadConfig({}); } catch (error) { console.log(error.stack); }`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: pkg.dir });
     expect(stdout).toMatch(/Invalid settings/);

@@ -3,7 +3,7 @@
  * security properties hold on the parsed tree, and the settings the code reads, the Bicep
  * sets and the sample settings file lists agree.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Node } from 'web-tree-sitter';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
@@ -24,6 +24,7 @@ import {
   resources,
   syntaxProblems,
 } from './support/bicep';
+import { azdService } from './support/deploy/azdPackage';
 
 const root = join(__dirname, '..');
 const infra = join(root, 'infra');
@@ -360,35 +361,30 @@ describe('settings consistency', () => {
 });
 
 describe('deployment files', () => {
-  it('azure.yaml deploys this folder as a TypeScript function app with the Bicep in infra/', () => {
-    const azd = readFileSync(join(root, 'azure.yaml'), 'utf8');
-    expect(azd).toMatch(/^ {4}project: \.$/m);
-    expect(azd).toMatch(/^ {4}language: ts$/m);
-    expect(azd).toMatch(/^ {4}host: function$/m);
-    expect(azd).toMatch(/^ {2}path: infra$/m);
-    // The same package as func publish: the bundle, no node_modules. Not by .funcignore, which
-    // azd would read as a request to build remotely, without the sources.
-    expect(azd).toMatch(/^ {6}prepackage:\n {8}shell: sh\n {8}run: rm -rf node_modules$/m);
+  it('azure.yaml publishes dist/app as a TypeScript function app, as built, with no hook, and the Bicep in infra/', () => {
+    const service = azdService(root);
+    expect(service).toEqual({ project: '.', language: 'ts', host: 'function', dist: 'dist/app', remoteBuild: false });
+    expect(readFileSync(join(root, 'azure.yaml'), 'utf8')).toMatch(/^ {2}path: infra$/m);
+    // azd decides remote build by the project folder's .funcignore, whatever dist: says; there is none.
+    expect(existsSync(join(root, '.funcignore'))).toBe(false);
   });
 
-  it('deploy.yml gives Core Tools a worker runtime and defaults every optional variable GitHub would pass as empty', () => {
+  it('deploy.yml publishes from dist/app with a worker runtime, and defaults every optional variable GitHub would pass as empty', () => {
     const workflow = readFileSync(join(root, '.github/workflows/deploy.yml'), 'utf8');
-    expect(workflow).toMatch(/FUNCTIONS_WORKER_RUNTIME: node\n[\s\S]*func azure functionapp publish/);
+    expect(workflow).toMatch(/working-directory: dist\/app\n[\s\S]*func azure functionapp publish "\$app" --javascript/);
     for (const name of ['AZURE_ENV_NAME', 'ZOHO_DC', 'ZOHO_ORG_NAME', 'NOTIFY_TIMEZONE', 'ALERT_EMAIL', 'ARCHIVE_ENABLED']) {
       expect(workflow).toMatch(new RegExp(`${name}: \\$\\{\\{ vars\\.${name} \\|\\| '[^']*' \\}\\}`));
     }
   });
 
-  it('.funcignore roots every folder pattern, since azd and func read it with gitignore rules (deployedPackage.test.ts builds the package)', () => {
-    const patterns = readFileSync(join(root, '.funcignore'), 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'));
-    for (const entry of ['*.ts', '/tests/', '/bench/', '/infra/', '/local.settings.json', '/.env', '/tsconfig*.json', '/dist-bench/'])
-      expect(patterns).toContain(entry);
-    expect(patterns.filter((p) => p.endsWith('/') && !/^!?\//.test(p))).toEqual([]);
-    for (const kept of ['dist/', '/dist/', 'host.json', '/host.json', 'node_modules/', '/node_modules/'])
-      expect(patterns).not.toContain(kept);
-    expect(patterns).toEqual(expect.arrayContaining(['/dist/*', '!/dist/app/']));
+  it('uses only actions whose major version runs on Node 24, which GitHub forces Node 20 actions onto', () => {
+    // The first majors built for Node 24: checkout v5, setup-node v5, azure/login v3.
+    const FIRST_ON_NODE_24: Record<string, number> = { 'actions/checkout': 5, 'actions/setup-node': 5, 'azure/login': 3 };
+    for (const file of ['ci.yml', 'deploy.yml']) {
+      const uses = [...readFileSync(join(root, '.github/workflows', file), 'utf8').matchAll(/uses: ([\w-]+\/[\w-]+)@v(\d+)/g)];
+      expect(uses.length).toBeGreaterThan(0);
+      for (const [, action, major] of uses)
+        expect({ action, major: Number(major) >= (FIRST_ON_NODE_24[action!] ?? Infinity) }).toEqual({ action, major: true });
+    }
   });
 });

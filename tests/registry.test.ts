@@ -7,7 +7,7 @@
  * Azurite, so that no other test file's timer shares this registry and queue.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,13 +20,14 @@ import { ARCHIVE_QUEUE } from '../shared/archive/plan';
 import { CHECK_QUEUE } from '../shared/orgs/checkQueue';
 import { ORGS_TABLE } from '../shared/orgs/registry';
 import { type RunningAzurite, startAzurite } from './support/azuriteProcess';
-import { buildDeployedPackage, type DeployedPackage } from './support/deployedPackage';
+import { buildDeployedPackages, type DeployedPackage, type DeployedPackages } from './support/deployedPackage';
 import { FakeKeyVault } from './support/keyVault';
 import { hoursAgo } from './support/world';
 
 const root = join(__dirname, '..');
 const run = promisify(execFile);
 
+let packages: DeployedPackages;
 let pkg: DeployedPackage;
 let azurite: RunningAzurite;
 let vault: FakeKeyVault;
@@ -38,7 +39,8 @@ let work: string;
 const NAMES = ['Acme Ltd', 'Zylker Corp', 'Initech'];
 
 beforeAll(async () => {
-  pkg = buildDeployedPackage(root);
+  packages = buildDeployedPackages(root);
+  pkg = packages.azd;
   work = mkdtempSync(join(tmpdir(), 'registry-'));
   [azurite, vault, own, shared] = await Promise.all([
     startAzurite(),
@@ -53,7 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([...(zohos ?? []).map((z) => z.close()), own?.close(), shared?.close(), vault?.close(), azurite?.stop()]);
-  if (pkg) rmSync(pkg.dir, { recursive: true, force: true });
+  packages?.remove();
 });
 
 /** The app settings of a deployment that watches registered orgs only (no ZOHO_CLIENT_ID). */

@@ -80,7 +80,35 @@ function triggerData(step) {
   return { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) };
 }
 
+/**
+ * Every module file the package holds, loaded as the code would load it (an ES module chunk by
+ * import(), a lazy package by require() from the app), so that one loaded only on a rare path
+ * is known to resolve inside the package alone. Answers the files that failed, with why.
+ */
+async function loadEveryModule() {
+  const listed = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listed(join(dir, e.name)) : [join(dir, e.name)]));
+  const files = listed(appDir);
+  const failures = [];
+  for (const file of files.filter((f) => f.endsWith('.mjs'))) {
+    await import(pathToFileURL(file).href).catch((error) => failures.push(`${file}: ${error?.message}`));
+  }
+  const fromApp = Module.createRequire(join(appDir, 'index.mjs'));
+  for (const manifest of files.filter((f) => /[/\\]node_modules[/\\](@[^/\\]+[/\\])?[^/\\@]+[/\\]package\.json$/.test(f))) {
+    const name = JSON.parse(readFileSync(manifest, 'utf8')).name;
+    try {
+      const resolved = fromApp.resolve(name);
+      if (!resolved.startsWith(`${appDir}/`)) failures.push(`${name}: resolved outside the package, at ${resolved}`);
+      fromApp(name);
+    } catch (error) {
+      failures.push(`${name}: ${error?.message}`);
+    }
+  }
+  return { function: '(every module)', ok: failures.length === 0, modules: files.filter((f) => /\.(mjs|js)$/.test(f)).length, failures };
+}
+
 async function invoke(step) {
+  if (step.loadEveryModule) return loadEveryModule();
   const registered = functions.get(step.function);
   if (!registered) return { function: step.function, error: 'not registered' };
   const [triggerName] = Object.entries(registered.metadata.bindings).find(([, b]) => b.direction === 'in' && /Trigger$/.test(b.type));

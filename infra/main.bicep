@@ -85,7 +85,9 @@ param adminPrincipalId string = ''
 param alertEmail string = ''
 
 @description('Alert when no check has succeeded for this many minutes.')
-@minValue(30)
+// A scheduled-query rule's windowSize takes only these durations (any other fails the
+// deployment); from 30 minutes up, so that one late run of the 10-minute timer is no alert.
+@allowed([30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880])
 param staleCheckMinutes int = 60
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))

@@ -9,7 +9,9 @@ param appInsightsId string
 param alertEmail string
 
 @description('Alert when no backup check has succeeded for this many minutes.')
-@minValue(30)
+// A scheduled-query rule's windowSize takes only these durations (any other fails the
+// deployment); from 30 minutes up, so that one late run of the 10-minute timer is no alert.
+@allowed([30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880])
 param staleCheckMinutes int
 
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {

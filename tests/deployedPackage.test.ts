@@ -2,7 +2,7 @@
  * The package as Azure runs it: built as `azd up` and the README's `func azure functionapp
  * publish` build it from a user's folder (tests/support/deploy models each tool from its
  * source), copied to a clean folder, loaded there by a stand-in for the Functions worker in
- * a process of its own (on the Node that runs the test; .ci/run runs it on Node 22 as well),
+ * a process of its own (on the Node that runs the suite: npm test runs it on Node 24 and 22),
  * with the app settings infra/main.bicep produces, rendered as ARM renders them. Only the
  * hosts and secrets point at the sandbox, and storage at Azurite instead of a managed identity.
  */

@@ -226,7 +226,7 @@ describe('security properties', () => {
     }
   });
 
-  it('function app: Flex Consumption, Linux, Node 22, HTTPS only, TLS 1.2, no ftpsState, no basic-auth publishing, user-assigned identity', async () => {
+  it('function app: Flex Consumption, Linux, Node 24 (the newest line engines admits), HTTPS only, TLS 1.2, no ftpsState, no basic-auth publishing, user-assigned identity', async () => {
     const root = await tree('modules/functionapp.bicep');
     const [plan] = resourceOfType(root, 'Microsoft.Web/serverfarms');
     expect(literal(property(plan!.body, 'sku.name'))).toBe('FC1');
@@ -240,7 +240,9 @@ describe('security properties', () => {
     expect(property(site!.body, 'properties.keyVaultReferenceIdentity')?.text).toBe('identityId');
     expect(literal(property(site!.body, 'identity.type'))).toBe('UserAssigned');
     expect(literal(property(site!.body, 'properties.functionAppConfig.runtime.name'))).toBe('node');
-    expect(literal(property(site!.body, 'properties.functionAppConfig.runtime.version'))).toBe('22');
+    expect(literal(property(site!.body, 'properties.functionAppConfig.runtime.version'))).toBe('24');
+    const engines = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')).engines.node as string;
+    expect(engines.split('||').map((line) => line.trim())).toEqual(['^22', '^24']);
     expect(literal(property(site!.body, 'properties.functionAppConfig.deployment.storage.authentication.type'))).toBe(
       'UserAssignedIdentity',
     );
@@ -297,6 +299,26 @@ describe('security properties', () => {
     );
     // The administrator writes org secrets and registry entries; nothing else, and only when named.
     expect(byPrincipal.get('adminPrincipalId')?.sort()).toEqual(['keyVaultSecretsOfficer', 'storageTableDataContributor']);
+  });
+
+  it.each(['main.bicep', 'modules/alerts.bicep'])(
+    '%s allows only the stale-check windows a scheduled-query rule accepts, from 30 minutes',
+    async (file) => {
+      const stale = params(await tree(file)).find((p) => p.name === 'staleCheckMinutes')!;
+      const allowed = stale.decoratorCalls.find((c) => c.namedChildren[0]?.text === 'allowed');
+      // Azure Monitor's windowSize: 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440 or 2880 minutes.
+      const windows = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880];
+      expect(descendants(allowed!, 'number').map(literal)).toEqual(windows.filter((m) => m >= 30));
+      if (file === 'main.bicep') expect(literal(stale.defaultValue)).toBe(60);
+    },
+  );
+
+  it('alerts: the stale-check window is the parameter in minutes, evaluated every 15 minutes', async () => {
+    const [rule] = resourceOfType(await tree('modules/alerts.bicep'), 'Microsoft.Insights/scheduledQueryRules').filter((r) =>
+      property(r.body, 'properties.windowSize')?.text.includes('staleCheckMinutes'),
+    );
+    expect(property(rule!.body, 'properties.windowSize')?.text).toBe("'PT${staleCheckMinutes}M'");
+    expect(literal(property(rule!.body, 'properties.evaluationFrequency'))).toBe('PT15M');
   });
 
   it('alerts: the first failing check and a stale successful check both alert an action group', async () => {

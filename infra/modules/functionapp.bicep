@@ -1,4 +1,4 @@
-// Flex Consumption (FC1) Linux Function App on Node 22, with the user-assigned identity for
+// Flex Consumption (FC1) Linux Function App on Node 24, with the user-assigned identity for
 // storage, Key Vault references and telemetry. Secrets reach the app only as Key Vault
 // references; storage is identity-based; HTTPS only, TLS 1.2, no basic-auth publishing (FTP
 // included). No siteConfig.ftpsState: Flex Consumption rejects it (ARM error 51021).
@@ -66,7 +66,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
       }
-      runtime: { name: 'node', version: '22' }
+      // Node 24: GA on Flex Consumption (Core Tools' stacks.json, #4867), supported to 2028;
+      // Node 22 ends in April 2027. package.json's engines admits both, and the tests run on both.
+      runtime: { name: 'node', version: '24' }
     }
   }
 

@@ -10,7 +10,6 @@ import type { Channel, Notice } from '../shared/notify/notice';
 import { createNotifiers, createRuntime, createStateStore } from '../shared/runtime';
 import { readStatus, statusLineOf } from '../shared/status';
 import { checkOrgs } from '../shared/watch/checkOrgs';
-import { runCheck } from '../shared/watch/runCheck';
 import { chooseApiDomain } from '../shared/zoho/datacentres';
 import type { CachedToken } from '../shared/zoho/tokens';
 import { describeFailure, describeReport, describeStatus, describeStatusLine } from './describe';
@@ -28,7 +27,7 @@ export interface Io {
 export async function checkCommand(io: Io, dryRun: boolean): Promise<number> {
   if (hasOrgsFile(io.settings)) return checkAllOrgs(io, dryRun);
   const runtime = createRuntime(loadConfig(io.settings), { log: io.log });
-  const report = await runCheck({ ...runtime.watch, log: runtime.logger(io.log) }, { dryRun });
+  const report = await runtime.runCheck(io.log, { dryRun });
   await runtime.telemetry.flush(); // a short-lived process must send before it exits
   if (io.json) io.out(JSON.stringify(report, null, 2));
   else {

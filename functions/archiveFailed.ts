@@ -11,7 +11,8 @@ export function archiveFailedHandler(getRuntime: RuntimeSource = workerRuntime, 
     const runtime = await runtimeOfOrg(part.orgKey, getRuntime, getOrgs);
     if (!runtime?.archive) return;
     const { reportArchiveFailure } = await archiveWorker();
-    await reportArchiveFailure({ ...runtime.archive, log: runtime.logger(hostLogger(context)) }, part);
+    const deps = runtime.archive;
+    await runtime.withLog(hostLogger(context), (log) => reportArchiveFailure({ ...deps, log }, part));
   };
 }
 

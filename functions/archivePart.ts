@@ -19,10 +19,12 @@ export function archivePartHandler(getRuntime: RuntimeSource = workerRuntime, ge
       );
       return;
     }
-    const log = runtime.logger(host);
     const { archivePart } = await archiveWorker();
-    const outcome = await archivePart({ ...runtime.archive, log }, part);
-    log.info(`archive part: ${outcome}`, { dequeueCount: context.triggerMetadata?.dequeueCount });
+    const deps = runtime.archive;
+    await runtime.withLog(host, async (log) => {
+      const outcome = await archivePart({ ...deps, log }, part);
+      log.info(`archive part: ${outcome}`, { dequeueCount: context.triggerMetadata?.dequeueCount });
+    });
   };
 }
 

@@ -11,7 +11,6 @@ import {
   type OrgsSource,
   type RuntimeSource,
   runtimeForRequest,
-  watchCore,
   workerOrgs,
   workerRuntime,
 } from '../shared/functionsHost';
@@ -24,7 +23,7 @@ export function backupCheckHandler(getRuntime: RuntimeSource = workerRuntime, ge
     if (dryRun === undefined) return jsonAnswer(400, { error: DRY_RUN_INVALID });
     const runtime = await runtimeForRequest(request.query.get('org'), getRuntime, getOrgs);
     if (isAnswer(runtime)) return runtime;
-    const report = await (await watchCore()).runCheck({ ...runtime.watch, log: runtime.logger(hostLogger(context)) }, { dryRun });
+    const report = await runtime.runCheck(hostLogger(context), { dryRun });
     // 502: the check ran but Zoho, the state store or a channel failed; the report says which.
     return jsonAnswer(report.ok ? 200 : 502, report);
   };

@@ -13,7 +13,7 @@ import {
   orgSources,
   type RuntimeSource,
   runtimeOfListedOrg,
-  watchCore,
+  statusView,
   workerOrgs,
   workerRuntime,
 } from '../shared/functionsHost';
@@ -24,7 +24,7 @@ export function backupStatusHandler(getRuntime: RuntimeSource = workerRuntime, g
     try {
       const named = request.query.get('org');
       const sources = await orgSources(getRuntime, getOrgs);
-      const { readStatus, statusLineOf } = await watchCore();
+      const { readStatus, statusLineOf } = await statusView();
       const orgs = await watchedOrgs(sources);
       // One org, or one named: its details.
       if (named !== null || orgs.length === 1) {

@@ -5,7 +5,7 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { describeError } from '../shared/errors';
-import { CheckFailedError, type OrgsSource, type RuntimeSource, watchCore, workerOrgs, workerRuntime } from '../shared/functionsHost';
+import { CheckFailedError, type OrgsSource, type RuntimeSource, workerOrgs, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
 
 export function backupWatchHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
@@ -24,7 +24,7 @@ export function backupWatchHandler(getRuntime: RuntimeSource = workerRuntime, ge
     }
     const runtime = await getRuntime();
     if (runtime) {
-      const report = await (await watchCore()).runCheck({ ...runtime.watch, log: runtime.logger(host) });
+      const report = await runtime.runCheck(host);
       // A failed check must fail the invocation, or monitoring would see a green timer.
       if (!report.ok) throw new CheckFailedError(report);
     }

@@ -4,7 +4,7 @@
  * invocation succeeds, because a retry within seconds would only count the same failure again.
  */
 import { app, type InvocationContext } from '@azure/functions';
-import { type OrgsSource, watchCore, workerOrgs } from '../shared/functionsHost';
+import { type OrgsSource, workerOrgs } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
 import { CHECK_QUEUE, parseOrgCheckMessage } from '../shared/orgs/checkQueue';
 
@@ -17,9 +17,8 @@ export function orgCheckHandler(getOrgs: OrgsSource = workerOrgs) {
       host.warn(`org ${orgKey} is no longer registered: its queued check is dropped`);
       return;
     }
-    const log = runtime.logger(host);
-    const report = await (await watchCore()).runCheck({ ...runtime.watch, log });
-    if (!report.ok) log.error(`the check of ${runtime.org.name} failed: ${report.error?.code ?? 'a delivery failed'}`);
+    const report = await runtime.runCheck(host);
+    if (!report.ok) host.error(`the check of ${runtime.org.name} failed: ${report.error?.code ?? 'a delivery failed'}`);
   };
 }
 

@@ -12,7 +12,6 @@ import { type OrgRef, type OrgSources, runtimeOfKey, watchedOrgs } from './orgs/
 import type { OrgsWorker } from './orgs/worker';
 import type { Runtime } from './runtime';
 import type * as Status from './status';
-import type * as RunCheck from './watch/runCheck';
 import { type CheckReport, failuresOf } from './watch/types';
 
 /**
@@ -73,14 +72,9 @@ function unknownOrg(named: string, known: OrgRef[]): SafeError {
   };
 }
 
-/** The check and the status view, for the timer and the HTTP functions. */
-export async function watchCore(): Promise<{
-  runCheck: typeof RunCheck.runCheck;
-  readStatus: typeof Status.readStatus;
-  statusLineOf: typeof Status.statusLineOf;
-}> {
-  const [{ runCheck }, { readStatus, statusLineOf }] = await Promise.all([import('./watch/runCheck.js'), import('./status.js')]);
-  return { runCheck, readStatus, statusLineOf };
+/** The status view, for backupStatus. */
+export function statusView(): Promise<typeof Status> {
+  return import('./status.js');
 }
 
 /** The archive worker, for the queue triggers only: it brings the Blob SDK. */

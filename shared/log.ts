@@ -1,7 +1,11 @@
 /**
  * Logging with a last line of defence: whatever reaches a log line is scrubbed of the
- * configured secrets (client secret, refresh token, webhook URLs) and of access tokens.
+ * configured secrets (client secret, refresh token, webhook URLs) and of access tokens. Every
+ * line written while an invocation's work runs goes to that invocation's log (logTo), the
+ * lines of collaborators built once per worker (retries, the token cache) included, so that
+ * Application Insights shows them with the invocation's id and level.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SecretScrubber } from './secrets';
 
 export type LogProps = Record<string, unknown>;
@@ -42,5 +46,22 @@ export function hostLogger(host: {
     info: (message, props) => host.log(line(message, props)),
     warn: (message, props) => host.warn(line(message, props)),
     error: (message, props) => host.error(line(message, props)),
+  };
+}
+
+const invocationLog = new AsyncLocalStorage<Logger>();
+
+/** Runs `work` with `log` as the log of every line written inside it through a routedLogger. */
+export function logTo<T>(log: Logger, work: () => Promise<T>): Promise<T> {
+  return invocationLog.run(log, work);
+}
+
+/** Writes to the log of the work running now (logTo), or to `fallback` outside any. */
+export function routedLogger(fallback: Logger): Logger {
+  const target = () => invocationLog.getStore() ?? fallback;
+  return {
+    info: (message, props) => target().info(message, props),
+    warn: (message, props) => target().warn(message, props),
+    error: (message, props) => target().error(message, props),
   };
 }

@@ -10,7 +10,7 @@ import type { ArchiveDeps } from './archive/worker';
 import { identityCredential, queueClient } from './azureStorage';
 import { type AzureStorageSettings, type Config, loadConfig, orgKeyOf, type StateSettings, secretsOf } from './config';
 import { createRetryingHttp, type RetryingHttpOptions } from './http';
-import { consoleLogger, type Logger, redactingLogger } from './log';
+import { consoleLogger, type Logger, logTo, redactingLogger, routedLogger } from './log';
 import type { Notifier } from './notify/delivery';
 import { SlackNotifier } from './notify/slack';
 import { TeamsNotifier } from './notify/teams';
@@ -22,6 +22,8 @@ import { TableStateStore } from './state/tableStore';
 import { StoredTokenCache } from './state/tokenCache';
 import { createTelemetry, type Telemetry } from './telemetry';
 import type { WatchDeps } from './watch';
+import { runCheck } from './watch/runCheck';
+import type { CheckReport } from './watch/types';
 import { ZohoBackupClient } from './zoho/client';
 import { type ApiDomainChoice, chooseApiDomain } from './zoho/datacentres';
 import { ZohoTokenProvider } from './zoho/tokens';
@@ -31,12 +33,16 @@ export interface Runtime {
   store: StateStore;
   org: { key: string; name: string };
   telemetry: Telemetry;
-  /** Watch collaborators; `log` is per invocation, so it is added by whoever runs a check. */
+  /** Watch collaborators, for runCheck (which adds the log). */
   watch: Omit<WatchDeps, 'log'>;
-  /** The archive worker's collaborators, with ARCHIVE_ENABLED=true. */
-  archive?: ArchiveDeps;
-  /** Wraps a host's logger so that no secret of this config can reach it. */
-  logger(base?: Logger): Logger;
+  /** The archive worker's collaborators, with ARCHIVE_ENABLED=true (withLog adds the log). */
+  archive?: Omit<ArchiveDeps, 'log'>;
+  /** The log every collaborator writes to: scrubbed of this config's secrets, sent to the invocation's own while one runs. */
+  log: Logger;
+  /** This org's check, every line it logs sent to `host`, scrubbed. */
+  runCheck(host: Logger, options?: { dryRun?: boolean }): Promise<CheckReport>;
+  /** Other work of one invocation (the archive's), with the same scrubbed log, sent to `host`. */
+  withLog<T>(host: Logger, work: (log: Logger) => Promise<T>): Promise<T>;
   /** The Zoho API host in use and why (for status), without minting a token. */
   zohoApi(): Promise<ApiDomainChoice>;
 }
@@ -51,8 +57,8 @@ export interface RuntimeOptions {
 export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
   // One scrubber for the process: the configured secrets, and every access token it mints.
   const scrubber = new SecretScrubber(secretsOf(config));
-  const logger = (base: Logger = consoleLogger) => redactingLogger(base, scrubber);
-  const log = logger(options.log);
+  // Scrubbed once, here: whatever host log an invocation gives goes behind it.
+  const log = redactingLogger(routedLogger(options.log ?? consoleLogger), scrubber);
   const store = options.store ?? createStateStore(config.state);
   // Keyed by data centre and client: stable for one Zoho org's credentials, ready for more orgs.
   const org = { key: orgKeyOf(config.zoho.dc, config.zoho.clientId), name: config.zoho.orgName };
@@ -81,26 +87,30 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     config.archive.enabled && config.azureStorage
       ? archiveRuntime(config, config.azureStorage, { store, org, tokens, notifiers })
       : undefined;
+  const watch: Runtime['watch'] = {
+    zoho,
+    tokens,
+    store,
+    notifiers,
+    org,
+    timezone: config.timezone,
+    alerts: config.alerts,
+    deadlineMs: config.checkDeadlineMs,
+    archive: archive && { queue: archive.queue, container: config.archive.container },
+    telemetry,
+  };
+  const withLog: Runtime['withLog'] = (host, work) => logTo(host, () => work(log));
   return {
     config,
     store,
     org,
     telemetry,
-    logger,
+    log,
     zohoApi: async () => chooseApiDomain(config.zoho, await tokens.cachedApiDomain()),
-    watch: {
-      zoho,
-      tokens,
-      store,
-      notifiers,
-      org,
-      timezone: config.timezone,
-      alerts: config.alerts,
-      deadlineMs: config.checkDeadlineMs,
-      archive: archive && { queue: archive.queue, container: config.archive.container },
-      telemetry,
-    },
+    watch,
     archive: archive?.worker,
+    withLog,
+    runCheck: (host, checkOptions) => withLog(host, () => runCheck({ ...watch, log }, checkOptions)),
   };
 }
 
@@ -109,7 +119,7 @@ function archiveRuntime(
   config: Config,
   storage: AzureStorageSettings,
   shared: { store: StateStore; org: { key: string; name: string }; tokens: ZohoTokenProvider; notifiers: Notifier[] },
-): { queue: ArchiveQueue; worker: ArchiveDeps } {
+): { queue: ArchiveQueue; worker: Omit<ArchiveDeps, 'log'> } {
   const { downloadOrigins } = config.archive;
   // The queue client is built on first use, and the Blob client by the archive worker itself:
   // a timer instance never loads the Blob SDK, and an archive instance never loads the Queue

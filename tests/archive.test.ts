@@ -22,13 +22,14 @@ afterEach(async () => {
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 function workerDeps(w: World, lines: string[] = []) {
-  const runtime = w.runtime();
   const log: Logger = {
     info: (m, p) => lines.push(`INFO ${m} ${JSON.stringify(p ?? {})}`),
     warn: (m, p) => lines.push(`WARN ${m} ${JSON.stringify(p ?? {})}`),
     error: (m, p) => lines.push(`ERROR ${m} ${JSON.stringify(p ?? {})}`),
   };
-  return { deps: { ...runtime.archive!, log: runtime.logger(log) }, runtime };
+  // The runtime's own log, scrubbed, writing to these lines.
+  const runtime = w.runtime(log);
+  return { deps: { ...runtime.archive!, log: runtime.log }, runtime };
 }
 
 async function blobBytes(w: World, path: string): Promise<Buffer> {

@@ -65,6 +65,21 @@ describe('backupCheck (HTTP POST)', () => {
     expect(world.receiver.messages).toHaveLength(2);
   });
 
+  it("writes the runtime's own lines (a retry) to the log of the invocation they belong to, as warnings", async () => {
+    world = await startWorld();
+    world.sandbox.inject({ endpoint: 'backup/history', code: 'INTERNAL_ERROR', times: 1 });
+    // One runtime for both, as a worker reuses it: each invocation's lines go to its own context.
+    const runtime = world.runtime();
+    const handler = backupCheckHandler(() => runtime);
+    const [first, second]: string[][] = [[], []];
+    const request = () => new HttpRequest({ method: 'POST', url: 'http://localhost/api/backupCheck' });
+    await Promise.all([handler(request(), context(first!)), handler(request(), context(second!))]);
+
+    const retries = [first!, second!].map((lines) => lines.filter((l) => l.includes('retrying')));
+    expect(retries.flat()).toEqual([expect.stringMatching(/^warning retrying http:\/\/127\.0\.0\.1:\d+\/crm\/bulk\/v8\/backup\/history/)]);
+    expect(world.logLines.filter((l) => l.includes('retrying'))).toEqual([]);
+  });
+
   it('renders without sending on ?dryRun=true', async () => {
     world = await startWorld();
     world.sandbox.completeBackup({ at: hoursAgo(1) });

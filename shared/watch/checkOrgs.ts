@@ -8,7 +8,6 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import { createRuntime } from '../runtime';
 import type { StateStore } from '../state/store';
-import { runCheck } from './runCheck';
 import type { CheckReport } from './types';
 
 export interface OrgCheck {
@@ -25,7 +24,7 @@ export async function checkOrgs(
 ): Promise<OrgCheck[]> {
   return mapWithConcurrency(configs, deps.concurrency ?? ORG_CHECK_CONCURRENCY, async (config) => {
     const runtime = createRuntime(config, { log: deps.log, store: deps.store });
-    const report = await runCheck({ ...runtime.watch, log: runtime.logger(deps.log) }, { dryRun: deps.dryRun });
+    const report = await runtime.runCheck(deps.log, { dryRun: deps.dryRun });
     await runtime.telemetry.flush();
     return { org: config.zoho.orgName, report };
   });

@@ -29,8 +29,8 @@ export interface World {
   store: StateStore;
   settings: Record<string, string>;
   logLines: string[];
-  /** A fresh runtime, as a new process or function instance would build. */
-  runtime(): Runtime;
+  /** A fresh runtime, as a new process or function instance would build; its log writes to `log` (the world's lines by default). */
+  runtime(log?: Logger): Runtime;
   check(options?: { dryRun?: boolean; runtime?: Runtime; now?: Date }): ReturnType<typeof runCheck>;
   watchState(): Promise<WatchState | undefined>;
   /** Archive worlds: the queued part messages, removed from the queue. */
@@ -78,8 +78,8 @@ export async function startWorld(
   const archiveQueue = options.archive
     ? queueClient({ kind: 'connection-string', connectionString: azuriteConnectionString() }, `archive-${uniqueSuffix}`)
     : undefined;
-  const runtime = () => {
-    const rt = createRuntime(loadConfig(settings), { http: FAST_RETRIES, log: capture, store });
+  const runtime = (log: Logger = capture) => {
+    const rt = createRuntime(loadConfig(settings), { http: FAST_RETRIES, log, store });
     if (rt.watch.archive && archiveQueue) rt.watch.archive.queue = new JsonQueue(() => archiveQueue);
     return rt;
   };
@@ -94,7 +94,9 @@ export async function startWorld(
     check: (opts = {}) => {
       const rt = opts.runtime ?? shared;
       const now = opts.now;
-      return runCheck({ ...rt.watch, log: rt.logger(capture), ...(now ? { now: () => new Date(now) } : {}) }, { dryRun: opts.dryRun });
+      return rt.withLog(capture, (log) =>
+        runCheck({ ...rt.watch, log, ...(now ? { now: () => new Date(now) } : {}) }, { dryRun: opts.dryRun }),
+      );
     },
     watchState: async () => (await store.read<WatchState>(shared.org.key, 'watch'))?.value,
     takeArchiveMessages: async () => {

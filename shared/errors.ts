@@ -51,13 +51,16 @@ export interface SafeError {
   hint?: string;
 }
 
-/** An error this product raises on purpose: a code to look up, a message, and what to do. */
+/**
+ * An error this product raises on purpose: a code to look up, a message, and what to do; and,
+ * where it stands for a lower error, that error as its `cause` (ES2022), made safe to print.
+ */
 export class CodedError extends Error {
   readonly code: ErrorCode;
   readonly hint: string;
 
-  constructor(code: ErrorCode, message: string, hint: string) {
-    super(message);
+  constructor(code: ErrorCode, message: string, hint: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause: safeCause(cause) });
     this.name = new.target.name;
     this.code = code;
     this.hint = hint;
@@ -68,6 +71,36 @@ export class CodedError extends Error {
   }
 }
 
+/**
+ * What of a lower error may travel as a cause, into logs and Application Insights: our own
+ * errors as they are; of a foreign one (an SDK's, a socket's) its class, its code and its stack
+ * frames, never its message, request or headers (an axios error holds the Authorization header).
+ */
+export function safeCause(error: unknown): Error | undefined {
+  if (error instanceof CodedError) return error;
+  if (!(error instanceof Error)) return undefined;
+  const raw = (error as { code?: unknown }).code;
+  const code = typeof raw === 'string' && /^[\w.-]{1,40}$/.test(raw) ? raw : '';
+  // An SDK's error class may leave `name` as plain Error (axios's does).
+  const name = error.name === 'Error' ? error.constructor.name || 'Error' : error.name;
+  const safe = new Error(code);
+  safe.name = name;
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  safe.stack = [code ? `${name}: ${code}` : name, ...frames].join('\n');
+  return safe;
+}
+
+/**
+ * The stack of an error nobody raised on purpose, with its causes' (each made safe), for the
+ * one log line that records it; undefined for our own errors, whose code and hint say it all.
+ */
+export function unexpectedStack(error: unknown): string | undefined {
+  if (error instanceof CodedError) return undefined;
+  const lines: string[] = [];
+  for (let e: unknown = safeCause(error); e instanceof Error && lines.length < 5; e = e.cause) lines.push(e.stack ?? String(e));
+  return lines.join('\ncaused by: ') || undefined;
+}
+
 /** A summary of any thrown value that is safe to log or answer over HTTP. */
 export function describeError(error: unknown): SafeError {
   if (error instanceof CodedError) return { code: error.code, message: error.message, hint: error.hint };
@@ -75,5 +108,5 @@ export function describeError(error: unknown): SafeError {
   const foreign = (error as { code?: unknown })?.code;
   const detail = typeof foreign === 'string' && /^[\w.-]{1,40}$/.test(foreign) ? `, ${foreign}` : '';
   const name = error instanceof Error ? error.name : typeof error;
-  return { code: 'UNEXPECTED', message: `unexpected ${name}${detail}; see the function logs for the stack` };
+  return { code: 'UNEXPECTED', message: `unexpected ${name}${detail}; its stack is in the log` };
 }

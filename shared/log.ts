@@ -6,6 +6,7 @@
  * Application Insights shows them with the invocation's id and level.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { describeError, unexpectedStack } from './errors';
 import type { SecretScrubber } from './secrets';
 
 export type LogProps = Record<string, unknown>;
@@ -64,4 +65,10 @@ export function routedLogger(fallback: Logger): Logger {
     warn: (message, props) => target().warn(message, props),
     error: (message, props) => target().error(message, props),
   };
+}
+
+/** A failure handled where it happened, as one warning: what failed and why, and for an error nobody raised on purpose its stack. */
+export function warnOfFailure(log: Logger, what: string, error: unknown): void {
+  const stack = unexpectedStack(error);
+  log.warn(`${what}: ${describeError(error).message}${stack ? `\n${stack}` : ''}`);
 }

@@ -7,9 +7,8 @@
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
 import { type AxiosInstance, isAxiosError } from 'axios';
-import { describeError } from '../errors';
 import { networkReason, safeUrl } from '../http';
-import { type Logger, silentLogger } from '../log';
+import { type Logger, silentLogger, warnOfFailure } from '../log';
 import { type Announcer, alertTarget, createAnnouncer } from '../notify/announcer';
 import { archivedNotice, archiveFailedNotice } from '../notify/archiveNotices';
 import type { Notifier } from '../notify/delivery';
@@ -118,7 +117,7 @@ class ArchiveJob {
       return { stream: response.data, length: contentLength(response.headers as Record<string, unknown>) };
     } catch (error) {
       if (!isAxiosError(error)) throw error;
-      if (!error.response) throw new ZohoUnreachableError('download', networkReason(error));
+      if (!error.response) throw new ZohoUnreachableError('download', networkReason(error), error);
       const apiError: ZohoApiError = zohoApiError('download', error.response.status, undefined);
       if (error.response.status === 401 && !retried) {
         this.deps.tokens.invalidate(token);
@@ -212,7 +211,7 @@ class ArchiveJob {
     try {
       await this.announcer.announce(alertTarget(kind, occurrence, notice, this.now(), key), notice);
     } catch (error) {
-      this.log.warn(`could not announce ${kind}: ${describeError(error).message}`);
+      warnOfFailure(this.log, `could not announce ${kind}`, error);
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULTS } from '../defaults';
-import { describeError, type SafeError } from '../errors';
+import { describeError, type SafeError, unexpectedStack } from '../errors';
 import type { Logger } from '../log';
 import type { WatchStateRepository } from '../state/repository';
 import type { AlertKind, ChannelDelivery, WatchState } from '../state/watchState';
@@ -127,7 +127,11 @@ export class Announcer {
       const safe = describeError(error);
       result = { channel: notifier.channel, result: 'failed', error: safe };
       delivery = { status: 'failed', at, code: safe.code, message: safe.message, attempts };
-      this.deps.log.warn(`${notifier.channel} delivery failed: ${safe.message}`, { code: safe.code, hint: safe.hint });
+      const stack = unexpectedStack(error);
+      this.deps.log.warn(`${notifier.channel} delivery failed: ${safe.message}${stack ? `\n${stack}` : ''}`, {
+        code: safe.code,
+        hint: safe.hint,
+      });
     }
     // Recorded at once: if this run dies now, the next one knows this channel is done.
     await this.deps.repo.mutate((state) => (target.find(state) ? target.record(state, notifier.channel, delivery) : undefined));

@@ -27,6 +27,7 @@ export class DeliveryError extends CodedError {
     readonly status: number | undefined,
     readonly providerCode: string,
     hint?: string,
+    cause?: unknown,
   ) {
     const name = CHANNEL_NAMES[channel];
     super(
@@ -38,6 +39,7 @@ export class DeliveryError extends CodedError {
         (status === undefined || status === 429 || status >= 500
           ? `${name} is unavailable; the next check sends the message again.`
           : `Check ${SETTING[channel]}; the next check sends the message again.`),
+      cause,
     );
   }
 }

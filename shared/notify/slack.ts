@@ -116,7 +116,7 @@ export class SlackNotifier implements Notifier<SlackMessage> {
       if (error instanceof DeliveryError) throw error;
       if (error instanceof IncomingWebhookHTTPError) {
         const code = providerText(error.body);
-        throw new DeliveryError('slack', error.statusCode, code, SLACK_HINTS[code]);
+        throw new DeliveryError('slack', error.statusCode, code, SLACK_HINTS[code], error);
       }
       // The underlying fetch error may name the URL: keep only its code.
       const cause = error instanceof IncomingWebhookRequestError ? (error.original as { cause?: { code?: string } }).cause : undefined;
@@ -124,6 +124,8 @@ export class SlackNotifier implements Notifier<SlackMessage> {
         'slack',
         undefined,
         cause?.code ?? (error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'network error'),
+        undefined,
+        error,
       );
     }
   }

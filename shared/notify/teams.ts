@@ -117,8 +117,14 @@ export class TeamsNotifier implements Notifier<TeamsMessage> {
       await this.http.post(this.webhookUrl, JSON.stringify(message), { headers: { 'Content-Type': 'application/json' } });
     } catch (error) {
       if (!isAxiosError(error)) throw error;
-      if (!error.response) throw new DeliveryError('teams', undefined, networkReason(error));
-      throw new DeliveryError('teams', error.response.status, teamsErrorCode(error.response.data), TEAMS_HINTS[error.response.status]);
+      if (!error.response) throw new DeliveryError('teams', undefined, networkReason(error), undefined, error);
+      throw new DeliveryError(
+        'teams',
+        error.response.status,
+        teamsErrorCode(error.response.data),
+        TEAMS_HINTS[error.response.status],
+        error,
+      );
     }
   }
 }

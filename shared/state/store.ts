@@ -33,8 +33,8 @@ export class StateConflictError extends CodedError {
 
 /** The store itself failed (unreachable, forbidden, corrupt). */
 export class StateStoreError extends CodedError {
-  constructor(detail: string, hint: string) {
-    super('STATE_UNAVAILABLE', `The state store failed: ${detail}`, hint);
+  constructor(detail: string, hint: string, cause?: unknown) {
+    super('STATE_UNAVAILABLE', `The state store failed: ${detail}`, hint, cause);
   }
 }
 

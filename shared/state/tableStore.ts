@@ -114,5 +114,5 @@ function storeError(error: unknown): StateStoreError {
     status === 403
       ? 'The app identity needs the "Storage Table Data Contributor" role on the storage account.'
       : 'Check AzureWebJobsStorage (or its __accountName/__credential settings) and that the storage account is reachable; locally, start Azurite or set STATE_FILE.';
-  return new StateStoreError(`Table storage ${status ? `HTTP ${status} ` : ''}${code ?? 'error'}`, hint);
+  return new StateStoreError(`Table storage ${status ? `HTTP ${status} ` : ''}${code ?? 'error'}`, hint, error);
 }

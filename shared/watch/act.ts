@@ -5,8 +5,7 @@
 import { cacheSchedule } from '../alerts/schedule';
 import { archiveMessages, archivePrefix } from '../archive/plan';
 import type { AlertSettings } from '../defaults';
-import { describeError } from '../errors';
-import type { Logger } from '../log';
+import { type Logger, warnOfFailure } from '../log';
 import { type AnnouncementTarget, type Announcer, alertTarget } from '../notify/announcer';
 import { withMissedBackup } from '../notify/backupReady';
 import type { Channel } from '../notify/notice';
@@ -69,7 +68,7 @@ async function queueArchive(run: Run, backup: TrackedBackup): Promise<void> {
     await archive.queue.enqueue(messages);
   } catch (error) {
     // Nothing was recorded, so the next check queues the parts again; the announcement stands.
-    run.log.warn(`could not queue the backup for the archive: ${describeError(error).message}`);
+    warnOfFailure(run.log, 'could not queue the backup for the archive', error);
     return;
   }
   const at = run.now().toISOString();

@@ -1,6 +1,7 @@
 /** The bookkeeping after a check: last check, last success, last error and the monitor's health. */
 import { nextChannelHealth, nextHealth } from '../alerts/health';
-import { describeError, type SafeError } from '../errors';
+import type { SafeError } from '../errors';
+import { warnOfFailure } from '../log';
 import type { Channel } from '../notify/notice';
 import type { ChannelHealth, WatchState } from '../state/watchState';
 import type { Run } from './act';
@@ -31,7 +32,7 @@ export async function recordCheck(run: Run, verdict: CheckVerdict, at: string): 
     }));
   } catch (error) {
     // The check itself is reported either way; only its bookkeeping is lost.
-    run.log.warn(`could not record the check: ${describeError(error).message}`);
+    warnOfFailure(run.log, 'could not record the check', error);
     return undefined;
   }
 }

@@ -15,8 +15,8 @@ import { channelOutcomes } from '../alerts/health';
 import { needsBackupDetails } from '../alerts/schedule';
 import { withinDeadline } from '../deadline';
 import { DEFAULT_ALERT_SETTINGS, DEFAULTS } from '../defaults';
-import { describeError } from '../errors';
-import { silentLogger } from '../log';
+import { describeError, unexpectedStack } from '../errors';
+import { silentLogger, warnOfFailure } from '../log';
 import { createAnnouncer } from '../notify/announcer';
 import { WatchStateRepository } from '../state/repository';
 import type { WatchState } from '../state/watchState';
@@ -43,6 +43,9 @@ export async function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = 
     ));
   } catch (error) {
     decision = { outcome: 'failed', error: describeError(error) };
+    // Logged once, here: the report carries the code and message, never a stack.
+    const stack = unexpectedStack(error);
+    if (stack) run.log.error(`the check failed unexpectedly: ${stack}`);
   }
   if (!options.dryRun) alerts = [...alerts, ...(await recordAndReportHealth(run, decision, alerts, started))];
   const report = buildReport({
@@ -121,7 +124,7 @@ async function recordAndReportHealth(run: Run, decision: BackupDecision, alerts:
   try {
     return await announceAlerts(run, steps);
   } catch (error) {
-    run.log.warn(`could not announce the monitor's health: ${describeError(error).message}`);
+    warnOfFailure(run.log, "could not announce the monitor's health", error);
     return [];
   }
 }

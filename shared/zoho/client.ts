@@ -121,8 +121,9 @@ export class ZohoBackupClient {
       response = await this.options.http.get(url, { params, headers: { Authorization: `Zoho-oauthtoken ${token}` } });
     } catch (error) {
       if (!isAxiosError(error)) throw error;
-      if (isOversizedAnswer(error)) throw new ZohoResponseError(endpoint, 'the answer is larger than any backup API answer should be');
-      if (!error.response) throw new ZohoUnreachableError(endpoint, networkReason(error));
+      if (isOversizedAnswer(error))
+        throw new ZohoResponseError(endpoint, 'the answer is larger than any backup API answer should be', error);
+      if (!error.response) throw new ZohoUnreachableError(endpoint, networkReason(error), error);
       const parsed = parseJson(error.response.data);
       throw zohoApiError(endpoint, error.response.status, parsed.ok ? parsed.value : undefined, this.options.scrubber);
     }

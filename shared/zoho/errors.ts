@@ -137,11 +137,13 @@ export class ZohoResponseError extends CodedError {
   constructor(
     readonly endpoint: ZohoEndpoint,
     detail: string,
+    cause?: unknown,
   ) {
     super(
       'ZOHO_BAD_RESPONSE',
       `Zoho ${endpoint} answered something unexpected: ${detail}`,
       'Nothing was changed; the next check tries again. If it persists, Zoho may have changed its API: check ZOHO_API_VERSION and report it.',
+      cause,
     );
   }
 }
@@ -151,11 +153,13 @@ export class ZohoUnreachableError extends CodedError {
   constructor(
     readonly endpoint: ZohoEndpoint,
     reason: string,
+    cause?: unknown,
   ) {
     super(
       'ZOHO_UNREACHABLE',
       `Zoho ${endpoint} could not be reached (${reason}).`,
       'The next check tries again. If it persists, check the network of the app and ZOHO_DC / ZOHO_API_DOMAIN.',
+      cause,
     );
   }
 }

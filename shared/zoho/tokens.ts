@@ -165,7 +165,7 @@ export class ZohoTokenProvider implements AccessTokenSource {
       return readJson(response.data);
     } catch (error) {
       if (!isAxiosError(error)) throw error;
-      if (!error.response) throw new ZohoUnreachableError('token', networkReason(error));
+      if (!error.response) throw new ZohoUnreachableError('token', networkReason(error), error);
       const parsed = parseJson(error.response.data);
       // Zoho reports some refusals (e.g. "Access Denied" for too many grants) with a 4xx and an `error`.
       const zohoError = parsed.ok ? (parsed.value as { error?: unknown } | null)?.error : undefined;

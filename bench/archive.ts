@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     const config = loadConfig(settings);
     const runtime = createRuntime(config, { log: silentLogger });
     const storage = { kind: 'connection-string' as const, connectionString: azurite.connectionString };
-    const queue = queueClient(storage, 'zoho-backup-archive');
+    const queue = await queueClient(storage, 'zoho-backup-archive');
     /** A new backup in the sandbox, announced by a check, which queues its parts. */
     const announce = async (partMb: number, parts: number, hoursAgo: number): Promise<Backup> => {
       const partSize = partMb * 1024 * 1024;

@@ -6,7 +6,8 @@
  * with state in Azurite's Table storage, as on Azure. Each time is measured inside its
  * process, from the first entry file's load to the end of the invocation, and divided by
  * require('@azure/functions') in a fresh process, measured in the same run.
- * Goals: at most 6x without telemetry, at most 15x with a connection string set.
+ * Guard rails: at most 10x without telemetry, at most 15x with a connection string set, and a
+ * package of at most 100 files.
  * Beside it, the floor (bench/floorCheck.mjs): a program that makes the same round trips with
  * the same libraries and none of our code, timed in fresh processes of the same run.
  *   BENCH_COLD_SAMPLES=21  BENCH_CPU_PROF=1 (writes a CPU profile of one start, and its top)
@@ -131,19 +132,19 @@ async function main(): Promise<void> {
     for (let i = 0; i < 5; i += 1)
       builtinLoads.push(await inFreshProcess("for (const m of ['http', 'https', 'crypto', 'zlib', 'stream', 'url', 'util']) require(m)"));
     const builtins = median(builtinLoads);
-    const sdk = join(pkg.dir, 'node_modules/applicationinsights/index.js');
+    const sdk = pathToFileURL(join(pkg.dir, 'node_modules/applicationinsights/index.mjs')).href;
     const sdkLoads: number[] = [];
     for (let i = 0; i < 5; i += 1)
-      sdkLoads.push(await inFreshProcess(`require(${JSON.stringify(sdk)}).setup(${JSON.stringify(TELEMETRY)}).start()`));
+      sdkLoads.push(await inFreshProcess(`(await import(${JSON.stringify(sdk)})).default.setup(${JSON.stringify(TELEMETRY)}).start()`, true));
     const [b, q, t] = [median(base), median(quiet), median(withTelemetry)];
     // The floor's calls are not the product's.
     const checks = zoho.requests.filter((r) => r.endpoint !== 'token').length - floor.length;
     console.log(
-      `cold start of the deployed package (${pkg.files.length} files, ${(pkg.bytes / 1048576).toFixed(1)} MB), median of ${SAMPLES}:`,
+      `cold start of the deployed package (${pkg.files.length} files (guard rail <= 100), ${(pkg.bytes / 1048576).toFixed(1)} MB), median of ${SAMPLES}:`,
     );
     console.log(`  require('@azure/functions') in a fresh process: ${b.toFixed(1)} ms`);
-    console.log(`  index the app + one quiet timer check, no telemetry: ${q.toFixed(0)} ms = ${(q / b).toFixed(1)}x (goal <= 6x)`);
-    console.log(`  the same, telemetry configured: ${t.toFixed(0)} ms = ${(t / b).toFixed(1)}x (goal <= 15x)`);
+    console.log(`  index the app + one quiet timer check, no telemetry: ${q.toFixed(0)} ms = ${(q / b).toFixed(1)}x (guard rail <= 10x)`);
+    console.log(`  the same, telemetry configured: ${t.toFixed(0)} ms = ${(t / b).toFixed(1)}x (guard rail <= 15x)`);
     // Other work on a shared machine only ever adds time: the fastest of each is the steadier
     // figure from run to run, the median the one the goals are read against.
     const [bMin, qMin] = [Math.min(...base), Math.min(...quiet, ...withTelemetry)];

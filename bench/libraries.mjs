@@ -7,12 +7,21 @@
  *  - floorCheck.mjs: bench/floorCheck.mjs, a quiet check's round trips with those libraries.
  *   node bench/libraries.mjs <out folder>
  */
-import { join } from 'node:path';
-import { bundleModule } from '../infra/bundleOptions.mjs';
+import { build } from 'esbuild';
+import { esbuildOptions, root } from '../infra/esbuildOptions.mjs';
 
 const LIBRARIES = ['@azure/functions', 'axios', 'axios-retry', '@azure/data-tables', '@slack/webhook', 'zod/mini'];
 
-const [out] = process.argv.slice(2);
-const contents = LIBRARIES.map((name, i) => `export * as library${i} from ${JSON.stringify(name)};`).join('\n');
-await bundleModule(contents, join(out, 'libraries.mjs'));
-await bundleModule("import './bench/floorCheck.mjs';", join(out, 'floorCheck.mjs'));
+const [outdir] = process.argv.slice(2);
+const libraries = LIBRARIES.map((name, i) => `export * as library${i} from ${JSON.stringify(name)};`).join('\n');
+for (const [name, contents] of [
+  ['libraries', libraries],
+  ['floorCheck', "import './bench/floorCheck.mjs';"],
+]) {
+  await build({
+    ...esbuildOptions,
+    stdin: { contents, resolveDir: root, sourcefile: `${name}.mjs` },
+    splitting: false,
+    outfile: `${outdir}/${name}.mjs`,
+  });
+}

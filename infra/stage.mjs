@@ -9,7 +9,7 @@
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root } from './bundleOptions.mjs';
+import { root } from './esbuildOptions.mjs';
 
 const out = join(root, 'dist/app');
 const project = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

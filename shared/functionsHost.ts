@@ -8,6 +8,7 @@
  */
 import type * as ArchiveWorker from './archive/worker';
 import { CodedError, describeError, type SafeError } from './errors';
+import { onFirstUse } from './lazy';
 import { type OrgRef, type OrgSources, runtimeOfKey, watchedOrgs } from './orgs/select';
 import type { OrgsWorker } from './orgs/worker';
 import type { Runtime } from './runtime';
@@ -26,7 +27,7 @@ export type RuntimeSource = () => Runtime | undefined | Promise<Runtime | undefi
  */
 export async function workerRuntime(): Promise<Runtime | undefined> {
   if (!hasSettingsOrg(process.env)) return undefined;
-  const { workerRuntimeFromEnv } = await import('./runtime.js');
+  const { workerRuntimeFromEnv } = await runtimeModule();
   return workerRuntimeFromEnv();
 }
 
@@ -37,7 +38,7 @@ export type OrgsSource = () => Promise<OrgsWorker | undefined>;
 export async function workerOrgs(): Promise<OrgsWorker | undefined> {
   // Without a registry, not even its module is loaded.
   if (!process.env.ZOHO_ORGS_VAULT_URI?.trim()) return undefined;
-  const { workerOrgsFromEnv } = await import('./orgs/worker.js');
+  const { workerOrgsFromEnv } = await orgsModule();
   return workerOrgsFromEnv();
 }
 
@@ -73,14 +74,13 @@ function unknownOrg(named: string, known: OrgRef[]): SafeError {
 }
 
 /** The status view, for backupStatus. */
-export function statusView(): Promise<typeof Status> {
-  return import('./status.js');
-}
+export const statusView: () => Promise<typeof Status> = onFirstUse(() => import('./status.js'));
 
 /** The archive worker, for the queue triggers only: it brings the Blob SDK. */
-export function archiveWorker(): Promise<typeof ArchiveWorker> {
-  return import('./archive/worker.js');
-}
+export const archiveWorker: () => Promise<typeof ArchiveWorker> = onFirstUse(() => import('./archive/worker.js'));
+
+const runtimeModule = onFirstUse(() => import('./runtime.js'));
+const orgsModule = onFirstUse(() => import('./orgs/worker.js'));
 
 export interface JsonAnswer {
   status: number;

@@ -11,6 +11,7 @@
  */
 import type { TelemetryClient } from 'applicationinsights';
 import { DEFAULTS } from './defaults';
+import { onFirstUse } from './lazy';
 import type { SecretScrubber } from './secrets';
 
 export interface Telemetry {
@@ -80,13 +81,15 @@ export function createTelemetry(settings: TelemetrySettings, scrubber: SecretScr
   };
 }
 
-/** The SDK, set up once per process: a separate bundle in the deployed package. */
+const telemetrySdk = onFirstUse(() => import('applicationinsights'));
+
+/** The SDK, set up once per process: one file of its own in the deployed package (infra/bundle.mjs). */
 async function connectSdk(settings: TelemetrySettings): Promise<TelemetryClient> {
-  const appInsights = (await import('applicationinsights')).default;
+  const appInsights = (await telemetrySdk()).default;
   if (!appInsights.defaultClient) {
     appInsights.setup(settings.connectionString).setAutoCollectConsole(false).setSendLiveMetrics(false);
     if (settings.identityClientId) {
-      const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
+      const { ManagedIdentityCredential } = await import('@azure/identity');
       // setup() has just created the client (the guard above narrowed it to never).
       (appInsights.defaultClient as TelemetryClient).config.aadTokenCredential = new ManagedIdentityCredential({
         clientId: settings.identityClientId,

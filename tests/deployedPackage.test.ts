@@ -8,13 +8,12 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { QueueClient } from '@azure/storage-queue';
-import { decode } from '@jridgewell/sourcemap-codec';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
@@ -161,18 +160,20 @@ async function takeQueuedParts(): Promise<string[]> {
 }
 
 describe('the deployed package', () => {
-  it('is the bundle: one entry, its chunks and source maps, host.json and package.json, and nothing else', () => {
-    for (const file of ['host.json', 'package.json', 'index.mjs', 'node_modules/applicationinsights/index.js'])
-      expect(pkg.files).toContain(file);
+  it('is the bundle: its entry, its chunks and source maps, the telemetry SDK as one file, host.json and package.json', () => {
+    const outside = pkg.files.filter((f) => !/^(chunks\/[\w-]+\.mjs(\.map)?|app\.mjs(\.map)?)$/.test(f));
+    expect(outside.sort()).toEqual([
+      'host.json',
+      'index.mjs',
+      'node_modules/applicationinsights/index.mjs',
+      'node_modules/applicationinsights/package.json',
+      'package.json',
+    ]);
     expect(pkg.files.filter((f) => f.startsWith('chunks/') && f.endsWith('.mjs.map')).length).toBeGreaterThan(0);
-    expect(pkg.files.filter((f) => !/^(chunks\/|node_modules\/|index\.mjs)/.test(f))).toEqual(['host.json', 'package.json']);
-    expect(JSON.parse(readFileSync(join(pkg.dir, 'package.json'), 'utf8'))).toMatchObject({ main: 'index.mjs' });
-    expect(JSON.parse(readFileSync(join(pkg.dir, 'package.json'), 'utf8')).dependencies).toBeUndefined();
+    const manifest = JSON.parse(readFileSync(join(pkg.dir, 'package.json'), 'utf8'));
+    expect(manifest).toMatchObject({ main: 'index.mjs' });
+    expect(manifest.dependencies).toBeUndefined();
     expect(readFileSync(join(pkg.dir, 'host.json'), 'utf8')).toBe(readFileSync(join(root, 'host.json'), 'utf8'));
-    // The SDKs a quiet check does not need: one file each, resolved only when required.
-    expect(
-      pkg.files.filter((f) => f.startsWith('node_modules/') && !/^node_modules\/(@azure\/)?[a-z-]+\/(index\.js|package\.json)$/.test(f)),
-    ).toEqual([]);
     expect(pkg.files.length).toBeLessThanOrEqual(100);
   });
 
@@ -204,30 +205,22 @@ describe('the deployed package', () => {
     expect((report.results[0] as unknown as { modules: number }).modules).toBe(pkg.files.filter((f) => /\.(mjs|js)$/.test(f)).length);
   });
 
-  it('maps only our own code: Node parses every loaded map, and a library mapping is time spent for no stack we read', () => {
-    const maps = pkg.files.filter((f) => f.endsWith('.map'));
-    expect(maps).toContain('index.mjs.map');
-    for (const file of maps) {
-      const map = JSON.parse(readFileSync(join(pkg.dir, file), 'utf8')) as { sources: string[]; mappings: string };
-      const mapped = new Set(decode(map.mappings).flatMap((line) => line.filter((s) => s.length > 1).map((s) => map.sources[s[1]!])));
-      expect([...mapped].filter((source) => !/^(\.\.\/)*(functions|shared)\//.test(source ?? ''))).toEqual([]);
-    }
-  });
-
-  it('names TypeScript files and lines in the stack traces of the core (source maps, turned on by the bundle)', async () => {
-    const chunks = join(pkg.dir, 'chunks');
-    const files = readdirSync(chunks).filter((f) => f.endsWith('.mjs'));
-    for (const f of files) expect(readFileSync(join(chunks, f), 'utf8')).toContain('process.setSourceMapsEnabled(true);');
-    const configChunk = files.find((f) => readFileSync(join(chunks, f), 'utf8').includes('function loadConfig('));
-    const first = files.find((f) => f !== configChunk);
-    // As in the worker: some chunk has run (and turned source maps on) before the core's chunks load.
-    const script = `await import('./chunks/${first}');
-      const { loadConfig } = await import('./chunks/${configChunk}');
-      try { loadConfig({}); } catch (error) { console.log(error.stack); }`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: pkg.dir });
-    expect(stdout).toMatch(/Invalid settings/);
-    expect(stdout).toMatch(/shared\/config\/index\.ts:\d+:\d+/);
-  });
+  it.each([
+    ['invalid settings', { ZOHO_CLIENT_SECRET: '' }, /Invalid settings/],
+    ['a failed check', { ZOHO_ACCOUNTS_URL: 'http://127.0.0.1:9' }, /backup check failed/],
+  ])(
+    'maps every frame of an invocation failure (%s) to a source line: source maps are on before the bundle compiles',
+    async (_case, env, error) => {
+      const report = await runInstance([{ function: 'backupWatch' }], env);
+      const [result] = report.results as Array<{ ok: boolean; error?: string; stack?: string }>;
+      expect(result).toMatchObject({ ok: false, error: expect.stringMatching(error) });
+      // Frames of the package (not Node's own, not the stand-in worker's).
+      const frames = result!.stack!.split('\n').filter((l) => /^\s+at /.test(l) && !/node:|functionsHost\.cjs/.test(l));
+      expect(frames.length).toBeGreaterThan(0);
+      expect(frames.filter((f) => !/\.ts:\d+:\d+\)?$/.test(f))).toEqual([]);
+      expect(frames.join('\n')).toMatch(/functions\/backupWatch\.ts:\d+:\d+/);
+    },
+  );
 
   it('renders the settings as ARM does: a bool as True (lowercased by the Bicep), an int as digits, an unset string as empty', async () => {
     expect([armString(true), armString(false), armString(3)]).toEqual(['True', 'False', '3']);

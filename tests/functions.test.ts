@@ -30,7 +30,9 @@ describe('the function app layout', () => {
   it('has package.json "main" name the bundle\'s one entry, which registers every function under functions/', () => {
     const main = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).main as string;
     expect(main).toBe('dist/app/index.mjs');
-    const entry = readFileSync(join(root, main), 'utf8');
+    // The entry turns source maps on, then imports the bundle that registers the functions.
+    expect(readFileSync(join(root, main), 'utf8')).toContain("import('./app.mjs')");
+    const entry = readFileSync(join(root, 'dist/app/app.mjs'), 'utf8');
     const names = readdirSync(join(root, 'functions'))
       .filter((f) => f.endsWith('.ts'))
       .map((f) => f.replace(/\.ts$/, ''));

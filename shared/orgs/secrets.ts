@@ -7,8 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
-import type { SecretClient } from '@azure/keyvault-secrets';
+
+// The ES module build's types: the SDK is loaded with import() (shared/lazy.ts).
+type SecretClient = import('@azure/keyvault-secrets', { with: { 'resolution-mode': 'import' }}).SecretClient;
+
 import { CodedError } from '../errors';
+import { onFirstUse } from '../lazy';
 import { isLoopbackHost } from '../urls';
 
 /** How often a recovery is polled: Key Vault usually finishes one within a few seconds. */
@@ -40,26 +44,20 @@ class OrgSecretsError extends CodedError {
 }
 
 export class KeyVaultOrgSecrets implements OrgSecretStore {
-  private secretClient?: SecretClient;
+  private readonly client: () => Promise<SecretClient>;
 
   /** The client (and the Key Vault SDK) is built on first use: listing orgs never needs it. */
-  constructor(
-    private readonly vaultUrl: string,
-    private readonly credential: () => TokenCredential,
-  ) {}
-
-  private get client(): SecretClient {
-    if (!this.secretClient) {
-      const { SecretClient } = require('@azure/keyvault-secrets') as typeof import('@azure/keyvault-secrets');
+  constructor(vaultUrl: string, credential: () => TokenCredential) {
+    this.client = onFirstUse(async () => {
+      const { SecretClient } = await import('@azure/keyvault-secrets');
       // A local stand-in for the vault answers the challenge for its own host, not *.vault.azure.net.
-      const local = isLoopbackHost(new URL(this.vaultUrl).hostname);
-      this.secretClient = new SecretClient(this.vaultUrl, this.credential(), { disableChallengeResourceVerification: local });
-    }
-    return this.secretClient;
+      const local = isLoopbackHost(new URL(vaultUrl).hostname);
+      return new SecretClient(vaultUrl, credential(), { disableChallengeResourceVerification: local });
+    });
   }
 
   async get(name: string): Promise<OrgSecrets> {
-    const secret = await this.client.getSecret(name).catch((error: unknown) => {
+    const secret = await (await this.client()).getSecret(name).catch((error: unknown) => {
       throw statusOf(error) === 404 ? new OrgSecretsError(name, 'is not in the vault') : error;
     });
     return parseSecrets(name, secret.value);
@@ -67,13 +65,14 @@ export class KeyVaultOrgSecrets implements OrgSecretStore {
 
   async put(name: string, secrets: OrgSecrets): Promise<void> {
     const value = JSON.stringify(secrets);
-    const set = () => this.client.setSecret(name, value, { contentType: 'application/json', tags: { app: 'zoho-backup-notifier' } });
+    const client = await this.client();
+    const set = () => client.setSecret(name, value, { contentType: 'application/json', tags: { app: 'zoho-backup-notifier' } });
     try {
       await set();
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
       // Deleted but recoverable (purge protection): bring it back (Key Vault takes a moment), then overwrite it.
-      await (await this.client.beginRecoverDeletedSecret(name, { intervalInMs: RECOVERY_POLL_MS })).pollUntilDone();
+      await (await client.beginRecoverDeletedSecret(name, { intervalInMs: RECOVERY_POLL_MS })).pollUntilDone();
       await set();
     }
   }
@@ -81,7 +80,7 @@ export class KeyVaultOrgSecrets implements OrgSecretStore {
   async remove(name: string): Promise<void> {
     try {
       // The delete is issued when the poller starts; the vault finishes it on its own.
-      await this.client.beginDeleteSecret(name);
+      await (await this.client()).beginDeleteSecret(name);
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }

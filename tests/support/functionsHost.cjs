@@ -142,7 +142,7 @@ async function invoke(step) {
       cpuS: cpuS(),
     };
   } catch (error) {
-    return { function: step.function, ok: false, error: String(error?.message), ms: ms(), cpuS: cpuS() };
+    return { function: step.function, ok: false, error: String(error?.message), stack: String(error?.stack), ms: ms(), cpuS: cpuS() };
   }
 }
 

@@ -76,7 +76,7 @@ export async function startWorld(
   };
   // Each world its own archive queue: jest runs test files side by side on one Azurite.
   const archiveQueue = options.archive
-    ? queueClient({ kind: 'connection-string', connectionString: azuriteConnectionString() }, `archive-${uniqueSuffix}`)
+    ? await queueClient({ kind: 'connection-string', connectionString: azuriteConnectionString() }, `archive-${uniqueSuffix}`)
     : undefined;
   const runtime = (log: Logger = capture) => {
     const rt = createRuntime(loadConfig(settings), { http: FAST_RETRIES, log, store });

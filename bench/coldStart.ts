@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 5; i += 1)
       builtinLoads.push(await inFreshProcess("for (const m of ['http', 'https', 'crypto', 'zlib', 'stream', 'url', 'util']) require(m)"));
     const builtins = median(builtinLoads);
-    const sdk = pathToFileURL(join(pkg.dir, 'node_modules/applicationinsights/index.mjs')).href;
+    const sdk = pathToFileURL(join(pkg.dir, 'node_modules/applicationinsights/index.js')).href;
     const sdkLoads: number[] = [];
     for (let i = 0; i < 5; i += 1)
       sdkLoads.push(await inFreshProcess(`(await import(${JSON.stringify(sdk)})).default.setup(${JSON.stringify(TELEMETRY)}).start()`, true));

@@ -5,10 +5,11 @@
  *  - app.mjs registers every function under functions/ (the worker indexes the app by loading
  *    package.json's "main"); each dynamic import() in the code is a chunk under chunks/, parsed
  *    only when a function first needs it.
- *  - node_modules/applicationinsights/index.mjs: the telemetry SDK, loaded after a check's work
- *    (shared/telemetry.ts), bundled on its own without splitting: its OpenTelemetry distro
- *    imports dozens of its own modules dynamically, which split would be ~130 more files.
- *    The app's import('applicationinsights') finds it as Node finds any package.
+ *  - node_modules/applicationinsights/index.js: the telemetry SDK, loaded after a check's work
+ *    (shared/telemetry.ts), bundled on its own as the CommonJS it is (it reads __dirname) and
+ *    without splitting: its OpenTelemetry distro imports dozens of its own modules dynamically,
+ *    which split would be ~130 more files. The app's import('applicationinsights') finds it as
+ *    Node finds any package.
  *  - index.mjs, the "main", turns source maps on and only then imports app.mjs: Node maps the
  *    stack frames of a file only if maps were on when it was compiled, so that every frame of a
  *    failure in Application Insights names a TypeScript file and line.
@@ -48,7 +49,16 @@ await build({
 });
 
 const telemetry = join(out, 'node_modules/applicationinsights');
-await build({ ...esbuildOptions, entryPoints: { index: 'applicationinsights' }, outdir: telemetry, splitting: false, sourcemap: false });
-writeFileSync(join(telemetry, 'package.json'), `${JSON.stringify({ name: 'applicationinsights', private: true, main: 'index.mjs' })}\n`);
+await build({
+  ...esbuildOptions,
+  entryPoints: { index: 'applicationinsights' },
+  outdir: telemetry,
+  format: 'cjs',
+  outExtension: {},
+  banner: {},
+  splitting: false,
+  sourcemap: false,
+});
+writeFileSync(join(telemetry, 'package.json'), `${JSON.stringify({ name: 'applicationinsights', private: true, main: 'index.js' })}\n`);
 
 writeFileSync(join(out, 'index.mjs'), "process.setSourceMapsEnabled(true);\nawait import('./app.mjs');\n");

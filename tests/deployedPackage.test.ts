@@ -38,7 +38,8 @@ interface HostReport {
 
 type Invocation =
   | { function: string; http?: { method: string; query?: Record<string, string> }; queueMessage?: string }
-  | { loadEveryModule: true };
+  | { loadEveryModule: true }
+  | { startTelemetrySdk: string };
 
 /** Stand-ins for what main.bicep's modules output, as ARM would resolve them. */
 const REFERENCES: Record<string, string> = {
@@ -165,7 +166,7 @@ describe('the deployed package', () => {
     expect(outside.sort()).toEqual([
       'host.json',
       'index.mjs',
-      'node_modules/applicationinsights/index.mjs',
+      'node_modules/applicationinsights/index.js',
       'node_modules/applicationinsights/package.json',
       'package.json',
     ]);
@@ -203,6 +204,13 @@ describe('the deployed package', () => {
     const report = await runInstance([{ loadEveryModule: true }]);
     expect(report.results).toEqual([{ function: '(every module)', ok: true, modules: expect.any(Number), failures: [] }]);
     expect((report.results[0] as unknown as { modules: number }).modules).toBe(pkg.files.filter((f) => /\.(mjs|js)$/.test(f)).length);
+  });
+
+  it('starts the telemetry SDK from the package, as a check with telemetry configured does after its work', async () => {
+    const report = await runInstance([
+      { startTelemetrySdk: 'InstrumentationKey=00000000-0000-4000-8000-000000000002;IngestionEndpoint=https://127.0.0.1:9/' },
+    ]);
+    expect(report.results).toEqual([{ function: '(telemetry SDK)', ok: true, resolved: true }]);
   });
 
   it.each([

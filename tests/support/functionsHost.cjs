@@ -107,8 +107,22 @@ async function loadEveryModule() {
   return { function: '(every module)', ok: failures.length === 0, modules: files.filter((f) => /\.(mjs|js)$/.test(f)).length, failures };
 }
 
+/** What shared/telemetry.ts does after a check's work: import the SDK from the app and start it. */
+async function startTelemetrySdk(connectionString) {
+  try {
+    const resolved = Module.createRequire(join(appDir, 'app.mjs')).resolve('applicationinsights');
+    const appInsights = (await import(pathToFileURL(resolved).href)).default;
+    appInsights.setup(connectionString).setAutoCollectConsole(false).setSendLiveMetrics(false).start();
+    appInsights.defaultClient.trackEvent({ name: 'probe' });
+    return { function: '(telemetry SDK)', ok: true, resolved: resolved.startsWith(`${appDir}/`) };
+  } catch (error) {
+    return { function: '(telemetry SDK)', ok: false, error: String(error?.message), stack: String(error?.stack) };
+  }
+}
+
 async function invoke(step) {
   if (step.loadEveryModule) return loadEveryModule();
+  if (step.startTelemetrySdk) return startTelemetrySdk(step.startTelemetrySdk);
   const registered = functions.get(step.function);
   if (!registered) return { function: step.function, error: 'not registered' };
   const [triggerName] = Object.entries(registered.metadata.bindings).find(([, b]) => b.direction === 'in' && /Trigger$/.test(b.type));

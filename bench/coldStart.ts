@@ -135,7 +135,9 @@ async function main(): Promise<void> {
     const sdk = pathToFileURL(join(pkg.dir, 'node_modules/applicationinsights/index.js')).href;
     const sdkLoads: number[] = [];
     for (let i = 0; i < 5; i += 1)
-      sdkLoads.push(await inFreshProcess(`(await import(${JSON.stringify(sdk)})).default.setup(${JSON.stringify(TELEMETRY)}).start()`, true));
+      sdkLoads.push(
+        await inFreshProcess(`(await import(${JSON.stringify(sdk)})).default.setup(${JSON.stringify(TELEMETRY)}).start()`, true),
+      );
     const [b, q, t] = [median(base), median(quiet), median(withTelemetry)];
     // The floor's calls are not the product's.
     const checks = zoho.requests.filter((r) => r.endpoint !== 'token').length - floor.length;

@@ -56,6 +56,13 @@ export class SandboxStory {
     return this.addRow({ at, action: null, state: 'failure', repeatType: 'weekly', by }).id;
   }
 
+  /** An immediate backup that Zoho could not finish: its row has no log_time (seed 003). */
+  failImmediateBackup(by: SandboxUser = SANDBOX_ADMIN): string {
+    const row = this.addRow({ at: new Date(), action: null, state: 'failure', repeatType: 'immediate', by });
+    row.log_time = null;
+    return row.id;
+  }
+
   /** Someone stops the schedule. */
   stopSchedule(at: Date, by: SandboxUser = SANDBOX_ADMIN): string {
     if (this.backup) this.backup.status = 'STOPPED';

@@ -4,7 +4,7 @@
  * watch announces each occurrence once through the same claim/record mechanism as backups.
  */
 import type { AlertKind, CachedSchedule, TrackedBackup, WatchState } from '../state/watchState';
-import { type DatedHistoryRow as DatedRow, type HistoryRow, isDated } from '../zoho/schemas';
+import { compareRecords, type DatedHistoryRow as DatedRow, type HistoryRow, isDated } from '../zoho/schemas';
 
 export interface Occurrence<K extends AlertKind = AlertKind, D = unknown> {
   kind: K;
@@ -35,18 +35,24 @@ function isNews(row: DatedRow, state: WatchState, now: Date, isCurrent: boolean,
   return isCurrent && time > now.getTime() - lookbackMs;
 }
 
+/**
+ * The newest failed backup, if it is news. Rows without a log_time count too: Zoho gives an
+ * immediate backup none (seed 003), and record ids, which grow with time, order them. Such a
+ * row is news while it is the newest outcome: the alert records its id, so it is said once.
+ */
 export function detectFailedBackup(
   rows: readonly HistoryRow[],
   state: WatchState,
   now: Date,
-): Occurrence<'backup-failed', DatedRow> | undefined {
-  const all = dated(rows);
-  const failure = latest(all, (r) => r.state === 'failure');
+): Occurrence<'backup-failed', HistoryRow> | undefined {
+  const order = (a: HistoryRow, b: HistoryRow) => compareRecords({ id: a.id, time: a.log_time }, { id: b.id, time: b.log_time });
+  const outcomes = rows.filter((r) => r.state === 'failure' || r.state === 'completed').sort(order);
+  const failure = outcomes.filter((r) => r.state === 'failure').at(-1);
   if (!failure) return undefined;
-  const lastCompleted = latest(all, (r) => r.state === 'completed');
-  const isCurrent = !lastCompleted || Date.parse(failure.log_time) > Date.parse(lastCompleted.log_time);
-  if (!isNews(failure, state, now, isCurrent)) return undefined;
-  return { kind: 'backup-failed', occurrence: failure.id, detail: failure };
+  const lastCompleted = outcomes.filter((r) => r.state === 'completed').at(-1);
+  const isCurrent = !lastCompleted || order(failure, lastCompleted) > 0;
+  const news = isDated(failure) ? isNews(failure, state, now, isCurrent) : isCurrent;
+  return news ? { kind: 'backup-failed', occurrence: failure.id, detail: failure } : undefined;
 }
 
 export function detectStoppedSchedule(

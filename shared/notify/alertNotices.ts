@@ -4,19 +4,26 @@ import { type Channel, formatDateTime, formatRelative, type MessageContext, type
 
 const BACKUP_SETTINGS = 'Zoho CRM Setup > Data Administration > Export/Backup';
 
+/** `at` is undefined for an immediate backup: Zoho records no time for one. */
 export function backupFailedNotice(
   orgName: string,
-  failure: { at: string; by?: string; repeatType?: string | null },
+  failure: { at?: string; by?: string; repeatType?: string | null },
   ctx: MessageContext,
 ): Notice {
-  const when = formatDateTime(new Date(failure.at), ctx.timezone);
+  const when = failure.at ? formatDateTime(new Date(failure.at), ctx.timezone) : undefined;
   return {
     title: 'Zoho CRM backup failed',
     tone: 'danger',
-    summary: `The ${orgName} backup failed at ${when}: there is no new backup to download.`,
+    summary: `The ${orgName} backup failed${when ? ` at ${when}` : ''}: there is no new backup to download.`,
     facts: [
       { label: 'Org', value: orgName },
-      { label: 'Failed at', value: `${when} (${formatRelative(new Date(failure.at), ctx.now, ctx.timezone)})` },
+      {
+        label: 'Failed at',
+        value:
+          failure.at && when
+            ? `${when} (${formatRelative(new Date(failure.at), ctx.now, ctx.timezone)})`
+            : `before ${formatDateTime(ctx.now, ctx.timezone)} (an immediate backup: Zoho records no time for it)`,
+      },
       ...(failure.by ? [{ label: 'Scheduled by', value: failure.by }] : []),
       ...(failure.repeatType ? [{ label: 'Schedule', value: failure.repeatType }] : []),
     ],

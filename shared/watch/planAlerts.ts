@@ -52,7 +52,7 @@ function detectedAlerts({ rows, state, now, settings, orgName, ctx }: AlertPlanI
   const failed = detectFailedBackup(rows, state, now);
   if (failed) {
     const { log_time: at, done_by: by, repeat_type: repeatType } = failed.detail;
-    add(failed.kind, failed.occurrence, backupFailedNotice(orgName, { at, by: by?.name, repeatType }, ctx));
+    add(failed.kind, failed.occurrence, backupFailedNotice(orgName, { at: at ?? undefined, by: by?.name, repeatType }, ctx));
   }
   const stopped = detectStoppedSchedule(rows, state, now);
   if (stopped) add(stopped.kind, stopped.occurrence, scheduleStoppedNotice(orgName, stopped.detail, ctx));

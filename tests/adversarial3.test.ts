@@ -3,12 +3,13 @@
  * defect found by attacking the command line and the functions, through the command line as a
  * child process or through the function handlers, over real sockets and the real file system.
  */
-import { mkdtempSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
-import { cli } from './support/cli';
+import { CLI, type CliRun, cli } from './support/cli';
 import { hoursAgo } from './support/world';
 
 let zoho: ZohoSandbox;
@@ -26,7 +27,8 @@ afterEach(async () => {
   await Promise.all([zoho.close(), chat.close()]);
 });
 
-const titles = () => chat.received('slack').map((m) => (m.body as { blocks?: Array<{ text?: { text?: string } }> }).blocks?.[0]?.text?.text);
+const titles = () =>
+  chat.received('slack').map((m) => (m.body as { blocks?: Array<{ text?: { text?: string } }> }).blocks?.[0]?.text?.text);
 
 describe('#1 losses: a failed immediate backup', () => {
   it('is alerted once, although its history row has no log_time', async () => {
@@ -42,5 +44,71 @@ describe('#1 losses: a failed immediate backup', () => {
 
     expect((await cli(['check'], env, cwd)).code).toBe(0);
     expect(chat.received('slack')).toHaveLength(2);
+  });
+});
+
+/** The command line with a file-size limit of 0 blocks: every write fails with EFBIG, as on a full disk. */
+function cliOnFullDisk(args: string[]): Promise<CliRun> {
+  const script = 'ulimit -f 0 && exec "$0" "$@"';
+  return new Promise((done) => {
+    execFile(
+      'sh',
+      ['-c', script, process.execPath, CLI, ...args],
+      { cwd, env: { PATH: process.env.PATH ?? '', ...env } },
+      (error, stdout, stderr) => done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('#2 losses: a full disk', () => {
+  it('leaves no lock behind, says STATE_UNAVAILABLE with the file and what to do, and the next check runs at once', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    const full = await cliOnFullDisk(['check']);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toMatch(/error STATE_UNAVAILABLE: .*\.zoho-backup-state\.json(\.lock)? cannot be (created|written) \(EFBIG\)/);
+    expect(full.stderr).toMatch(/what to do: The disk is full or a file-size limit was reached/);
+    expect(full.stderr).not.toMatch(/unexpected|function logs/);
+    expect(readdirSync(cwd)).toEqual([]);
+
+    const next = await cli(['check'], env, cwd);
+    expect(next).toMatchObject({ code: 0 });
+    expect(next.stdout).toMatch(/^Check: announced/);
+  });
+});
+
+/** A folder this process may not write in, even as root (an immutable folder then). */
+function readOnlyFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'read-only-'));
+  execFileSync('chmod', ['0555', folder]);
+  const writable = () => {
+    try {
+      writeFileSync(join(folder, 'probe'), '');
+      execFileSync('rm', ['-f', join(folder, 'probe')]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (writable()) execFileSync('chattr', ['+i', folder]);
+  if (writable()) throw new Error(`cannot make a folder this process may not write in (${folder})`);
+  return folder;
+}
+
+describe('#6 bad state: a state folder that is not writable', () => {
+  let folder: string;
+  afterEach(() => {
+    execFileSync('sh', ['-c', `chattr -i "${folder}" 2>/dev/null; chmod 0755 "${folder}"`]);
+  });
+
+  it('says STATE_UNAVAILABLE, names the file and says what to do', async () => {
+    folder = readOnlyFolder();
+    zoho.completeBackup({ at: hoursAgo(1) });
+    const run = await cli(['check'], { ...env, STATE_FILE: join(folder, 'state.json') }, cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error STATE_UNAVAILABLE: The state store failed: ${join(folder, 'state.json')}`);
+    expect(run.stderr).toMatch(/\((EACCES|EPERM)\)/);
+    expect(run.stderr).toMatch(/what to do: This user may not write in .*: make it writable, or set STATE_FILE/);
+    expect(existsSync(join(folder, 'state.json.lock'))).toBe(false);
+    expect(chat.messages).toHaveLength(0);
   });
 });

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileStateError } from './fileErrors';
 import { StateStoreError } from './store';
 
 export interface FileLockOptions {
@@ -35,7 +36,9 @@ export class FileLock {
   async acquire(): Promise<() => Promise<void>> {
     const token = `${process.pid}:${randomBytes(8).toString('hex')}`;
     const deadline = Date.now() + this.options.timeoutMs;
-    await fs.mkdir(dirname(this.path), { recursive: true });
+    await fs.mkdir(dirname(this.path), { recursive: true }).catch((error: unknown) => {
+      throw fileStateError(dirname(this.path), 'created', error);
+    });
     while (!(await this.tryCreate(this.path, token))) {
       await this.breakIfStale();
       if (Date.now() > deadline) {
@@ -49,14 +52,28 @@ export class FileLock {
     return () => this.releaseOwn(this.path, token);
   }
 
+  /**
+   * Creates `path` holding `token`, or answers false when it exists. A file this call created
+   * but could not fill (a full disk) is removed again: left behind, it would hold off every
+   * later run until it went stale.
+   */
   private async tryCreate(path: string, token: string): Promise<boolean> {
+    let handle: fs.FileHandle;
     try {
-      await fs.writeFile(path, token, { flag: 'wx' });
-      return true;
+      handle = await fs.open(path, 'wx', 0o600);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
+      throw fileStateError(path, 'created', error);
     }
+    try {
+      await handle.writeFile(token);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await fs.rm(path, { force: true });
+      throw fileStateError(path, 'written', error);
+    }
+    await handle.close();
+    return true;
   }
 
   /** Removes `path` only if it still holds `token`. */

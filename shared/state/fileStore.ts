@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileStateError } from './fileErrors';
 import { FileLock } from './fileLock';
 import { StateConflictError, type StateKind, type StateStore, StateStoreError, type StoredRecord } from './store';
 
@@ -65,7 +66,7 @@ export class FileStateStore implements StateStore {
       text = await fs.readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw this.unusable(`cannot be read (${(error as NodeJS.ErrnoException).code})`);
+      throw fileStateError(this.path, 'read', error);
     }
     let parsed: unknown;
     try {
@@ -93,7 +94,7 @@ export class FileStateStore implements StateStore {
       await fs.rename(temp, this.path);
     } catch (error) {
       await fs.rm(temp, { force: true });
-      throw this.unusable(`cannot be written (${(error as NodeJS.ErrnoException).code})`);
+      throw fileStateError(this.path, 'written', error);
     }
   }
 

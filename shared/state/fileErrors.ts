@@ -12,7 +12,9 @@ const DENIED = new Set(['EACCES', 'EPERM', 'EROFS']);
 export function fileStateError(path: string, failed: 'read' | 'created' | 'written', error: unknown): StateStoreError {
   const code = (error as NodeJS.ErrnoException | null)?.code ?? 'error';
   let hint = `Check that ${dirname(path)} exists and is writable by this user, or set STATE_FILE to another path.`;
-  if (FULL.has(code)) hint = `The disk is full or a file-size limit was reached: free space in ${dirname(path)}, or set STATE_FILE to a disk with room. Nothing was changed.`;
-  if (DENIED.has(code)) hint = `This user may not write in ${dirname(path)}: make it writable, or set STATE_FILE to a path this user may write.`;
+  if (FULL.has(code))
+    hint = `The disk is full or a file-size limit was reached: free space in ${dirname(path)}, or set STATE_FILE to a disk with room. Nothing was changed.`;
+  if (DENIED.has(code))
+    hint = `This user may not write in ${dirname(path)}: make it writable, or set STATE_FILE to a path this user may write.`;
   return new StateStoreError(`${path} cannot be ${failed} (${code})`, hint, error);
 }

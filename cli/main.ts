@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../shared/config';
 import { describeError } from '../shared/errors';
 import { consoleLogger, type Logger } from '../shared/log';
+import { releaseHeldClaims } from '../shared/notify/heldClaims';
 import type { Io } from './commands';
 import { cliSettings, unknownSettingWarnings } from './settings';
 import { COMMANDS, commandUsage, EXIT, mainUsage, nearest, parseCommand, type UsageError } from './usage';
@@ -101,7 +102,24 @@ function stderrLogger(err: (text: string) => void): Logger {
   };
 }
 
+/**
+ * SIGTERM (a service manager, a container stop) or Ctrl-C while a check announces: release the
+ * claim this run holds, then end as the signal would have (128 + its number). Without it the
+ * next check would wait out the claim's ten minutes.
+ */
+function releaseClaimsOnSignals(): void {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
+    process.once(signal, () => {
+      void releaseHeldClaims().finally(() => process.exit(code));
+    });
+  }
+}
+
 if (require.main === module) {
+  releaseClaimsOnSignals();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

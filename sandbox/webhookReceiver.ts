@@ -23,6 +23,12 @@ export interface ReceiverFault {
   error?: string;
   retryAfterSeconds?: number;
   dropConnection?: boolean;
+  /** Take the request and never answer it (until the receiver closes). */
+  hang?: boolean;
+  /** Answer `status` with this body instead of the channel's own (a proxy or gateway in between). */
+  body?: string;
+  /** Answer `status` with a body of this many bytes, streamed. */
+  bodyBytes?: number;
   times?: number;
 }
 
@@ -36,6 +42,8 @@ export class WebhookReceiver {
   private readonly teamsSignature = hex(16);
   private server?: Server;
   private baseUrl = '';
+  private readonly holding: Array<() => void> = [];
+  private held = 0;
 
   static async start(): Promise<WebhookReceiver> {
     const receiver = new WebhookReceiver();
@@ -53,6 +61,15 @@ export class WebhookReceiver {
 
   get teamsUrl(): string {
     return `${this.baseUrl}${this.teamsPath}?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${this.teamsSignature}`;
+  }
+
+  /** Resolves once a request is being held by a `hang` fault. */
+  async nextHeld(): Promise<void> {
+    if (this.held > 0) {
+      this.held -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.holding.push(resolve));
   }
 
   failNext(channel: ReceiverChannel, fault: ReceiverFault): void {
@@ -83,6 +100,14 @@ export class WebhookReceiver {
 
     const fault = this.takeFault(channel);
     if (fault?.dropConnection) return void req.socket.destroy();
+    if (fault?.hang) {
+      const wake = this.holding.shift();
+      if (wake) wake();
+      else this.held += 1;
+      return;
+    }
+    if (fault?.bodyBytes !== undefined) return streamBody(res, fault.status, fault.bodyBytes);
+    if (fault?.body !== undefined) return reply(res, fault.status, fault.body);
     if (fault) {
       const headers: Record<string, string> =
         fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
@@ -177,4 +202,23 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function hex(bytes: number): string {
   return randomBytes(bytes).toString('hex').toUpperCase();
+}
+
+/** `bytes` bytes of text, written in 64 KiB pieces as the client reads them. */
+function streamBody(res: ServerResponse, status: number, bytes: number): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain' });
+  const piece = Buffer.alloc(64 * 1024, 'x');
+  let left = bytes;
+  const write = () => {
+    while (left > 0) {
+      const chunk = left >= piece.length ? piece : piece.subarray(0, left);
+      left -= chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', write);
+    }
+    res.end();
+  };
+  res.on('close', () => {
+    left = 0;
+  });
+  write();
 }

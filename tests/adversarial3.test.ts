@@ -3,14 +3,17 @@
  * defect found by attacking the command line and the functions, through the command line as a
  * child process or through the function handlers, over real sockets and the real file system.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { backupCheckHandler } from '../functions/backupCheck';
+import { releaseClaimsOnTerminate } from '../functions/onTerminate';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { CLI, type CliRun, cli } from './support/cli';
-import { hoursAgo } from './support/world';
+import { hoursAgo, startWorld } from './support/world';
 
 let zoho: ZohoSandbox;
 let chat: WebhookReceiver;
@@ -110,5 +113,43 @@ describe('#6 bad state: a state folder that is not writable', () => {
     expect(run.stderr).toMatch(/what to do: This user may not write in .*: make it writable, or set STATE_FILE/);
     expect(existsSync(join(folder, 'state.json.lock'))).toBe(false);
     expect(chat.messages).toHaveLength(0);
+  });
+});
+
+describe('#3 losses: SIGTERM while announcing', () => {
+  it('releases the claim before the command line exits, so the next check announces at once', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    chat.failNext('slack', { status: 200, hang: true });
+    const child = spawn(process.execPath, [CLI, 'check'], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await chat.nextHeld();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+
+    const status = await cli(['status'], env, cwd);
+    expect(status.stdout).not.toMatch(/announcing right now/);
+    const next = await cli(['check', '--json'], env, cwd);
+    expect(JSON.parse(next.stdout)).toMatchObject({ outcome: 'announced', deliveries: [{ channel: 'slack', result: 'sent' }] });
+  });
+
+  it('releases the claim when the Functions host terminates the worker (the appTerminate hook)', async () => {
+    const world = await startWorld({ channels: ['slack'] });
+    try {
+      world.sandbox.completeBackup({ at: hoursAgo(1) });
+      world.receiver.failNext('slack', { status: 200, hang: true });
+      const runtime = world.runtime();
+      const request = () => new HttpRequest({ method: 'POST', url: 'http://localhost/api/backupCheck' });
+      void backupCheckHandler(() => runtime)(request(), new InvocationContext());
+      await world.receiver.nextHeld();
+      expect((await world.watchState())?.claim).toBeDefined();
+
+      await releaseClaimsOnTerminate();
+
+      expect((await world.watchState())?.claim).toBeUndefined();
+      const next = await backupCheckHandler(() => world.runtime())(request(), new InvocationContext());
+      expect(next.jsonBody).toMatchObject({ outcome: 'announced' });
+    } finally {
+      await world.close();
+    }
   });
 });

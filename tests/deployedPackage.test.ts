@@ -39,7 +39,8 @@ interface HostReport {
 type Invocation =
   | { function: string; http?: { method: string; query?: Record<string, string> }; queueMessage?: string }
   | { loadEveryModule: true }
-  | { startTelemetrySdk: string };
+  | { startTelemetrySdk: string }
+  | { terminate: true };
 
 /** Stand-ins for what main.bicep's modules output, as ARM would resolve them. */
 const REFERENCES: Record<string, string> = {
@@ -204,6 +205,11 @@ describe('the deployed package', () => {
     const report = await runInstance([{ loadEveryModule: true }]);
     expect(report.results).toEqual([{ function: '(every module)', ok: true, modules: expect.any(Number), failures: [] }]);
     expect((report.results[0] as unknown as { modules: number }).modules).toBe(pkg.files.filter((f) => /\.(mjs|js)$/.test(f)).length);
+  });
+
+  it('registers the hook that releases held claims when the host terminates the worker', async () => {
+    const report = await runInstance([{ terminate: true }]);
+    expect(report.results).toEqual([{ function: '(terminate)', ok: true, hooks: 1 }]);
   });
 
   it('starts the telemetry SDK from the package, as a check with telemetry configured does after its work', async () => {

@@ -11,6 +11,7 @@ import type { Logger } from '../log';
 import type { WatchStateRepository } from '../state/repository';
 import type { AlertKind, ChannelDelivery, WatchState } from '../state/watchState';
 import type { Notifier } from './delivery';
+import { holdClaim } from './heldClaims';
 import type { Channel, MessageContext, Notice } from './notice';
 
 export interface DeliveryResult {
@@ -72,6 +73,9 @@ export class Announcer {
     const notifiers = audience ? this.deps.notifiers.filter((n) => audience.includes(n.channel)) : this.deps.notifiers;
     const claimed = await this.claim(target, notifiers);
     if (!claimed) return undefined;
+    const release = () =>
+      this.deps.repo.mutate((state) => (state.claim?.owner === this.deps.runId ? { ...state, claim: undefined } : undefined));
+    const forget = holdClaim(release);
     const results: DeliveryResult[] = [];
     try {
       for (const notifier of notifiers) {
@@ -87,7 +91,8 @@ export class Announcer {
         );
       }
     } finally {
-      await this.deps.repo.mutate((state) => (state.claim?.owner === this.deps.runId ? { ...state, claim: undefined } : undefined));
+      forget();
+      await release();
     }
     return results;
   }

@@ -23,6 +23,7 @@ const invocations = JSON.parse(process.argv[3] || '[]');
 // How many invocations run at once, as the host runs up to batchSize queue messages at once.
 const concurrency = Math.max(1, Number(process.argv[4] || 1));
 const functions = new Map();
+const hooks = [];
 const systemLogs = [];
 const invocationLogs = [];
 let programmingModel;
@@ -36,7 +37,16 @@ const coreStandIn = {
     functions.set(metadata.name, { metadata, callback });
     return { dispose: () => functions.delete(metadata.name) };
   },
-  registerHook: () => ({ dispose() {} }),
+  registerHook: (hookName, callback) => {
+    hooks.push({ hookName, callback });
+    return {
+      dispose: () =>
+        hooks.splice(
+          hooks.findIndex((h) => h.callback === callback),
+          1,
+        ),
+    };
+  },
   log: (level, category, message) => systemLogs.push(`${level} ${category} ${message}`),
   Disposable: class {
     constructor(callback) {
@@ -120,7 +130,15 @@ async function startTelemetrySdk(connectionString) {
   }
 }
 
+/** As the worker answers WorkerTerminate: every appTerminate hook, awaited. */
+async function terminate() {
+  const registered = hooks.filter((h) => h.hookName === 'appTerminate');
+  for (const hook of registered) await hook.callback({ hookData: {}, appHookData: {} });
+  return { function: '(terminate)', ok: registered.length > 0, hooks: registered.length };
+}
+
 async function invoke(step) {
+  if (step.terminate) return terminate();
   if (step.loadEveryModule) return loadEveryModule();
   if (step.startTelemetrySdk) return startTelemetrySdk(step.startTelemetrySdk);
   const registered = functions.get(step.function);

@@ -42,6 +42,8 @@ export class WebhookReceiver {
   private readonly teamsSignature = hex(16);
   private server?: Server;
   private baseUrl = '';
+  /** How many bytes of its last `bodyBytes` answer were written before the client stopped reading. */
+  streamedBytes = 0;
   private readonly holding: Array<() => void> = [];
   private held = 0;
 
@@ -106,7 +108,12 @@ export class WebhookReceiver {
       else this.held += 1;
       return;
     }
-    if (fault?.bodyBytes !== undefined) return streamBody(res, fault.status, fault.bodyBytes);
+    if (fault?.bodyBytes !== undefined) {
+      this.streamedBytes = 0;
+      return streamBody(res, fault.status, fault.bodyBytes, (bytes) => {
+        this.streamedBytes += bytes;
+      });
+    }
     if (fault?.body !== undefined) return reply(res, fault.status, fault.body);
     if (fault) {
       const headers: Record<string, string> =
@@ -205,7 +212,7 @@ function hex(bytes: number): string {
 }
 
 /** `bytes` bytes of text, written in 64 KiB pieces as the client reads them. */
-function streamBody(res: ServerResponse, status: number, bytes: number): void {
+function streamBody(res: ServerResponse, status: number, bytes: number, wrote: (bytes: number) => void): void {
   res.writeHead(status, { 'Content-Type': 'text/plain' });
   const piece = Buffer.alloc(64 * 1024, 'x');
   let left = bytes;
@@ -213,6 +220,7 @@ function streamBody(res: ServerResponse, status: number, bytes: number): void {
     while (left > 0) {
       const chunk = left >= piece.length ? piece : piece.subarray(0, left);
       left -= chunk.length;
+      wrote(chunk.length);
       if (!res.write(chunk)) return void res.once('drain', write);
     }
     res.end();

@@ -12,7 +12,7 @@ import { type AzureStorageSettings, type Config, loadConfig, orgKeyOf, type Stat
 import { createRetryingHttp, type RetryingHttpOptions } from './http';
 import { consoleLogger, type Logger, logTo, redactingLogger, routedLogger } from './log';
 import type { Notifier } from './notify/delivery';
-import { SlackNotifier } from './notify/slack';
+import { SlackNotifier } from './notify/slackClient';
 import { TeamsNotifier } from './notify/teams';
 import { JsonQueue } from './queueMessages';
 import { SecretScrubber } from './secrets';

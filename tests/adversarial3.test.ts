@@ -153,3 +153,31 @@ describe('#3 losses: SIGTERM while announcing', () => {
     }
   });
 });
+
+describe('#4 losses: Slack answering 200 with something else than "ok"', () => {
+  it('is not counted as delivered: the check fails, and the next one sends the message again', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    chat.failNext('slack', { status: 200, body: '<html><body>Welcome to the hotel network</body></html>' });
+    const run = await cli(['check'], env, cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error SLACK_REJECTED: Slack refused the message: HTTP 200 an answer that is not Slack\'s "ok"');
+    expect(run.stderr).toMatch(/what to do: Something between the app and Slack/);
+    expect(run.stderr).not.toContain('hotel');
+
+    const again = await cli(['check', '--json'], env, cwd);
+    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'announced', deliveries: [{ channel: 'slack', result: 'sent' }] });
+    expect(chat.received('slack')).toHaveLength(1);
+  });
+});
+
+describe("#8 untrusted text: the size of Slack's answer", () => {
+  it("is capped like Zoho's and Teams': a 200 MB answer is cut after a few KB, and the check fails", async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    chat.failNext('slack', { status: 200, bodyBytes: 200 * 1024 * 1024 });
+    const run = await cli(['check'], env, cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error SLACK_UNREACHABLE: Slack could not be reached (answer too large)');
+    // What the receiver wrote before the client stopped reading: socket buffers, not 200 MB.
+    expect(chat.streamedBytes).toBeLessThan(16 * 1024 * 1024);
+  });
+});

@@ -4,7 +4,8 @@ import { monitorUnhealthyNotice } from '../shared/notify/alertNotices';
 import { backupReadyNotice, idsFromLink, labelledParts } from '../shared/notify/backupReady';
 import { DeliveryError } from '../shared/notify/delivery';
 import { formatDateTime, formatRelative, type Notice } from '../shared/notify/notice';
-import { renderSlackMessage, SlackNotifier } from '../shared/notify/slack';
+import { renderSlackMessage } from '../shared/notify/slack';
+import { SlackNotifier } from '../shared/notify/slackClient';
 import { renderTeamsMessage, TEAMS_MAX_BYTES, TeamsNotifier } from '../shared/notify/teams';
 
 const now = new Date('2026-11-22T08:00:00Z');

@@ -3,9 +3,6 @@
  * Slack's limits (50 blocks, 150 characters a header, 3000 a section, 25 buttons an
  * actions block, 75 characters a button label) whatever the number of zip parts.
  */
-import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
-import { callDeadline, raceSignal } from '../deadline';
-import { DeliveryError, type Notifier, providerText } from './delivery';
 import type { MessageContext, Notice } from './notice';
 
 const MAX_BLOCKS = 50;
@@ -87,58 +84,3 @@ function linkBlocks(links: Notice['links'], room: number): SlackBlock[] {
   }
   return blocks;
 }
-
-export class SlackNotifier implements Notifier<SlackMessage> {
-  readonly channel = 'slack' as const;
-  private readonly webhook: IncomingWebhook;
-
-  private readonly totalTimeoutMs: number;
-
-  constructor(webhookUrl: string, options: { timeoutMs?: number; totalTimeoutMs?: number } = {}) {
-    this.webhook = new IncomingWebhook(webhookUrl, { timeout: options.timeoutMs ?? 10_000 });
-    this.totalTimeoutMs = options.totalTimeoutMs ?? 30_000;
-  }
-
-  render(notice: Notice, ctx: MessageContext): SlackMessage {
-    return renderSlackMessage(notice, ctx);
-  }
-
-  async deliver(message: SlackMessage): Promise<void> {
-    try {
-      // @slack/webhook takes no signal, and its timeout is an idle timeout: race a total deadline.
-      const deadline = callDeadline(this.totalTimeoutMs);
-      await raceSignal(
-        this.webhook.send(message as Parameters<IncomingWebhook['send']>[0]),
-        deadline,
-        () => new DeliveryError('slack', undefined, 'no answer within the deadline'),
-      );
-    } catch (error) {
-      if (error instanceof DeliveryError) throw error;
-      if (error instanceof IncomingWebhookHTTPError) {
-        const code = providerText(error.body);
-        throw new DeliveryError('slack', error.statusCode, code, SLACK_HINTS[code], error);
-      }
-      // The underlying fetch error may name the URL: keep only its code.
-      const cause = error instanceof IncomingWebhookRequestError ? (error.original as { cause?: { code?: string } }).cause : undefined;
-      throw new DeliveryError(
-        'slack',
-        undefined,
-        cause?.code ?? (error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'network error'),
-        undefined,
-        error,
-      );
-    }
-  }
-}
-
-const NEW_WEBHOOK = 'create a new incoming webhook for the channel (api.slack.com/apps > Incoming Webhooks) and set SLACK_WEBHOOK_URL';
-const SLACK_HINTS: Record<string, string> = {
-  no_service: `The webhook was removed or its app uninstalled: ${NEW_WEBHOOK}.`,
-  no_team: `The Slack workspace is gone or the webhook is invalid: ${NEW_WEBHOOK}.`,
-  invalid_token: `The webhook is no longer valid: ${NEW_WEBHOOK}.`,
-  channel_not_found: `The webhook's channel was deleted: ${NEW_WEBHOOK}.`,
-  channel_is_archived: `The webhook's channel is archived: unarchive it, or ${NEW_WEBHOOK}.`,
-  action_prohibited: 'A Slack admin restricted this webhook: ask them to allow it, or use another channel.',
-  posting_to_general_channel_denied: 'Only admins may post to this channel: choose another channel for the webhook.',
-  invalid_payload: 'Slack rejected the message format: this is a bug in the notifier, please report it.',
-};

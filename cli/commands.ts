@@ -12,7 +12,7 @@ import { readStatus, statusLineOf } from '../shared/status';
 import { checkOrgs } from '../shared/watch/checkOrgs';
 import { chooseApiDomain } from '../shared/zoho/datacentres';
 import type { CachedToken } from '../shared/zoho/tokens';
-import { describeFailure, describeReport, describeStatus, describeStatusLine } from './describe';
+import { describeFailure, describeReport, describeSafeError, describeStatus, describeStatusLine } from './describe';
 import { renderForTerminal } from './render';
 import { EXIT } from './usage';
 
@@ -110,6 +110,6 @@ export async function testNotifyCommand(io: Io): Promise<number> {
   const failed = results.filter((r) => r.result === 'failed');
   if (io.json) io.out(JSON.stringify({ ok: failed.length === 0, results }, null, 2));
   else for (const r of results) io.out(`${r.channel}: ${r.result === 'sent' ? 'took the test message' : 'refused it'}`);
-  for (const r of failed) io.err(`error ${r.error?.code}: ${r.error?.message}${r.error?.hint ? `\n  what to do: ${r.error.hint}` : ''}`);
+  for (const r of failed) if (r.error) io.err(describeSafeError(r.error));
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }

@@ -1,4 +1,5 @@
 /** What the command line prints: a check's report, its failures, and the stored status, in NOTIFY_TIMEZONE. */
+import type { SafeError } from '../shared/errors';
 import { formatDateTime, formatRelative } from '../shared/notify/notice';
 import type { StatusLine, StatusView } from '../shared/status';
 import { type CheckReport, failuresOf } from '../shared/watch/types';
@@ -26,9 +27,12 @@ export function describeReport(report: CheckReport, timezone: string): string {
 }
 
 export function describeFailure(report: CheckReport): string {
-  return failuresOf(report)
-    .map((f) => `error ${f.code}: ${f.message}${f.hint ? `\n  what to do: ${f.hint}` : ''}`)
-    .join('\n');
+  return failuresOf(report).map(describeSafeError).join('\n');
+}
+
+/** "error CODE: message" and, when there is one, "  what to do: hint": every failure the command line prints. */
+export function describeSafeError(error: SafeError): string {
+  return `error ${error.code}: ${error.message}${error.hint ? `\n  what to do: ${error.hint}` : ''}`;
 }
 
 export function describeStatus(status: StatusView, timezone: string): string {

@@ -10,6 +10,7 @@ import { describeError } from '../shared/errors';
 import { consoleLogger, type Logger } from '../shared/log';
 import { releaseHeldClaims } from '../shared/notify/heldClaims';
 import type { Io } from './commands';
+import { describeSafeError } from './describe';
 import { cliSettings, unknownSettingWarnings } from './settings';
 import { COMMANDS, commandUsage, EXIT, mainUsage, nearest, parseCommand, type UsageError } from './usage';
 
@@ -84,7 +85,9 @@ export async function main(
     return await commands.checkCommand(io, parsed.values['dry-run'] === true);
   } catch (error) {
     const safe = describeError(error);
-    return fail(error instanceof ConfigError ? EXIT.usage : EXIT.failed, safe.message, safe.hint);
+    const code = error instanceof ConfigError ? EXIT.usage : EXIT.failed;
+    if (json) return fail(code, safe.message, safe.hint);
+    return say(err, describeSafeError(safe), code);
   }
 }
 

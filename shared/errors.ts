@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'TEAMS_UNREACHABLE'
   | 'STATE_UNAVAILABLE'
   | 'STATE_CONFLICT'
+  /** A state record of a shape this app does not write: refused, never written over. */
+  | 'STATE_INVALID'
   | 'ARCHIVE_TRUNCATED'
   | 'ARCHIVE_MESSAGE_INVALID'
   | 'CHECK_FAILED'

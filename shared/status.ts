@@ -2,6 +2,7 @@
 import { formatRelative } from './notify/notice';
 import type { StateStore } from './state/store';
 import type { ArchiveProgress, ChannelDelivery, WatchState } from './state/watchState';
+import { parseWatchState } from './state/watchStateShape';
 import type { ApiDomainChoice } from './zoho/datacentres';
 
 export interface StatusView {
@@ -43,7 +44,7 @@ export async function readStatus(
   extras: { zohoApi?: ApiDomainChoice; now?: Date; timezone?: string } = {},
 ): Promise<StatusView> {
   const now = extras.now ?? new Date();
-  const state = (await store.read<WatchState>(org.key, 'watch'))?.value ?? {};
+  const state = parseWatchState((await store.read<unknown>(org.key, 'watch'))?.value, org.key, store.location) ?? {};
   const backup = state.backup;
   return {
     org: org.name,

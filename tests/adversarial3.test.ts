@@ -4,7 +4,7 @@
  * child process or through the function handlers, over real sockets and the real file system.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
@@ -179,5 +179,45 @@ describe("#8 untrusted text: the size of Slack's answer", () => {
     expect(run.stderr).toContain('error SLACK_UNREACHABLE: Slack could not be reached (answer too large)');
     // What the receiver wrote before the client stopped reading: socket buffers, not 200 MB.
     expect(chat.streamedBytes).toBeLessThan(16 * 1024 * 1024);
+  });
+});
+
+describe('#5 bad state: a watch record of the wrong shape', () => {
+  /** Runs a check, then gives the org's watch record the value `edit` makes of it. */
+  async function editedState(edit: (value: Record<string, unknown>) => unknown): Promise<string> {
+    zoho.completeBackup({ at: hoursAgo(48) });
+    expect((await cli(['check'], env, cwd)).code).toBe(0);
+    const path = join(cwd, '.zoho-backup-state.json');
+    const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, { version: number; value: Record<string, unknown> }>;
+    const key = Object.keys(file).find((k) => k.endsWith('/watch'))!;
+    file[key]!.value = edit(file[key]!.value) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify(file));
+    return readFileSync(path, 'utf8');
+  }
+
+  it.each([
+    ['a string', () => 'not a record', /the record expected object/],
+    [
+      'a backup without links',
+      (v: Record<string, unknown>) => ({ ...v, backup: { ...(v.backup as object), links: undefined } }),
+      /backup\.links expected object/,
+    ],
+  ])('is refused, as %s, by check and status with STATE_INVALID naming the record, and left as it was', async (_case, edit, field) => {
+    const before = await editedState(edit);
+    zoho.completeBackup({ at: hoursAgo(1) });
+    const sent = chat.messages.length;
+
+    for (const command of ['check', 'status']) {
+      const run = await cli([command], env, cwd);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /error STATE_INVALID: The watch record of \S+ in .*\.zoho-backup-state\.json is not what this app writes: /,
+      );
+      expect(run.stderr).toMatch(field);
+      expect(run.stderr).toMatch(/what to do: If it was edited by hand, restore it/);
+      expect(run.stderr).not.toMatch(/TypeError|unexpected/);
+    }
+    expect(readFileSync(join(cwd, '.zoho-backup-state.json'), 'utf8')).toBe(before);
+    expect(chat.messages).toHaveLength(sent);
   });
 });

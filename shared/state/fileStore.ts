@@ -27,11 +27,13 @@ export interface FileStateStoreOptions {
 
 export class FileStateStore implements StateStore {
   private readonly locks: FileLock;
+  readonly location: string;
 
   constructor(
     private readonly path: string,
     options: FileStateStoreOptions = {},
   ) {
+    this.location = path;
     this.locks = new FileLock(`${path}.lock`, { timeoutMs: options.lockTimeoutMs ?? 10_000, staleMs: options.staleLockMs ?? 30_000 });
   }
 

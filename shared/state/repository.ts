@@ -5,6 +5,7 @@
  */
 import { StateConflictError, type StateStore, StateStoreError, type StoredRecord } from './store';
 import type { WatchState } from './watchState';
+import { parseWatchState } from './watchStateShape';
 
 /** Writes lost in a row to other runs before the store is called unavailable. */
 const MAX_ATTEMPTS = 8;
@@ -54,7 +55,9 @@ export class WatchStateRepository {
   }
 
   private async readFresh(): Promise<StoredRecord<WatchState> | undefined> {
-    const record = await this.store.read<WatchState>(this.orgKey, 'watch');
+    const stored = await this.store.read<unknown>(this.orgKey, 'watch');
+    // A record of the wrong shape throws here, before any decision: it is never written over.
+    const record = stored && { value: parseWatchState(stored.value, this.orgKey, this.store.location) ?? {}, etag: stored.etag };
     this.last = { record };
     return record;
   }

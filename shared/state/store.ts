@@ -14,6 +14,8 @@ export interface StoredRecord<T> {
 }
 
 export interface StateStore {
+  /** Where the records are, for messages: a file's path, a table's name. */
+  readonly location?: string;
   read<T>(org: string, kind: StateKind): Promise<StoredRecord<T> | undefined>;
   /**
    * Writes only if the record still has `etag` (or, with `etag` undefined, does not exist

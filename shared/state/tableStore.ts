@@ -50,7 +50,11 @@ export async function writeCreatingTable<T>(table: TableClient, write: () => Pro
 }
 
 export class TableStateStore implements StateStore {
-  constructor(private readonly table: TableClient) {}
+  readonly location: string;
+
+  constructor(private readonly table: TableClient) {
+    this.location = `the Table storage table ${table.tableName}`;
+  }
 
   static fromConnectionString(connectionString: string, tableName = STATE_TABLE): TableStateStore {
     // Azurite serves plain http on loopback; the SDK refuses that unless told it is fine.

@@ -9,6 +9,7 @@ import { ConfigError } from '../shared/config';
 import { describeError } from '../shared/errors';
 import { consoleLogger, type Logger } from '../shared/log';
 import { releaseHeldClaims } from '../shared/notify/heldClaims';
+import { visibleText } from '../shared/visibleText';
 import type { Io } from './commands';
 import { describeSafeError } from './describe';
 import { cliSettings, unknownSettingWarnings } from './settings';
@@ -22,9 +23,12 @@ function version(): string {
 
 export async function main(
   argv: string[],
-  out: (text: string) => void = console.log,
-  err: (text: string) => void = console.error,
+  rawOut: (text: string) => void = console.log,
+  rawErr: (text: string) => void = console.error,
 ): Promise<number> {
+  // What reaches the terminal is text: no escape sequence from a Zoho name or error runs there.
+  const out = (text: string) => rawOut(visibleText(text));
+  const err = (text: string) => rawErr(visibleText(text));
   const json = argv.includes('--json');
   const fail = (code: number, message: string, hint?: string) => {
     if (json)

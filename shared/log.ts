@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describeError, unexpectedStack } from './errors';
 import type { SecretScrubber } from './secrets';
+import { visibleText } from './visibleText';
 
 export type LogProps = Record<string, unknown>;
 
@@ -33,7 +34,13 @@ export function redactingLogger(base: Logger, scrubber: SecretScrubber): Logger 
   const wrap =
     (write: Logger['info']): Logger['info'] =>
     (message, props) =>
-      write(scrubber.scrub(message), props && (JSON.parse(scrubber.scrub(JSON.stringify(props))) as LogProps));
+      write(
+        visibleText(scrubber.scrub(message)),
+        props &&
+          (JSON.parse(scrubber.scrub(JSON.stringify(props)), (_key, value) =>
+            typeof value === 'string' ? visibleText(value) : value,
+          ) as LogProps),
+      );
   return { info: wrap(base.info), warn: wrap(base.warn), error: wrap(base.error) };
 }
 

@@ -221,3 +221,27 @@ describe('#5 bad state: a watch record of the wrong shape', () => {
     expect(chat.messages).toHaveLength(sent);
   });
 });
+
+describe('#7 untrusted text: control characters and bidi overrides from Zoho', () => {
+  const HOSTILE = 'Eve\u001b]0;pwned\u0007\u001b[2J\u202Eevil\u009b31m';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
+  const UNSAFE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+
+  it('reach neither the terminal nor Slack nor Teams: each is shown as its code point', async () => {
+    zoho.completeBackup({ at: hoursAgo(1), by: { id: '1', zuid: '2', name: HOSTILE } });
+    zoho.failImmediateBackup({ id: '1', zuid: '2', name: HOSTILE });
+    const withTeams = { ...env, TEAMS_WEBHOOK_URL: chat.teamsUrl };
+    const runs = [await cli(['check'], withTeams, cwd), await cli(['status'], withTeams, cwd)];
+    zoho.inject({ endpoint: 'backup/history', status: 400, body: JSON.stringify({ code: 'X', message: HOSTILE, status: 'error' }) });
+    runs.push(await cli(['check'], withTeams, cwd));
+
+    const printed = runs.map((r) => r.stdout + r.stderr).join('\n');
+    expect(printed).toContain('Eve[U+001B]]0;pwned[U+0007][U+001B][2J[U+202E]evil[U+009B]31m');
+    expect(printed).not.toMatch(UNSAFE);
+    const posted = chat.messages.map((m) => JSON.stringify(m.body));
+    expect(posted.length).toBeGreaterThanOrEqual(4);
+    // JSON would escape a raw ESC as \u001b: look for both forms.
+    for (const body of posted) expect(body).not.toMatch(/\\u001b|\\u0007|\\u009b|\u202E/i);
+    expect(posted.join('\n')).toContain('[U+202E]');
+  });
+});

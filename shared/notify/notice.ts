@@ -2,6 +2,8 @@
  * What a message says, independent of where it goes. Every alert the product sends is a
  * Notice; the Slack and Teams renderers turn it into Block Kit or an Adaptive Card.
  */
+import { visibleText } from '../visibleText';
+
 export type Channel = 'slack' | 'teams';
 
 export interface Notice {
@@ -15,6 +17,22 @@ export interface Notice {
   links: Array<{ label: string; url: string }>;
   /** Small print: what a reader needs to know to act on the links. */
   note?: string;
+}
+
+/** The notice with every text in it shown as text (visibleText): the renderers start from this. */
+export function visibleNotice(notice: Notice): Notice {
+  return {
+    ...notice,
+    title: visibleText(notice.title),
+    summary: visibleText(notice.summary),
+    facts: notice.facts.map((f) => ({
+      label: visibleText(f.label),
+      value: visibleText(f.value),
+      ...(f.code ? { code: visibleText(f.code) } : {}),
+    })),
+    links: notice.links.map((l) => ({ ...l, label: visibleText(l.label) })),
+    ...(notice.note ? { note: visibleText(notice.note) } : {}),
+  };
 }
 
 export interface MessageContext {

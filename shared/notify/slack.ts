@@ -3,7 +3,7 @@
  * Slack's limits (50 blocks, 150 characters a header, 3000 a section, 25 buttons an
  * actions block, 75 characters a button label) whatever the number of zip parts.
  */
-import type { MessageContext, Notice } from './notice';
+import { type MessageContext, type Notice, visibleNotice } from './notice';
 
 const MAX_BLOCKS = 50;
 const BUTTONS_PER_ACTIONS_BLOCK = 25;
@@ -32,7 +32,8 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-export function renderSlackMessage(notice: Notice, _ctx?: MessageContext): SlackMessage {
+export function renderSlackMessage(given: Notice, _ctx?: MessageContext): SlackMessage {
+  const notice = visibleNotice(given);
   const head: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`${notice.title}`, 150), emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(`${TONE_EMOJI[notice.tone]} ${escapeMrkdwn(notice.summary)}`, 3000) } },

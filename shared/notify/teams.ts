@@ -11,7 +11,7 @@
 import { type AxiosInstance, isAxiosError } from 'axios';
 import { createRetryingHttp, networkReason, parseJson } from '../http';
 import { DeliveryError, type Notifier, providerText } from './delivery';
-import type { MessageContext, Notice } from './notice';
+import { type MessageContext, type Notice, visibleNotice } from './notice';
 
 export const TEAMS_MAX_BYTES = 28 * 1024;
 const TONE_COLOR: Record<Notice['tone'], string> = { good: 'Good', warning: 'Warning', danger: 'Attention', info: 'Default' };
@@ -90,7 +90,8 @@ function card(notice: Notice, links: Notice['links'], omitted: number): Adaptive
   };
 }
 
-export function renderTeamsMessage(notice: Notice, _ctx?: MessageContext): TeamsMessage {
+export function renderTeamsMessage(given: Notice, _ctx?: MessageContext): TeamsMessage {
+  const notice = visibleNotice(given);
   let shown = notice.links.length;
   for (;;) {
     const message = envelope(card(notice, notice.links.slice(0, shown), notice.links.length - shown));

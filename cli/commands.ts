@@ -7,6 +7,7 @@ import { DEFAULTS } from '../shared/defaults';
 import { describeError, type SafeError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import type { Channel, Notice } from '../shared/notify/notice';
+import { sameOrgName } from '../shared/orgName';
 import { createNotifiers, createRuntime, createStateStore } from '../shared/runtime';
 import { readStatus, statusLineOf } from '../shared/status';
 import { checkOrgs } from '../shared/watch/checkOrgs';
@@ -67,7 +68,7 @@ export async function statusCommand(io: Io, orgName?: string): Promise<number> {
   if (settings.orgKey) names.set(settings.orgKey, settings.orgName);
   const keys = settings.orgKey ? [settings.orgKey] : await store.orgs('watch');
   const orgs = keys.map((key) => ({ key, name: names.get(key) ?? key }));
-  const chosen = orgName === undefined ? orgs : orgs.filter((o) => o.name === orgName || o.key === orgName);
+  const chosen = orgName === undefined ? orgs : orgs.filter((o) => sameOrgName(o.name, orgName) || o.key === orgName);
   if (orgName !== undefined && chosen.length === 0)
     throw new ConfigError([`no org in the state is named ${JSON.stringify(orgName)}: run "status" for the list`]);
   const view = async (org: { key: string; name: string }) => {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, orgKeyOf } from '../shared/config';
 import { type OrgEntry, orgConfig, orgLabel, SECRET_FIELDS } from '../shared/config/orgs';
 import { loadRegistrySettings } from '../shared/config/partial';
+import { sameOrgName } from '../shared/orgName';
 import { type OrgRegistry, openRegistry, type RegisteredOrg } from '../shared/orgs/registry';
 import { type KeyVaultOrgSecrets, type OrgSecrets, secretNameOf } from '../shared/orgs/secrets';
 import type { Io } from './commands';
@@ -80,13 +81,15 @@ async function addOrgs(io: Io, registry: OrgRegistry, secrets: KeyVaultOrgSecret
     }
   });
   if (problems.length > 0) throw new ConfigError(problems);
-  const inFile = orgs.filter(({ org }, i) => orgs.findIndex((o) => o.org.key === org.key || o.org.entry.name === org.entry.name) !== i);
+  const inFile = orgs.filter(
+    ({ org }, i) => orgs.findIndex((o) => o.org.key === org.key || sameOrgName(o.org.entry.name, org.entry.name)) !== i,
+  );
   if (inFile.length > 0)
     throw new ConfigError(inFile.map(({ org }) => `"${org.entry.name}" is in the file twice (same name, or same dc and clientId)`));
   const registered = await registry.list();
   const clashes = orgs.flatMap(({ org }) =>
     registered
-      .filter((r) => r.entry.name === org.entry.name && r.key !== org.key)
+      .filter((r) => sameOrgName(r.entry.name, org.entry.name) && r.key !== org.key)
       .map(() => `an org named "${org.entry.name}" is already registered for another client`),
   );
   if (clashes.length > 0) throw new ConfigError(clashes);

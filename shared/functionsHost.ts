@@ -9,6 +9,7 @@
 import type * as ArchiveWorker from './archive/worker';
 import { CodedError, describeError, type SafeError } from './errors';
 import { onFirstUse } from './lazy';
+import { sameOrgName } from './orgName';
 import { type OrgRef, type OrgSources, runtimeOfKey, watchedOrgs } from './orgs/select';
 import type { OrgsWorker } from './orgs/worker';
 import type { Runtime } from './runtime';
@@ -115,7 +116,7 @@ export async function runtimeForRequest(
 
 /** As runtimeForRequest, for a caller that has listed the orgs already. */
 export async function runtimeOfListedOrg(named: string | null, sources: OrgSources, orgs: OrgRef[]): Promise<Runtime | JsonAnswer> {
-  const org = named === null ? (orgs.length === 1 ? orgs[0] : undefined) : orgs.find((o) => o.key === named || o.name === named);
+  const org = named === null ? (orgs.length === 1 ? orgs[0] : undefined) : orgs.find((o) => o.key === named || sameOrgName(o.name, named));
   if (!org) return named === null ? jsonAnswer(400, { error: orgRequired(orgs) }) : jsonAnswer(404, { error: unknownOrg(named, orgs) });
   return (await runtimeOfKey(org.key, sources)) ?? jsonAnswer(404, { error: unknownOrg(org.name, orgs) });
 }

@@ -245,3 +245,35 @@ describe('#7 untrusted text: control characters and bidi overrides from Zoho', (
     expect(posted.join('\n')).toContain('[U+202E]');
   });
 });
+
+describe('#9 untrusted text: org names that look the same', () => {
+  const org = (name: string, clientId: string) => ({ name, dc: 'us', clientId, clientSecret: 's', refreshToken: 'r' });
+
+  it('are refused: one name in NFC and NFD, and a name with an invisible character', async () => {
+    const file = join(cwd, 'orgs.json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        org('Café', '1000.A'),
+        org('Cafe\u0301', '1000.B'),
+        org('Ac\u200bme', '1000.C'),
+        org('ACME  Corp', '1000.D'),
+        org('acme corp', '1000.E'),
+      ]),
+    );
+    const run = await cli(['check'], { ZOHO_ORGS_FILE: file, SLACK_WEBHOOK_URL: chat.slackUrl }, cwd);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/org 2 \("Café"\): same name, or same dc and clientId, as org 1/);
+    expect(run.stderr).toMatch(/org 3 .*name must not hold invisible or control characters \(it holds U\+200B\)/);
+    expect(run.stderr).toMatch(/org 5 \("acme corp"\): same name, or same dc and clientId, as org 4/);
+  });
+
+  it('are found as a person types them: status --org in another normal form', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    const named = { ...env, ZOHO_ORG_NAME: 'Café Zylker' };
+    expect((await cli(['check'], named, cwd)).code).toBe(0);
+    const run = await cli(['status', '--org', 'CAFE\u0301 zylker'], named, cwd);
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.stdout).toContain('Café Zylker');
+  });
+});

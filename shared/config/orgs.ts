@@ -6,6 +6,7 @@
  * org and the field, never a value. Without ZOHO_ORGS_FILE the single-org settings apply.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { normalizeOrgName, orgNameKey } from '../orgName';
 import type { DataCentre } from '../zoho/datacentres';
 import { type Config, ConfigError, loadConfig, orgKeyOf } from './index';
 
@@ -79,10 +80,12 @@ function configsOf(entries: unknown[], env: Record<string, string | undefined>):
     try {
       const config = orgConfig(entry, env, label);
       const key = orgKeyOf(config.zoho.dc, config.zoho.clientId);
-      const twin = seen.get(key) ?? seen.get(`name:${config.zoho.orgName}`);
+      // Names that read alike are the same name (shared/orgName.ts).
+      const name = `name:${orgNameKey(config.zoho.orgName)}`;
+      const twin = seen.get(key) ?? seen.get(name);
       if (twin) problems.push(`${label}: same name, or same dc and clientId, as ${twin}: each org needs its own`);
       else configs.push(config);
-      seen.set(key, label).set(`name:${config.zoho.orgName}`, label);
+      seen.set(key, label).set(name, label);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);
@@ -94,7 +97,7 @@ function configsOf(entries: unknown[], env: Record<string, string | undefined>):
 
 /** How problems name an org: its place in a list, and its name when it has one. */
 export function orgLabel(position: number, entry: unknown): string {
-  return `org ${position}${isRecord(entry) && typeof entry.name === 'string' ? ` ("${entry.name.slice(0, 100)}")` : ''}`;
+  return `org ${position}${isRecord(entry) && typeof entry.name === 'string' ? ` ("${normalizeOrgName(entry.name).slice(0, 100)}")` : ''}`;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { DEFAULTS } from '../defaults';
+import { normalizeOrgName, orgNameProblem } from '../orgName';
 import { isAllowedUrl } from '../urls';
 import { DATA_CENTRE_NAMES, type DataCentre } from '../zoho/datacentres';
 import { booleanSetting, durationSetting, isTimeZone, optionalUrl, parsedSetting, required } from './fields';
@@ -49,7 +50,16 @@ export const settingsSchema = z.object({
     "the Key Vault holding the registered orgs' secrets, e.g. https://kv-name.vault.azure.net",
   ),
   ZOHO_ORG_NAME: z._default(
-    z.string().check(z.maxLength(100, { error: 'ZOHO_ORG_NAME must be at most 100 characters' })),
+    z.pipe(
+      z.string().check(
+        z.maxLength(100, { error: 'ZOHO_ORG_NAME must be at most 100 characters' }),
+        z.superRefine((name, ctx) => {
+          const problem = orgNameProblem(name);
+          if (problem) ctx.addIssue({ code: 'custom', message: `ZOHO_ORG_NAME ${problem}`, input: name });
+        }),
+      ),
+      z.transform(normalizeOrgName),
+    ),
     DEFAULTS.orgName,
   ),
   SLACK_WEBHOOK_URL: optionalUrl('SLACK_WEBHOOK_URL', 'a Slack incoming webhook URL'),

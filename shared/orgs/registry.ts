@@ -9,6 +9,7 @@ import { identityCredential } from '../azureStorage';
 import type { OrgEntry } from '../config/orgs';
 import type { RegistrySettings } from '../config/partial';
 import { CodedError } from '../errors';
+import { sameOrgName } from '../orgName';
 import { isTableNotFound, tableClientFor, writeCreatingTable } from '../state/tableStore';
 import { KeyVaultOrgSecrets } from './secrets';
 
@@ -67,7 +68,7 @@ export class OrgRegistry {
 
   /** The org with this name or key: what people type. */
   async find(nameOrKey: string): Promise<RegisteredOrg> {
-    const found = (await this.list()).find((o) => o.key === nameOrKey || o.entry.name === nameOrKey);
+    const found = (await this.list()).find((o) => o.key === nameOrKey || sameOrgName(o.entry.name, nameOrKey));
     if (!found) throw new UnknownOrgError(nameOrKey);
     return found;
   }

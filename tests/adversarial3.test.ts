@@ -4,7 +4,7 @@
  * child process or through the function handlers, over real sockets and the real file system.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
@@ -275,5 +275,23 @@ describe('#9 untrusted text: org names that look the same', () => {
     const run = await cli(['status', '--org', 'CAFE\u0301 zylker'], named, cwd);
     expect(run).toMatchObject({ code: 0 });
     expect(run.stdout).toContain('Café Zylker');
+  });
+});
+
+describe('#11 honesty: what the state holds', () => {
+  it('is what the README says: mode 0600, the access token only in the token record, and no other secret', async () => {
+    zoho.completeBackup({ at: hoursAgo(1) });
+    expect((await cli(['check'], env, cwd)).code).toBe(0);
+    const path = join(cwd, '.zoho-backup-state.json');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, { value: unknown }>;
+    const tokens = zoho.requests.map((r) => r.authorization?.split(' ')[1]).filter((t): t is string => !!t);
+    expect(tokens.length).toBeGreaterThan(0);
+    for (const [key, record] of Object.entries(file)) {
+      const text = JSON.stringify(record.value);
+      for (const secret of [env.ZOHO_CLIENT_SECRET!, env.ZOHO_REFRESH_TOKEN!, chat.slackUrl]) expect(text).not.toContain(secret);
+      if (!key.endsWith('/token')) for (const token of tokens) expect(text).not.toContain(token);
+    }
+    expect(Object.keys(file).filter((k) => k.endsWith('/token'))).toHaveLength(1);
   });
 });

@@ -12,6 +12,8 @@ import { backupCheckHandler } from '../functions/backupCheck';
 import { releaseClaimsOnTerminate } from '../functions/onTerminate';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { loadConfig } from '../shared/config';
+import { createRuntime } from '../shared/runtime';
 import { CLI, type CliRun, cli } from './support/cli';
 import { hoursAgo, startWorld } from './support/world';
 
@@ -293,5 +295,31 @@ describe('#11 honesty: what the state holds', () => {
       if (!key.endsWith('/token')) for (const token of tokens) expect(text).not.toContain(token);
     }
     expect(Object.keys(file).filter((k) => k.endsWith('/token'))).toHaveLength(1);
+  });
+});
+
+describe('#10 deadlines: a Retry-After that would end past the call deadline', () => {
+  it('ends the call now, through the HTTP function, instead of sleeping past the deadline', async () => {
+    const world = await startWorld({ channels: ['slack'] });
+    try {
+      world.sandbox.completeBackup({ at: hoursAgo(1) });
+      world.sandbox.inject({ endpoint: 'backup/history', code: 'INTERNAL_ERROR', retryAfterSeconds: 25, times: 5 });
+      const slept: number[] = [];
+      const sleep = async (ms: number) => {
+        slept.push(ms);
+      };
+      const runtime = createRuntime(loadConfig(world.settings), {
+        http: { retries: 3, totalTimeoutMs: 20_000, maxRetryAfterMs: 30_000, sleep },
+        store: world.store,
+      });
+      const request = new HttpRequest({ method: 'POST', url: 'http://localhost/api/backupCheck' });
+      const response = await backupCheckHandler(() => runtime)(request, new InvocationContext());
+      expect(response.status).toBe(502);
+      expect(response.jsonBody).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL_ERROR' } });
+      expect(slept).toEqual([]);
+      expect(world.sandbox.countRequests('backup/history')).toBe(1);
+    } finally {
+      await world.close();
+    }
   });
 });

@@ -28,6 +28,7 @@ import { loadConfig } from '../shared/config';
 import { silentLogger } from '../shared/log';
 import { createRuntime } from '../shared/runtime';
 import { runCheck } from '../shared/watch';
+import { nodeWorkerArguments, renderAppSettings, STAND_IN_REFERENCES } from '../tests/support/armSettings';
 import { startAzurite } from '../tests/support/azuriteProcess';
 import { buildDeployedPackage } from '../tests/support/deployedPackage';
 import { median as medianOf } from './stats';
@@ -166,7 +167,7 @@ async function archiveInstance(
   const [sandboxBefore, azuriteBefore] = [process.cpuUsage(), cpuSecondsOf(azuritePid)];
   const steps = messages.map((m) => ({ function: 'archivePart', queueMessage: JSON.stringify(m) }));
   const host = join(__dirname, '../../tests/support/functionsHost.cjs');
-  const { stdout } = await run(...onCopyCore(process.execPath, [host, pkgDir, JSON.stringify(steps)]), {
+  const { stdout } = await run(...onCopyCore(process.execPath, [...WORKER_ARGUMENTS, host, pkgDir, JSON.stringify(steps)]), {
     cwd: pkgDir,
     env,
     maxBuffer: 16 << 20,
@@ -185,7 +186,15 @@ async function archiveInstance(
   };
 }
 
+/** The worker's options as the host passes them with the archive on (main.bicep's languageWorkers__node__arguments). */
+let WORKER_ARGUMENTS: string[] = [];
+
 async function main(): Promise<void> {
+  const rendered = await renderAppSettings(join(__dirname, '../../infra'), {
+    parameters: { zohoClientId: '1000.BENCH', archiveEnabled: true },
+    references: STAND_IN_REFERENCES,
+  });
+  WORKER_ARGUMENTS = nodeWorkerArguments(rendered);
   const dir = mkdtempSync(join(tmpdir(), 'bench-archive-'));
   const pkg = buildDeployedPackage(join(__dirname, '../..'));
   const azurite = await startAzurite({ location: join(dir, 'azurite') });
@@ -255,7 +264,7 @@ function report(
   const cpu = (s: number | undefined) => (s === undefined ? 'n/a' : `${s.toFixed(1)} s`);
   const line = (label: string, s: Sample, own: string) =>
     `  ${label.padEnd(30)}${(s.ms / 1000).toFixed(1).padStart(6)} s ${mibps(s).toFixed(0).padStart(5)} MiB/s  ${cpuPerGib(s).toFixed(2)} CPU s/GiB  peak RSS ${s.maxRssMb.toFixed(0)} MB  (CPU: ${own} ${cpu(s.cpuS)}, sandbox ${cpu(s.sandboxCpuS)}, Azurite ${cpu(s.azuriteCpuS)})`;
-  console.log(`archive: node ${process.version}, ${new Date().toISOString()}`);
+  console.log(`archive: node ${process.version}, worker options ${WORKER_ARGUMENTS.join(' ') || '(none)'}, ${new Date().toISOString()}`);
   if (PIN) console.log('(the copies ran on CPU 1; the sandbox, the sink and Azurite on CPU 0)');
   console.log(
     `${large.messages.length} parts of ${PART_MB} MiB (${gib(large).toFixed(2)} GiB), Azurite on disk, median of ${RUNS} interleaved runs:`,

@@ -17,14 +17,13 @@ import { QueueClient } from '@azure/storage-queue';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
-import { armString, renderAppSettings } from './support/armSettings';
+import { armString, nodeWorkerArguments, renderAppSettings, STAND_IN_REFERENCES } from './support/armSettings';
 import { azuriteConnectionString } from './support/azurite';
 import { buildDeployedPackages, type DeployedPackage, type DeployedPackages } from './support/deployedPackage';
 import { HOUR } from './support/world';
 
 const root = join(__dirname, '..');
 const FUNCTIONS = ['archiveFailed', 'archivePart', 'backupCheck', 'backupStatus', 'backupWatch', 'orgCheck'];
-const IDENTITY_CLIENT_ID = '00000000-0000-4000-8000-000000000001';
 
 interface HostReport {
   node: string;
@@ -41,18 +40,6 @@ type Invocation =
   | { loadEveryModule: true }
   | { startTelemetrySdk: string }
   | { terminate: true };
-
-/** Stand-ins for what main.bicep's modules output, as ARM would resolve them. */
-const REFERENCES: Record<string, string> = {
-  'keyVault.outputs.zohoClientSecretUri': 'https://kv.vault.azure.net/secrets/zoho-client-secret',
-  'keyVault.outputs.zohoRefreshTokenUri': 'https://kv.vault.azure.net/secrets/zoho-refresh-token',
-  'keyVault.outputs.slackWebhookUri': 'https://kv.vault.azure.net/secrets/slack-webhook-url',
-  'keyVault.outputs.teamsWebhookUri': 'https://kv.vault.azure.net/secrets/teams-webhook-url',
-  'keyVault.outputs.uri': 'https://kv.vault.azure.net/',
-  storageAccountName: 'stzbntest',
-  identityClientId: IDENTITY_CLIENT_ID,
-  appInsightsConnectionString: 'InstrumentationKey=00000000-0000-4000-8000-000000000002',
-};
 
 let packages: DeployedPackages;
 let pkg: DeployedPackage;
@@ -97,7 +84,7 @@ async function armRenderedSettings(): Promise<Record<string, string>> {
       archiveEnabled: true,
       archiveContainer: `pkg-${randomBytes(4).toString('hex')}`,
     },
-    references: REFERENCES,
+    references: STAND_IN_REFERENCES,
   });
   const resolved = Object.fromEntries(
     Object.entries(rendered).map(([name, value]) => [
@@ -111,7 +98,7 @@ async function armRenderedSettings(): Promise<Record<string, string>> {
   expect([AzureWebJobsStorage__accountName, AzureWebJobsStorage__credential, AzureWebJobsStorage__clientId]).toEqual([
     'stzbntest',
     'managedidentity',
-    IDENTITY_CLIENT_ID,
+    STAND_IN_REFERENCES.identityClientId,
   ]);
   return { ...rest, AzureWebJobsStorage: azuriteConnectionString(), APPLICATIONINSIGHTS_CONNECTION_STRING: '' };
 }
@@ -122,7 +109,8 @@ async function runInstance(invocations: Invocation[], extraEnv: Record<string, s
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...settings, ...extraEnv };
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [join(__dirname, 'support/functionsHost.cjs'), pkg.dir, JSON.stringify(invocations)],
+    // As the host starts the worker: languageWorkers__node__arguments first on its command line.
+    [...nodeWorkerArguments(settings), join(__dirname, 'support/functionsHost.cjs'), pkg.dir, JSON.stringify(invocations)],
     {
       cwd: pkg.dir,
       env,
@@ -240,11 +228,17 @@ describe('the deployed package', () => {
     expect([armString(true), armString(false), armString(3)]).toEqual(['True', 'False', '3']);
     expect(settings.ARCHIVE_ENABLED).toBe('true');
     expect(settings.ALERT_AFTER_FAILURES).toBe('3');
-    const defaults = await renderAppSettings(join(root, 'infra'), { parameters: { zohoClientId: '1000.X' }, references: REFERENCES });
+    const defaults = await renderAppSettings(join(root, 'infra'), {
+      parameters: { zohoClientId: '1000.X' },
+      references: STAND_IN_REFERENCES,
+    });
     expect(defaults.ZOHO_DOWNLOAD_HOSTS).toBe('');
     expect(defaults.SLACK_WEBHOOK_URL).toBe('');
     expect(settings.ZOHO_API_VERSION).toBe('v8');
     expect(settings.BACKUP_WATCH_SCHEDULE).toBe('0 */10 * * * *');
+    // The archive's V8 option reaches the worker's command line only with the archive on; unset otherwise.
+    expect(nodeWorkerArguments(settings)).toEqual(['--scavenger-max-new-space-capacity-mb=2']);
+    expect('languageWorkers__node__arguments' in defaults).toBe(false);
   });
 
   it('indexes every function from package.json "main" with nothing from the development tree, then the timer announces a backup and queues its parts', async () => {

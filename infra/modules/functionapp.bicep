@@ -24,6 +24,12 @@ param maximumInstanceCount int = 40
 @description('Settings of the configuration contract (README "Configuration"), secrets as Key Vault references.')
 param contractSettings object
 
+// Node options for the worker process, passed by the host on its command line
+// (languageWorkers__node__arguments). Unset when empty: the host would pass an empty argument,
+// and a custom one costs the instance its pre-started worker (a slower cold start).
+@description('Options the Functions host passes to the Node.js worker; empty for none.')
+param nodeWorkerArguments string = ''
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -80,7 +86,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       AzureWebJobsStorage__clientId: identityClientId
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-    })
+    }, empty(nodeWorkerArguments) ? {} : { languageWorkers__node__arguments: nodeWorkerArguments })
   }
 
   resource ftpPublishing 'basicPublishingCredentialsPolicies' = {

@@ -11,7 +11,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { CodedError } from '../errors';
 
@@ -21,17 +20,6 @@ export const UPLOAD_CONCURRENCY = 2;
 /** Put Blob takes up to 5,000 MiB in one request (service version 2019-12-12 and later). */
 export const MAX_SINGLE_PUT_BYTES = 5000 * 1024 * 1024;
 const HASHING_BUFFER_BYTES = 1024 * 1024;
-
-/**
- * Every socket read is a fresh Buffer of up to 64 KiB, garbage once uploaded, and V8 collects
- * young ArrayBuffers for their size only once twice its default maximum semi-space of them has
- * piled up (Heap::AllocateExternalBackingStore): 32 MB on 64-bit Node 22, on top of the
- * worker. Lowering that default once the archive loads (the young generation was sized at
- * start and keeps its size) makes V8 collect every 8 MB of them: bench:archive measured peak
- * RSS 103-107 MB instead of 120-124 with 512 MiB parts, 90-92 instead of 106-117 with 8 MiB
- * parts, and no more CPU. Node 20's V8 has no such flag.
- */
-if (Number(process.versions.node.split('.')[0]) >= 22) setFlagsFromString('--scavenger-max-new-space-capacity-mb=2');
 
 export class TruncatedDownloadError extends CodedError {
   constructor(fileName: string, received: number, expected: number) {

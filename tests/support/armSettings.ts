@@ -7,9 +7,27 @@
  */
 import { join } from 'node:path';
 import type { Node } from 'web-tree-sitter';
-import { entries, modules, params, parseBicepFile, property, resources } from './bicep';
+import { entries, identifiersIn, modules, params, parseBicepFile, property, resources } from './bicep';
 
 export type ArmValue = string | number | boolean;
+
+/** Stand-ins for what main.bicep's modules output, as ARM would resolve them. */
+export const STAND_IN_REFERENCES: Record<string, string> = {
+  'keyVault.outputs.zohoClientSecretUri': 'https://kv.vault.azure.net/secrets/zoho-client-secret',
+  'keyVault.outputs.zohoRefreshTokenUri': 'https://kv.vault.azure.net/secrets/zoho-refresh-token',
+  'keyVault.outputs.slackWebhookUri': 'https://kv.vault.azure.net/secrets/slack-webhook-url',
+  'keyVault.outputs.teamsWebhookUri': 'https://kv.vault.azure.net/secrets/teams-webhook-url',
+  'keyVault.outputs.uri': 'https://kv.vault.azure.net/',
+  storageAccountName: 'stzbntest',
+  identityClientId: '00000000-0000-4000-8000-000000000001',
+  appInsightsConnectionString: 'InstrumentationKey=00000000-0000-4000-8000-000000000002',
+};
+
+/** What the Functions host puts on the worker's command line before its script: languageWorkers__node__arguments, split on whitespace as the host splits it. */
+export function nodeWorkerArguments(settings: Record<string, string>): string[] {
+  const value = settings.languageWorkers__node__arguments;
+  return value === undefined ? [] : value.split(/\s+/);
+}
 
 export interface ArmRenderInput {
   /** Values given to main.bicep's parameters; the rest take their defaults. */
@@ -69,6 +87,20 @@ function call(name: string, args: ArmValue[]): ArmValue {
   throw new Error(`the settings renderer does not know ${name}()`);
 }
 
+/** An object literal, or the branch of `cond ? { ... } : { ... }` that the condition picks. */
+function chosenObject(node: Node, scope: Scope): Node {
+  if (node.type === 'object') return node;
+  const children = node.namedChildren.filter((c): c is Node => !!c);
+  if (node.type === 'ternary_expression') return chosenObject(evaluate(children[0]!, scope) === true ? children[1]! : children[2]!, scope);
+  throw new Error(`the settings renderer does not know ${node.type} in a union: ${node.text}`);
+}
+
+/** The values of the module's parameters named in `used` that main.bicep passes as scalars (nodeWorkerArguments), evaluated there. */
+function moduleParams(appModule: { body: Node }, used: string[], scope: Scope): Record<string, ArmValue> {
+  const given = new Map(entries(property(appModule.body, 'params')!));
+  return Object.fromEntries(used.filter((name) => given.has(name)).map((name) => [name, evaluate(given.get(name)!, scope)]));
+}
+
 /** main.bicep's parameter values: the given ones, else literal defaults. */
 function parameterValues(main: Node, given: Record<string, ArmValue>): Record<string, ArmValue> {
   const values: Record<string, ArmValue> = {};
@@ -92,9 +124,16 @@ export async function renderAppSettings(infraDir: string, input: ArmRenderInput)
 
   const moduleTree = await parseBicepFile(join(infraDir, 'modules/functionapp.bicep'));
   const [appSettings] = resources(moduleTree).filter((r) => r.type === 'Microsoft.Web/sites/config');
-  const own = appSettings && property(appSettings.body, 'properties')?.descendantsOfType('object')[0];
-  if (!own) throw new Error('modules/functionapp.bicep sets no app settings of its own');
-  for (const [name, value] of entries(own))
-    settings[name] = armString(evaluate(value, { values: input.references, references: input.references }));
+  // properties: union(contractSettings, { the module's own }, <condition> ? { ... } : {})
+  const union = appSettings && property(appSettings.body, 'properties');
+  const args = union?.type === 'call_expression' ? (union.namedChildren[1]?.namedChildren ?? []).filter((c): c is Node => !!c) : [];
+  if (args[0]?.text !== 'contractSettings' || args[1]?.type !== 'object')
+    throw new Error('modules/functionapp.bicep: properties is not union(contractSettings, {...}, ...)');
+  // The module's own values: outputs stand in by references; parameters main passes as scalars are evaluated in main.
+  const passed = moduleParams(appModule, args.slice(2).flatMap(identifiersIn), scope);
+  const moduleScope = { values: { ...input.references, ...passed }, references: input.references };
+  for (const object of args.slice(1)) {
+    for (const [name, value] of entries(chosenObject(object, moduleScope))) settings[name] = armString(evaluate(value, moduleScope));
+  }
   return settings;
 }

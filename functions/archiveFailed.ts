@@ -2,10 +2,17 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { ARCHIVE_POISON_QUEUE } from '../shared/archive/plan';
 import { parseArchiveMessage } from '../shared/archive/queue';
-import { archiveWorker, type OrgsSource, type RuntimeSource, runtimeOfOrg, workerOrgs, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
+import {
+  archiveWorker,
+  type OrgsSource,
+  type RuntimeSource,
+  registeredOrgs,
+  runtimeOfOrg,
+  settingsOrgRuntime,
+} from '../shared/workerSources';
 
-export function archiveFailedHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
+export function archiveFailedHandler(getRuntime: RuntimeSource = settingsOrgRuntime, getOrgs: OrgsSource = registeredOrgs) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const part = parseArchiveMessage(message);
     const runtime = await runtimeOfOrg(part.orgKey, getRuntime, getOrgs);

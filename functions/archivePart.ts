@@ -2,10 +2,17 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
 import { parseArchiveMessage } from '../shared/archive/queue';
-import { archiveWorker, type OrgsSource, type RuntimeSource, runtimeOfOrg, workerOrgs, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
+import {
+  archiveWorker,
+  type OrgsSource,
+  type RuntimeSource,
+  registeredOrgs,
+  runtimeOfOrg,
+  settingsOrgRuntime,
+} from '../shared/workerSources';
 
-export function archivePartHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
+export function archivePartHandler(getRuntime: RuntimeSource = settingsOrgRuntime, getOrgs: OrgsSource = registeredOrgs) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const part = parseArchiveMessage(message);
     const host = hostLogger(context);

@@ -3,27 +3,20 @@
  * without sending; ?org=<name or key> picks the org when the app watches several.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import {
-  DRY_RUN_INVALID,
-  dryRunOf,
-  isAnswer,
-  jsonAnswer,
-  type OrgsSource,
-  type RuntimeSource,
-  runtimeForRequest,
-  workerOrgs,
-  workerRuntime,
-} from '../shared/functionsHost';
+import { DRY_RUN_INVALID, dryRunOf, failedAnswer, jsonAnswer, orgOfRequest } from '../shared/httpAnswers';
 import { hostLogger } from '../shared/log';
+import { type OrgsSource, orgSources, type RuntimeSource, registeredOrgs, settingsOrgRuntime } from '../shared/workerSources';
 
-export function backupCheckHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
+export function backupCheckHandler(getRuntime: RuntimeSource = settingsOrgRuntime, getOrgs: OrgsSource = registeredOrgs) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const dryRun = dryRunOf(request.query);
     // An unreadable dryRun must never fall back to a real send.
     if (dryRun === undefined) return jsonAnswer(400, { error: DRY_RUN_INVALID });
-    const runtime = await runtimeForRequest(request.query.get('org'), getRuntime, getOrgs);
-    if (isAnswer(runtime)) return runtime;
-    const report = await runtime.runCheck(hostLogger(context), { dryRun });
+    const chosen = await orgSources(getRuntime, getOrgs)
+      .then((sources) => orgOfRequest(request.query.get('org'), sources))
+      .catch((error: unknown) => ({ answer: failedAnswer(error), runtime: undefined }));
+    if (!chosen.runtime) return chosen.answer;
+    const report = await chosen.runtime.runCheck(hostLogger(context), { dryRun });
     // 502: the check ran but Zoho, the state store or a channel failed; the report says which.
     return jsonAnswer(report.ok ? 200 : 502, report);
   };

@@ -6,20 +6,11 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { mapWithConcurrency } from '../shared/concurrency';
 import { DEFAULTS } from '../shared/defaults';
 import { describeError } from '../shared/errors';
-import {
-  isAnswer,
-  jsonAnswer,
-  type OrgsSource,
-  orgSources,
-  type RuntimeSource,
-  runtimeOfListedOrg,
-  statusView,
-  workerOrgs,
-  workerRuntime,
-} from '../shared/functionsHost';
+import { jsonAnswer, orgOfRequest } from '../shared/httpAnswers';
 import { storeOf, watchedOrgs } from '../shared/orgs/select';
+import { type OrgsSource, orgSources, type RuntimeSource, registeredOrgs, settingsOrgRuntime, statusView } from '../shared/workerSources';
 
-export function backupStatusHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
+export function backupStatusHandler(getRuntime: RuntimeSource = settingsOrgRuntime, getOrgs: OrgsSource = registeredOrgs) {
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
     try {
       const named = request.query.get('org');
@@ -28,8 +19,8 @@ export function backupStatusHandler(getRuntime: RuntimeSource = workerRuntime, g
       const orgs = await watchedOrgs(sources);
       // One org, or one named: its details.
       if (named !== null || orgs.length === 1) {
-        const runtime = await runtimeOfListedOrg(named, sources, orgs);
-        if (isAnswer(runtime)) return runtime;
+        const { runtime, answer } = await orgOfRequest(named, sources, orgs);
+        if (!runtime) return answer;
         const extras = { zohoApi: await runtime.zohoApi(), timezone: runtime.config.timezone };
         return jsonAnswer(200, await readStatus(runtime.store, runtime.org, extras));
       }

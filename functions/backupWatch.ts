@@ -5,10 +5,11 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { describeError } from '../shared/errors';
-import { CheckFailedError, type OrgsSource, type RuntimeSource, workerOrgs, workerRuntime } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
+import { CheckFailedError } from '../shared/watch/checkFailedError';
+import { type OrgsSource, type RuntimeSource, registeredOrgs, settingsOrgRuntime } from '../shared/workerSources';
 
-export function backupWatchHandler(getRuntime: RuntimeSource = workerRuntime, getOrgs: OrgsSource = workerOrgs) {
+export function backupWatchHandler(getRuntime: RuntimeSource = settingsOrgRuntime, getOrgs: OrgsSource = registeredOrgs) {
   return async (timer: Timer, context: InvocationContext): Promise<void> => {
     const host = hostLogger(context);
     if (timer.isPastDue) host.warn('backupWatch is running late (isPastDue): a host restart or a long previous run delayed it');

@@ -4,11 +4,11 @@
  * invocation succeeds, because a retry within seconds would only count the same failure again.
  */
 import { app, type InvocationContext } from '@azure/functions';
-import { type OrgsSource, workerOrgs } from '../shared/functionsHost';
 import { hostLogger } from '../shared/log';
 import { CHECK_QUEUE, parseOrgCheckMessage } from '../shared/orgs/checkQueue';
+import { type OrgsSource, registeredOrgs } from '../shared/workerSources';
 
-export function orgCheckHandler(getOrgs: OrgsSource = workerOrgs) {
+export function orgCheckHandler(getOrgs: OrgsSource = registeredOrgs) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const host = hostLogger(context);
     const { orgKey } = parseOrgCheckMessage(message);

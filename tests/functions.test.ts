@@ -7,8 +7,8 @@ import { backupCheckHandler } from '../functions/backupCheck';
 import { backupStatusHandler } from '../functions/backupStatus';
 import { backupWatchHandler } from '../functions/backupWatch';
 import { ConfigError, loadConfig } from '../shared/config';
-import { workerRuntime } from '../shared/functionsHost';
 import type { OrgsWorker } from '../shared/orgs/worker';
+import { settingsOrgRuntime } from '../shared/workerSources';
 import { hoursAgo, startWorld, type World } from './support/world';
 
 const root = join(__dirname, '..');
@@ -214,10 +214,10 @@ describe('backupWatch (timer)', () => {
     try {
       delete process.env.ZOHO_CLIENT_ID;
       process.env.ZOHO_ORGS_VAULT_URI = 'https://zoho-orgs.vault.azure.net/';
-      await expect(workerRuntime()).resolves.toBeUndefined();
+      await expect(settingsOrgRuntime()).resolves.toBeUndefined();
       // With a client ID the settings do name an org: it is built from them (here, and rightly, refused).
       process.env.ZOHO_CLIENT_ID = '1000.SETTINGS';
-      await expect(workerRuntime()).rejects.toBeInstanceOf(ConfigError);
+      await expect(settingsOrgRuntime()).rejects.toBeInstanceOf(ConfigError);
     } finally {
       process.env = saved;
     }

@@ -34,4 +34,33 @@ export const DEFAULTS = {
   orgRuntimeReuseMs: 5 * MINUTE,
   /** Orgs whose state a status view reads at once: a thousand must not open a thousand requests. */
   statusReadConcurrency: 16,
+  /** A cached Zoho access token is refreshed this long before it expires (it lives an hour). */
+  tokenRefreshMarginMs: 5 * MINUTE,
+  /**
+   * Zoho calls: an attempt may wait 15 s for an answer to start, a call (retries and a trickling
+   * body included) 60 s; 429, 5xx and network errors are tried three more times with backoff,
+   * honouring a Retry-After of up to 30 s. A year of history is a few hundred KB: 5 MB caps an answer.
+   */
+  zohoHttp: {
+    timeoutMs: 15_000,
+    totalTimeoutMs: MINUTE,
+    retries: 3,
+    retryBaseDelayMs: 500,
+    maxRetryAfterMs: 30_000,
+    maxAnswerBytes: 5 * 1024 * 1024,
+  },
+  /**
+   * Archive downloads (up to 1 GB a part): a minute of silence is a dead connection, and there is
+   * no total deadline or size cap (the stall watchdog and Content-Length bound them instead).
+   */
+  downloadHttp: { timeoutMs: MINUTE, retries: 2, totalTimeoutMs: -1, maxAnswerBytes: -1 },
+  /**
+   * Chat. Slack is not retried within a check: its webhooks answer at once, @slack/webhook
+   * retries nothing by default, and its refusals are codes a person must act on; a message
+   * that did not land is sent again by the next check, ten minutes later. Teams is retried
+   * twice: Workflows throttles (429 with Retry-After) and answers 502/504 while a flow scales,
+   * and a retry a second later usually lands, inside the call's own deadline.
+   */
+  slack: { timeoutMs: 10_000, totalTimeoutMs: 30_000 },
+  teams: { timeoutMs: 15_000, retries: 2 },
 } as const;

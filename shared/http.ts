@@ -7,6 +7,7 @@
 import axios, { type AxiosError, type AxiosInstance } from 'axios';
 import axiosRetry, { exponentialDelay, retryAfter } from 'axios-retry';
 import { callDeadline, remainingMs } from './deadline';
+import { DEFAULTS } from './defaults';
 
 export interface RetryingHttpOptions {
   /** Time allowed for one attempt to start answering (axios's timeout: the socket going idle). */
@@ -28,15 +29,7 @@ export interface RetryingHttpOptions {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export const DEFAULT_HTTP_OPTIONS: Required<Omit<RetryingHttpOptions, 'onRetry' | 'sleep'>> = {
-  timeoutMs: 15_000,
-  totalTimeoutMs: 60_000,
-  retries: 3,
-  retryBaseDelayMs: 500,
-  maxRetryAfterMs: 30_000,
-  // A year of backup history is a few hundred KB; a token answer is tiny.
-  maxAnswerBytes: 5 * 1024 * 1024,
-};
+export const DEFAULT_HTTP_OPTIONS: Required<Omit<RetryingHttpOptions, 'onRetry' | 'sleep'>> = DEFAULTS.zohoHttp;
 
 export function createRetryingHttp(options: RetryingHttpOptions = {}): AxiosInstance {
   const o = { ...DEFAULT_HTTP_OPTIONS, ...options };

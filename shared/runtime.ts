@@ -9,6 +9,7 @@ import type { ArchiveQueue } from './archive/queue';
 import type { ArchiveDeps } from './archive/worker';
 import { identityCredential, queueClient } from './azureStorage';
 import { type AzureStorageSettings, type Config, loadConfig, orgKeyOf, type StateSettings, secretsOf } from './config';
+import { DEFAULTS } from './defaults';
 import { createRetryingHttp, type RetryingHttpOptions } from './http';
 import { consoleLogger, type Logger, logTo, redactingLogger, routedLogger } from './log';
 import type { Notifier } from './notify/delivery';
@@ -128,8 +129,7 @@ function archiveRuntime(
     queue: new JsonQueue(() => queueClient(storage, ARCHIVE_QUEUE)),
     worker: {
       ...shared,
-      // Downloads are long: a minute of silence is a dead connection; 429/5xx before the body are retried.
-      http: createRetryingHttp({ timeoutMs: 60_000, retries: 2, maxAnswerBytes: -1, totalTimeoutMs: -1 }),
+      http: createRetryingHttp(DEFAULTS.downloadHttp),
       storage: { settings: storage, container: config.archive.container },
       isTrustedUrl: (url) => isTrustedDownloadUrl(url, config.zoho.dc, downloadOrigins),
       trustedHosts: trustedDownloadHostsLabel(config.zoho.dc, downloadOrigins),

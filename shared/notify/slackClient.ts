@@ -1,12 +1,11 @@
 /**
  * The Slack channel client: posts a rendered message (slack.ts) to an incoming webhook with
  * Slack's own client, @slack/webhook, under a total deadline, reading at most a few KB of the
- * answer, and counting as delivered only Slack's own "ok". Never retried here: @slack/webhook
- * retries nothing by default and a 4xx never (its codes say what a person must fix); a message
- * that did not land is sent again by the next check, ten minutes later.
+ * answer, and counting as delivered only Slack's own "ok". Not retried here (DEFAULTS.slack says why).
  */
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import { callDeadline, raceSignal } from '../deadline';
+import { DEFAULTS } from '../defaults';
 import { DeliveryError, type Notifier, providerText } from './delivery';
 import type { MessageContext, Notice } from './notice';
 import { renderSlackMessage, type SlackMessage } from './slack';
@@ -23,8 +22,8 @@ export class SlackNotifier implements Notifier<SlackMessage> {
     private readonly webhookUrl: string,
     options: { timeoutMs?: number; totalTimeoutMs?: number } = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.totalTimeoutMs = options.totalTimeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULTS.slack.timeoutMs;
+    this.totalTimeoutMs = options.totalTimeoutMs ?? DEFAULTS.slack.totalTimeoutMs;
   }
 
   render(notice: Notice, ctx: MessageContext): SlackMessage {

@@ -9,6 +9,7 @@
  * (TextBlock style "heading", Table, ...) is used: tests/teamsCard.test.ts parses every card at 1.4.
  */
 import { type AxiosInstance, isAxiosError } from 'axios';
+import { DEFAULTS } from '../defaults';
 import { createRetryingHttp, networkReason, parseJson } from '../http';
 import { DeliveryError, type Notifier, providerText } from './delivery';
 import { type MessageContext, type Notice, visibleNotice } from './notice';
@@ -105,7 +106,7 @@ export class TeamsNotifier implements Notifier<TeamsMessage> {
 
   constructor(
     private readonly webhookUrl: string,
-    private readonly http: AxiosInstance = createRetryingHttp({ retries: 2, timeoutMs: 15_000 }),
+    private readonly http: AxiosInstance = createRetryingHttp(DEFAULTS.teams),
   ) {}
 
   render(notice: Notice, ctx: MessageContext): TeamsMessage {

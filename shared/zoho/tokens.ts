@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type AxiosInstance, isAxiosError } from 'axios';
+import { DEFAULTS } from '../defaults';
 import { networkReason, parseJson } from '../http';
 import type { SecretScrubber } from '../secrets';
 import { ZohoResponseError, ZohoUnreachableError, zohoApiError, zohoTokenError } from './errors';
@@ -83,7 +84,7 @@ export class ZohoTokenProvider implements AccessTokenSource {
   ) {
     this.fingerprint = credentialFingerprint(credentials);
     this.now = options.now ?? Date.now;
-    this.refreshMarginMs = options.refreshMarginMs ?? 5 * 60_000;
+    this.refreshMarginMs = options.refreshMarginMs ?? DEFAULTS.tokenRefreshMarginMs;
     this.cache = options.cache ?? new MemoryTokenCache();
   }
 

@@ -3,7 +3,7 @@
  * defect found by attacking the command line and the functions, through the command line as a
  * child process or through the function handlers, over real sockets and the real file system.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { loadConfig } from '../shared/config';
 import { createRuntime } from '../shared/runtime';
-import { CLI, type CliRun, cli } from './support/cli';
+import { CLI, cli } from './support/cli';
 import { hoursAgo, startWorld } from './support/world';
 
 let zoho: ZohoSandbox;
@@ -52,23 +52,11 @@ describe('#1 losses: a failed immediate backup', () => {
   });
 });
 
-/** The command line with a file-size limit of 0 blocks: every write fails with EFBIG, as on a full disk. */
-function cliOnFullDisk(args: string[]): Promise<CliRun> {
-  const script = 'ulimit -f 0 && exec "$0" "$@"';
-  return new Promise((done) => {
-    execFile(
-      'sh',
-      ['-c', script, process.execPath, CLI, ...args],
-      { cwd, env: { PATH: process.env.PATH ?? '', ...env } },
-      (error, stdout, stderr) => done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
 describe('#2 losses: a full disk', () => {
   it('leaves no lock behind, says STATE_UNAVAILABLE with the file and what to do, and the next check runs at once', async () => {
     zoho.completeBackup({ at: hoursAgo(1) });
-    const full = await cliOnFullDisk(['check']);
+    // A file-size limit of 0 blocks: every write fails with EFBIG, as on a full disk.
+    const full = await cli(['check'], env, cwd, 'ulimit -f 0');
     expect(full.code).toBe(1);
     expect(full.stderr).toMatch(/error STATE_UNAVAILABLE: .*\.zoho-backup-state\.json(\.lock)? cannot be (created|written) \(EFBIG\)/);
     expect(full.stderr).toMatch(/what to do: The disk is full or a file-size limit was reached/);

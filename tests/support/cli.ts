@@ -10,9 +10,13 @@ export interface CliRun {
   stderr: string;
 }
 
-export function cli(args: string[], env: Record<string, string>, cwd: string): Promise<CliRun> {
+/** `shell`, when given, is a line of sh run first in the CLI's own process (e.g. `ulimit -f 0`). */
+export function cli(args: string[], env: Record<string, string>, cwd: string, shell?: string): Promise<CliRun> {
+  const [command, argv] = shell
+    ? ['sh', ['-c', `${shell} && exec "$0" "$@"`, process.execPath, CLI, ...args]]
+    : [process.execPath, [CLI, ...args]];
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) => {
+    execFile(command, argv, { cwd, env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) => {
       done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

@@ -11,6 +11,7 @@ const HOUR = 3_600_000;
 const ago = (hours: number) => new Date(NOW.getTime() - hours * HOUR).toISOString();
 const ahead = (hours: number) => new Date(NOW.getTime() + hours * HOUR).toISOString();
 const BOTH: Channel[] = ['slack', 'teams'];
+const PLAN = { org: { key: 'eu:zylker', name: 'Zylker' }, channels: BOTH, ctx: { timezone: 'UTC', now: NOW } };
 const delivered: ChannelDelivery = { status: 'delivered', at: ago(1), attempts: 1 };
 const refused: ChannelDelivery = { status: 'failed', at: ago(1), attempts: 1, code: 'TEAMS_REJECTED' };
 
@@ -31,9 +32,20 @@ function tracked(fields: Partial<TrackedBackup> = {}): TrackedBackup {
 }
 
 describe('newestCompletedBackup', () => {
-  it('picks the latest completed row by log_time, whatever the order', () => {
-    const rows: HistoryRow[] = [completed('a', 30), { id: 'f', log_time: ago(1), state: 'failure' }, completed('c', 2), completed('b', 20)];
-    expect(newestCompletedBackup(rows)?.id).toBe('c');
+  const row = (id: string, log_time: string | null, state: string | null) => ({ id, log_time, state, action: null });
+  it('picks the completed row with the latest log_time, whatever the order; a row without one by its id', () => {
+    const rows = [
+      row('1', '2026-11-01T10:00:00+00:00', 'completed'),
+      row('3', '2026-11-15T10:00:00+05:30', 'completed'),
+      row('4', '2026-11-20T10:00:00+00:00', 'failure'),
+      row('2', '2026-11-15T10:00:00+00:00', 'completed'),
+    ];
+    expect(newestCompletedBackup(rows)?.id).toBe('2');
+    expect(newestCompletedBackup([...rows].reverse())?.id).toBe('2');
+    // Seed 003: an immediate backup has no log_time; record ids grow with time.
+    expect(newestCompletedBackup([...rows, row('5', null, 'completed')])?.id).toBe('5');
+    expect(newestCompletedBackup([row('0', null, 'completed'), ...rows])?.id).toBe('2');
+    expect(newestCompletedBackup([row('9', '2026-11-01T10:00:00+00:00', null)])).toBeUndefined();
     expect(newestCompletedBackup([])).toBeUndefined();
   });
 });
@@ -63,7 +75,7 @@ describe('planBackup', () => {
       'settle',
     ],
   ])('%s -> %s', (_case, rows, state, expected) => {
-    const action = planBackup(rows, state, NOW, BOTH);
+    const action = planBackup(rows, state, PLAN);
     expect(action.do === 'report' ? `report:${action.outcome}` : action.do).toBe(expected);
   });
 });
@@ -82,7 +94,7 @@ describe('planLinks', () => {
     ['fresh links of this backup', urls('5002', 167), tracked(), 'announce'],
     ['links of this backup that expired already', { ...urls('5002', 0), expiry_date: ago(0.5) }, undefined, 'record-expired'],
   ])('%s -> %s', (_case, answer, previous, expected) => {
-    const action = planLinks(newest, answer, previous, NOW);
+    const action = planLinks(newest, answer, previous, PLAN);
     expect(action.do === 'report' ? `report:${action.outcome}` : action.do).toBe(expected);
     if (action.do === 'announce')
       expect(action.backup).toMatchObject({ historyId: 'h2', jobId: '5002', zgid: '757345985', deliveries: {} });

@@ -2,7 +2,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStateStore } from '../shared/state/fileStore';
-import { newestCompletedBackup } from '../shared/watch';
 import { countingTableStore } from './support/azurite';
 import { DAY, hoursAgo, startWorld, type World } from './support/world';
 
@@ -14,24 +13,6 @@ afterEach(async () => {
 function slackText(world: World, index = -1): string {
   return JSON.stringify(world.receiver.received('slack').at(index)?.body);
 }
-
-describe('newestCompletedBackup', () => {
-  const row = (id: string, log_time: string | null, state: string | null) => ({ id, log_time, state, action: null });
-  it('picks the completed row with the latest log_time, whatever the order; a row without one by its id', () => {
-    const rows = [
-      row('1', '2026-11-01T10:00:00+00:00', 'completed'),
-      row('3', '2026-11-15T10:00:00+05:30', 'completed'),
-      row('4', '2026-11-20T10:00:00+00:00', 'failure'),
-      row('2', '2026-11-15T10:00:00+00:00', 'completed'),
-    ];
-    expect(newestCompletedBackup(rows)?.id).toBe('2');
-    expect(newestCompletedBackup([...rows].reverse())?.id).toBe('2');
-    // Seed 003: an immediate backup has no log_time; record ids grow with time.
-    expect(newestCompletedBackup([...rows, row('5', null, 'completed')])?.id).toBe('5');
-    expect(newestCompletedBackup([row('0', null, 'completed'), ...rows])?.id).toBe('2');
-    expect(newestCompletedBackup([row('9', '2026-11-01T10:00:00+00:00', null)])).toBeUndefined();
-  });
-});
 
 describe('the backup watch', () => {
   it('reports "no-backup" when Zoho has none; only the first run also reads the schedule', async () => {

@@ -55,6 +55,7 @@ export async function reportArchiveFailure(deps: ArchiveDeps, message: ArchivePa
 class ArchiveJob {
   private readonly now: () => Date;
   private readonly log: Logger;
+  private readonly repo: WatchStateRepository;
   private readonly announcer: Announcer;
 
   constructor(
@@ -63,8 +64,12 @@ class ArchiveJob {
   ) {
     this.now = deps.now ?? (() => new Date());
     this.log = deps.log ?? silentLogger;
-    const repo = new WatchStateRepository(deps.store, message.orgKey);
-    this.announcer = createAnnouncer({ repo, notifiers: deps.notifiers, now: this.now, log: this.log, timezone: deps.timezone });
+    this.repo = new WatchStateRepository(deps.store, message.orgKey);
+    this.announcer = createAnnouncer({ repo: this.repo, notifiers: deps.notifiers, now: this.now, log: this.log, timezone: deps.timezone });
+  }
+
+  private messageContext() {
+    return { timezone: this.deps.timezone, now: this.now() };
   }
 
   private get container(): ContainerClient {
@@ -130,7 +135,7 @@ class ArchiveJob {
   /** Records this part; when it was the last one, finishes the backup's archive. Returns false if the backup is not tracked. */
   private async recordPart(part: ArchivePart): Promise<boolean> {
     const { historyId, fileName } = this.message;
-    const written = await this.announcer.repo.mutate((state) => {
+    const written = await this.repo.mutate((state) => {
       const backup = state.backup;
       if (backup?.historyId !== historyId) return undefined;
       const progress = backup.archive ?? this.progressFor(backup);
@@ -184,13 +189,13 @@ class ArchiveJob {
     await this.announce(
       'backup-archived',
       backup.historyId,
-      archivedNotice(this.deps.org.name, manifest.location, totalSize, parts.length, backup, this.announcer.messageContext()),
+      archivedNotice(this.deps.org.name, manifest.location, totalSize, parts.length, backup, this.messageContext()),
     );
   }
 
   async fail(status: 'failed' | 'refused', reason: string): Promise<void> {
     const { historyId, fileName } = this.message;
-    await this.announcer.repo.mutate((state) => {
+    await this.repo.mutate((state) => {
       const backup = state.backup;
       if (backup?.historyId !== historyId) return undefined;
       const progress = backup.archive ?? this.progressFor(backup);
@@ -198,11 +203,11 @@ class ArchiveJob {
       return { ...state, backup: { ...backup, archive: { ...progress, parts: { ...progress.parts, [fileName]: part } } } };
     });
     this.log.error(`archive of ${fileName} ${status}: ${reason}`);
-    const expires = (await this.announcer.repo.read()).backup?.expiresAt;
+    const expires = (await this.repo.read()).backup?.expiresAt;
     await this.announce(
       'archive-failed',
       `${historyId}/${fileName}`,
-      archiveFailedNotice(this.deps.org.name, fileName, reason, expires, this.announcer.messageContext()),
+      archiveFailedNotice(this.deps.org.name, fileName, reason, expires, this.messageContext()),
       `archive-failed:${fileName}`,
     );
   }

@@ -53,11 +53,7 @@ export function createAnnouncer(
 export class Announcer {
   constructor(private readonly deps: AnnouncerDeps) {}
 
-  get repo(): WatchStateRepository {
-    return this.deps.repo;
-  }
-
-  messageContext(): MessageContext {
+  private messageContext(): MessageContext {
     return { timezone: this.deps.timezone, now: this.deps.now() };
   }
 

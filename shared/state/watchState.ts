@@ -128,3 +128,9 @@ export function undeliveredChannels<C extends Channel>(
 
 /** A chat channel's refused messages across checks: an incident record like the monitor's own. */
 export type ChannelHealth = HealthState;
+
+/** A tracked backup as a history record, for ordering: its time only if Zoho gave one. */
+export const trackedRecord = (backup: TrackedBackup) => ({
+  id: backup.historyId,
+  time: backup.logTimeKnown === false ? null : backup.logTime,
+});

@@ -1,58 +1,54 @@
 /**
  * The steps of a check that act: announce through the announcer (claim, deliver, record),
- * queue the archive, cache the schedule. Each takes what the pure plan decided.
+ * queue the archive, cache the schedule. Each carries out what the pure plan decided, with
+ * the notices the plan wrote.
  */
 import { cacheSchedule } from '../alerts/schedule';
 import { archiveMessages, archivePrefix } from '../archive/plan';
-import type { AlertSettings } from '../defaults';
-import { type Logger, warnOfFailure } from '../log';
-import { type AnnouncementTarget, type Announcer, alertTarget } from '../notify/announcer';
-import { withMissedBackup } from '../notify/backupReady';
-import type { Channel } from '../notify/notice';
-import type { TrackedBackup, WatchState } from '../state/watchState';
+import { warnOfFailure } from '../log';
+import { type AnnouncementTarget, alertTarget } from '../notify/announcer';
+import { type TrackedBackup, trackedRecord, type WatchState } from '../state/watchState';
 import { compareRecords } from '../zoho/schemas';
 import type { AlertStep } from './planAlerts';
-import { backupNotice, type DecidedBackup, settledDecision, summarise, trackedRecord } from './planBackup';
-import type { AlertResult, BackupDecision, WatchDeps } from './types';
-
-/** One check's collaborators and clock. */
-export interface Run {
-  deps: WatchDeps;
-  now: () => Date;
-  log: Logger;
-  settings: AlertSettings;
-  announcer: Announcer;
-  channels: Channel[];
-}
+import type { DecidedBackup } from './planBackup';
+import type { Run } from './run';
+import type { AlertResult, BackupDecision } from './types';
 
 export async function actOnBackup(run: Run, action: DecidedBackup): Promise<BackupDecision> {
   switch (action.do) {
     case 'report':
-      return { outcome: action.outcome, backup: action.backup };
-    case 'settle': {
+      return { outcome: action.outcome, backup: action.summary };
+    case 'settle':
       await queueArchive(run, action.backup);
-      return settledDecision(action.backup, run.channels);
-    }
+      return settledDecision(action);
     case 'record-expired': {
       const { backup } = action;
-      await run.announcer.repo.mutate((state) => ({ ...state, backup }));
-      return { outcome: 'links-expired', backup: summarise(backup) };
+      await run.repo.mutate((state) => ({ ...state, backup }));
+      return { outcome: 'links-expired', backup: action.summary };
     }
     case 'announce':
-      return announceBackup(run, action.backup);
+      return announceBackup(run, action);
   }
 }
 
-async function announceBackup(run: Run, backup: TrackedBackup): Promise<BackupDecision> {
-  const ctx = run.announcer.messageContext();
-  const notice = backupNotice(backup, run.deps.org, run.deps.archive?.container, ctx);
-  const missed = backup.missedEarlier;
-  const noticeFor = (channel: Channel) => (missed?.channels.includes(channel) ? withMissedBackup(notice, missed, ctx) : notice);
+/** Nothing new: the tracked backup, and the channels that have it. */
+export function settledDecision(action: Extract<DecidedBackup, { do: 'settle' }>): BackupDecision {
+  return {
+    outcome: 'nothing-new',
+    backup: action.summary,
+    deliveries: action.sentTo.map((channel) => ({ channel, result: 'already-sent' })),
+  };
+}
+
+async function announceBackup(
+  run: Run,
+  { backup, summary, noticeFor }: Extract<DecidedBackup, { do: 'announce' }>,
+): Promise<BackupDecision> {
   const deliveries = await run.announcer.announce(backupTarget(backup), noticeFor);
-  if (!deliveries) return { outcome: 'claimed-elsewhere', backup: summarise(backup) };
+  if (!deliveries) return { outcome: 'claimed-elsewhere', backup: summary };
   await queueArchive(run, backup);
   const failed = deliveries.some((d) => d.result === 'failed');
-  return { outcome: failed ? 'delivery-failed' : 'announced', backup: summarise(backup), deliveries };
+  return { outcome: failed ? 'delivery-failed' : 'announced', backup: summary, deliveries };
 }
 
 /**
@@ -74,7 +70,7 @@ async function queueArchive(run: Run, backup: TrackedBackup): Promise<void> {
   const at = run.now().toISOString();
   const prefix = archivePrefix(backup, run.deps.org.key);
   const parts = Object.fromEntries(messages.map((m) => [m.fileName, { status: 'queued' as const, at }]));
-  await run.announcer.repo.mutate((state) =>
+  await run.repo.mutate((state) =>
     state.backup?.historyId === backup.historyId && !state.backup.archive
       ? { ...state, backup: { ...state.backup, archive: { container: archive.container, prefix, queuedAt: at, parts } } }
       : undefined,
@@ -84,7 +80,7 @@ async function queueArchive(run: Run, backup: TrackedBackup): Promise<void> {
 /** Calls /backup (it costs an API credit: only when planned) and caches its answer. */
 export async function refreshSchedule(run: Run, state: WatchState): Promise<WatchState> {
   const schedule = cacheSchedule(await run.deps.zoho.getBackupDetails(), state.schedule, run.now());
-  return (await run.announcer.repo.mutate((fresh) => ({ ...fresh, schedule }))) ?? { ...state, schedule };
+  return (await run.repo.mutate((fresh) => ({ ...fresh, schedule }))) ?? { ...state, schedule };
 }
 
 export async function announceAlerts(run: Run, steps: readonly AlertStep[]): Promise<AlertResult[]> {

@@ -2,24 +2,37 @@
  * What to do about the newest backup, decided from the history, the stored state and the
  * clock alone (pure). Two steps, because the links come from a second Zoho call that a quiet
  * check never makes: planBackup() says whether the links are needed, planLinks() reads them.
+ * A decided action carries everything acting on it needs: the report's summary of the backup
+ * and, to announce, each channel's notice.
  */
 import { archivePrefix } from '../archive/plan';
-import { backupReadyNotice, idsFromLink } from '../notify/backupReady';
+import { backupReadyNotice, idsFromLink, withMissedBackup } from '../notify/backupReady';
 import type { Channel, MessageContext, Notice } from '../notify/notice';
-import { type MissedBackup, type TrackedBackup, undeliveredChannels, type WatchState } from '../state/watchState';
+import { type MissedBackup, type TrackedBackup, trackedRecord, undeliveredChannels, type WatchState } from '../state/watchState';
 import { compareRecords, type DownloadUrls, type HistoryRow, isOlderRecord } from '../zoho/schemas';
-import type { BackupDecision, BackupSummary } from './types';
+import type { BackupSummary } from './types';
 
 export type BackupAction =
   /** Nothing to announce: no completed backup yet, or Zoho is still preparing the links. */
-  | { do: 'report'; outcome: 'no-backup' | 'links-pending'; backup?: BackupSummary }
-  /** The tracked backup is announced everywhere (or cannot be any more). */
-  | { do: 'settle'; backup: TrackedBackup }
+  | { do: 'report'; outcome: 'no-backup' | 'links-pending'; summary?: BackupSummary }
+  /** The tracked backup is announced everywhere it can be; `sentTo` has it. */
+  | { do: 'settle'; backup: TrackedBackup; summary: BackupSummary; sentTo: Channel[] }
   /** First seen after its links expired: remember it, announce nothing. */
-  | { do: 'record-expired'; backup: TrackedBackup }
-  | { do: 'announce'; backup: TrackedBackup }
+  | { do: 'record-expired'; backup: TrackedBackup; summary: BackupSummary }
+  /** Tell each channel that lacks it the message `noticeFor` gives it. */
+  | { do: 'announce'; backup: TrackedBackup; summary: BackupSummary; noticeFor: (channel: Channel) => Notice }
   /** A newer backup completed: its links are needed to go on. */
   | { do: 'fetch-links'; newest: HistoryRow; previous?: TrackedBackup };
+
+/** Who the messages are for and how they are written. */
+export interface BackupPlanContext {
+  org: { key: string; name: string };
+  channels: readonly Channel[];
+  /** With the archive on: the container the notice says the parts go to. */
+  archiveContainer?: string;
+  /** Its `now` is the plan's clock. */
+  ctx: MessageContext;
+}
 
 /** What is left to do once the links, if needed, are in. */
 export type DecidedBackup = Exclude<BackupAction, { do: 'fetch-links' }>;
@@ -39,20 +52,16 @@ export function newestCompletedBackup(rows: readonly HistoryRow[]): HistoryRow |
 
 const recordOf = (row: HistoryRow) => ({ id: row.id, time: row.log_time });
 
-/** A tracked backup as a record: its time only if Zoho gave one. */
-export const trackedRecord = (backup: TrackedBackup) => ({
-  id: backup.historyId,
-  time: backup.logTimeKnown === false ? null : backup.logTime,
-});
-
-export function planBackup(rows: readonly HistoryRow[], state: WatchState, now: Date, channels: readonly Channel[]): BackupAction {
+export function planBackup(rows: readonly HistoryRow[], state: WatchState, plan: BackupPlanContext): BackupAction {
   const tracked = state.backup;
   const newest = newestCompletedBackup(rows);
   if (!newest) return { do: 'report', outcome: 'no-backup' };
   if (!tracked || isNewer(newest, tracked)) return { do: 'fetch-links', newest, previous: tracked };
-  const pending = undeliveredChannels(channels, tracked.deliveries);
-  const expired = Date.parse(tracked.expiresAt) <= now.getTime();
-  return tracked.announce && pending.length > 0 && !expired ? { do: 'announce', backup: tracked } : { do: 'settle', backup: tracked };
+  const pending = undeliveredChannels(plan.channels, tracked.deliveries);
+  const expired = Date.parse(tracked.expiresAt) <= plan.ctx.now.getTime();
+  if (tracked.announce && pending.length > 0 && !expired) return announcing(tracked, plan);
+  const sentTo = plan.channels.filter((channel) => tracked.deliveries[channel]?.status === 'delivered');
+  return { do: 'settle', backup: tracked, summary: summarise(tracked), sentTo };
 }
 
 /** The newer backup, once /backup/urls answered (null: 204, not ready). */
@@ -60,27 +69,30 @@ export function planLinks(
   newest: HistoryRow,
   urls: DownloadUrls | null,
   previous: TrackedBackup | undefined,
-  now: Date,
-  channels: readonly Channel[] = [],
+  plan: BackupPlanContext,
 ): DecidedBackup {
+  const now = plan.ctx.now;
   const hasLinks = !!urls && urls.data_links.length + urls.attachment_links.length > 0;
   const backup = hasLinks ? trackBackup(newest, urls, now) : undefined;
   // 204, no links at all, or links that still belong to an earlier backup: not ready yet.
   if (!backup || !linksBelongTo(backup, newest, previous)) {
-    return { do: 'report', outcome: 'links-pending', backup: { historyId: newest.id, completedAt: newest.log_time ?? now.toISOString() } };
+    const summary = { historyId: newest.id, completedAt: newest.log_time ?? now.toISOString() };
+    return { do: 'report', outcome: 'links-pending', summary };
   }
-  if (!backup.announce) return { do: 'record-expired', backup };
-  const missedEarlier = previous && missedBy(previous, channels);
-  return { do: 'announce', backup: missedEarlier ? { ...backup, missedEarlier } : backup };
+  if (!backup.announce) return { do: 'record-expired', backup, summary: summarise(backup) };
+  const missedEarlier = previous && missedBy(previous, plan.channels);
+  return announcing(missedEarlier ? { ...backup, missedEarlier } : backup, plan);
 }
 
-/** The "backup ready" message for a tracked backup. */
-export function backupNotice(
-  backup: TrackedBackup,
-  org: { key: string; name: string },
-  archiveContainer: string | undefined,
-  ctx: MessageContext,
-): Notice {
+/** The "backup ready" message per channel; a channel that missed the previous backup also gets its links. */
+function announcing(backup: TrackedBackup, plan: BackupPlanContext): DecidedBackup {
+  const notice = backupNotice(backup, plan);
+  const missed = backup.missedEarlier;
+  const noticeFor = (channel: Channel) => (missed?.channels.includes(channel) ? withMissedBackup(notice, missed, plan.ctx) : notice);
+  return { do: 'announce', backup, summary: summarise(backup), noticeFor };
+}
+
+function backupNotice(backup: TrackedBackup, { org, archiveContainer, ctx }: BackupPlanContext): Notice {
   return backupReadyNotice(
     {
       orgName: org.name,
@@ -96,13 +108,7 @@ export function backupNotice(
   );
 }
 
-/** Nothing new: the tracked backup, and the channels that have it. */
-export function settledDecision(backup: TrackedBackup, channels: readonly Channel[]): BackupDecision {
-  const sent = channels.filter((channel) => backup.deliveries[channel]?.status === 'delivered');
-  return { outcome: 'nothing-new', backup: summarise(backup), deliveries: sent.map((channel) => ({ channel, result: 'already-sent' })) };
-}
-
-export function summarise(backup: TrackedBackup): BackupSummary {
+function summarise(backup: TrackedBackup): BackupSummary {
   return {
     historyId: backup.historyId,
     completedAt: backup.logTime,

@@ -4,7 +4,7 @@ import type { SafeError } from '../errors';
 import { warnOfFailure } from '../log';
 import type { Channel } from '../notify/notice';
 import type { ChannelHealth, WatchState } from '../state/watchState';
-import type { Run } from './act';
+import type { Run } from './run';
 import type { CheckOutcome } from './types';
 
 export interface CheckVerdict {
@@ -21,7 +21,7 @@ export interface CheckVerdict {
 /** Records the check; returns the state written, or undefined when the store failed. */
 export async function recordCheck(run: Run, verdict: CheckVerdict, at: string): Promise<WatchState | undefined> {
   try {
-    return await run.announcer.repo.mutate((state) => ({
+    return await run.repo.mutate((state) => ({
       ...state,
       watchingSince: state.watchingSince ?? (verdict.ok ? at : undefined),
       lastCheck: { at, outcome: verdict.outcome },

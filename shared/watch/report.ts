@@ -6,6 +6,7 @@ import { type AlertResult, type BackupDecision, type CheckReport, failuresOf } f
 
 export interface ReportInput {
   decision: BackupDecision;
+  ok: boolean;
   alerts: AlertResult[];
   started: Date;
   finished: Date;
@@ -15,7 +16,7 @@ export interface ReportInput {
 }
 
 /** A check is ok only when Zoho, the store and every delivery (backup or alert) succeeded. */
-export function isOk(decision: BackupDecision, alerts: readonly AlertResult[]): boolean {
+export function isOk(decision: Pick<BackupDecision, 'outcome' | 'deliveries'>, alerts: readonly AlertResult[]): boolean {
   if (decision.outcome === 'failed' || decision.outcome === 'delivery-failed') return false;
   return failuresOf({ deliveries: decision.deliveries ?? [], alerts: [...alerts] }).length === 0;
 }
@@ -23,7 +24,7 @@ export function isOk(decision: BackupDecision, alerts: readonly AlertResult[]): 
 export function buildReport(input: ReportInput): CheckReport {
   const { decision, alerts, callsBefore: before, callsAfter: after } = input;
   return {
-    ok: isOk(decision, alerts),
+    ok: input.ok,
     checkedAt: input.started.toISOString(),
     durationMs: input.finished.getTime() - input.started.getTime(),
     deliveries: [],

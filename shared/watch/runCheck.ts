@@ -14,20 +14,19 @@
 import { channelOutcomes } from '../alerts/health';
 import { needsBackupDetails } from '../alerts/schedule';
 import { withinDeadline } from '../deadline';
-import { DEFAULT_ALERT_SETTINGS, DEFAULTS } from '../defaults';
+import { DEFAULTS } from '../defaults';
 import { describeError, unexpectedStack } from '../errors';
-import { silentLogger, warnOfFailure } from '../log';
-import { createAnnouncer } from '../notify/announcer';
-import { WatchStateRepository } from '../state/repository';
+import { warnOfFailure } from '../log';
 import type { WatchState } from '../state/watchState';
 import { noTelemetry } from '../telemetry';
 import type { HistoryRow } from '../zoho/schemas';
-import { actOnBackup, announceAlerts, type Run, refreshSchedule } from './act';
+import { actOnBackup, announceAlerts, refreshSchedule } from './act';
 import { planAlerts, planChannelAlerts, planHealthAlert } from './planAlerts';
-import { type BackupAction, type DecidedBackup, planBackup, planLinks } from './planBackup';
+import { type BackupAction, type BackupPlanContext, type DecidedBackup, planBackup, planLinks } from './planBackup';
 import { previewBackup } from './preview';
-import { recordCheck } from './record';
+import { type CheckVerdict, recordCheck } from './record';
 import { buildReport, emitReport, isOk } from './report';
+import { type Run, startRun } from './run';
 import { type AlertResult, type BackupDecision, type CheckReport, failuresOf, type WatchDeps } from './types';
 
 export async function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = {}): Promise<CheckReport> {
@@ -47,10 +46,13 @@ export async function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = 
     const stack = unexpectedStack(error);
     if (stack) run.log.error(`the check failed unexpectedly: ${stack}`);
   }
-  if (!options.dryRun) alerts = [...alerts, ...(await recordAndReportHealth(run, decision, alerts, started))];
+  const verdict = verdictOf(decision, alerts);
+  const healthAlerts = options.dryRun ? [] : await recordAndReportHealth(run, verdict, started);
   const report = buildReport({
     decision,
-    alerts,
+    // Telling the monitor's health can itself fail a delivery: the report says so, the record cannot.
+    ok: verdict.ok && isOk({ outcome: decision.outcome }, healthAlerts),
+    alerts: [...alerts, ...healthAlerts],
     started,
     finished: run.now(),
     callsBefore,
@@ -64,35 +66,23 @@ export async function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = 
 /** Read, plan and act: everything that talks to Zoho and the channels, under the check's deadline. */
 async function checkWithinDeadline(run: Run, dryRun: boolean): Promise<{ decision: BackupDecision; alerts: AlertResult[] }> {
   // The state read costs no time next to Zoho's answer.
-  const [rows, state] = await Promise.all([run.deps.zoho.listHistory(), run.announcer.repo.read()]);
-  const action = await resolveLinks(run, planBackup(rows, state, run.now(), run.channels));
+  const [rows, state] = await Promise.all([run.deps.zoho.listHistory(), run.repo.read()]);
+  const action = await resolveLinks(run, planBackup(rows, state, planContext(run)));
   if (dryRun) return { decision: previewBackup(run, action), alerts: [] };
   const decision = await actOnBackup(run, action);
   // A quiet check reuses the state it read; one that took on a backup reads it again.
   const tookOn = action.do === 'announce' || action.do === 'record-expired';
-  return { decision, alerts: await raiseAlerts(run, rows, tookOn ? await run.announcer.repo.read() : state) };
+  return { decision, alerts: await raiseAlerts(run, rows, tookOn ? await run.repo.read() : state) };
 }
 
-function startRun(deps: WatchDeps): Run {
-  const now = deps.now ?? (() => new Date());
-  const log = deps.log ?? silentLogger;
-  const repo = new WatchStateRepository(deps.store, deps.org.key);
-  const announcer = createAnnouncer({
-    repo,
-    notifiers: deps.notifiers,
-    now,
-    log,
-    timezone: deps.timezone,
-    runId: deps.runId,
-    claimTtlMs: deps.claimTtlMs,
-  });
-  return { deps, now, log, settings: deps.alerts ?? DEFAULT_ALERT_SETTINGS, announcer, channels: deps.notifiers.map((n) => n.channel) };
+function planContext(run: Run): BackupPlanContext {
+  return { org: run.deps.org, channels: run.channels, archiveContainer: run.deps.archive?.container, ctx: run.messageContext() };
 }
 
 /** A newer backup needs its links: the one extra Zoho call of a check that has news. */
 async function resolveLinks(run: Run, action: BackupAction): Promise<DecidedBackup> {
   if (action.do !== 'fetch-links') return action;
-  return planLinks(action.newest, await run.deps.zoho.getDownloadUrls(), action.previous, run.now(), run.channels);
+  return planLinks(action.newest, await run.deps.zoho.getDownloadUrls(), action.previous, planContext(run));
 }
 
 async function raiseAlerts(run: Run, rows: HistoryRow[], known: WatchState): Promise<AlertResult[]> {
@@ -104,20 +94,24 @@ async function raiseAlerts(run: Run, rows: HistoryRow[], known: WatchState): Pro
     settings: run.settings,
     orgName: run.deps.org.name,
     channels: run.channels,
-    ctx: run.announcer.messageContext(),
+    ctx: run.messageContext(),
   });
   return announceAlerts(run, steps);
 }
 
-/** Records the check, then announces the monitor's health if that record opened or closed an incident. */
-async function recordAndReportHealth(run: Run, decision: BackupDecision, alerts: AlertResult[], started: Date): Promise<AlertResult[]> {
+/** What the check came to, once: the record and the report both follow it. */
+function verdictOf(decision: BackupDecision, alerts: AlertResult[]): CheckVerdict {
   const failures = failuresOf({ error: decision.error, deliveries: decision.deliveries ?? [], alerts });
   const checkError = decision.outcome === 'failed' ? decision.error : undefined;
-  const tried = channelOutcomes([...(decision.deliveries ?? []), ...alerts.flatMap((a) => a.deliveries)]);
-  const verdict = { outcome: decision.outcome, ok: isOk(decision, alerts), checkError, firstError: failures[0], channels: tried };
+  const channels = channelOutcomes([...(decision.deliveries ?? []), ...alerts.flatMap((a) => a.deliveries)]);
+  return { outcome: decision.outcome, ok: isOk(decision, alerts), checkError, firstError: failures[0], channels };
+}
+
+/** Records the check, then announces the monitor's health if that record opened or closed an incident. */
+async function recordAndReportHealth(run: Run, verdict: CheckVerdict, started: Date): Promise<AlertResult[]> {
   const written = await recordCheck(run, verdict, started.toISOString());
   if (!written) return [];
-  const ctx = run.announcer.messageContext();
+  const ctx = run.messageContext();
   const health = planHealthAlert(written, run.deps.org.name, run.channels, ctx);
   const steps = [...(health ? [health] : []), ...planChannelAlerts(written, run.deps.org.name, run.channels, ctx)];
   if (steps.length === 0) return [];

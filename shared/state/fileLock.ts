@@ -4,6 +4,10 @@
  * by a crashed process is broken only under a second, short "breaker" lock, after reading it
  * again: two runs that both saw the same stale lock cannot both break it, and neither can
  * remove the fresh lock the other took meanwhile (stat-then-remove could, and did).
+ *
+ * Why not proper-lockfile: its stale reclaim is that stat-then-remove (its open issue #121).
+ * bench/lockRace.ts parks one of two contenders just before it removes a stale lock: with
+ * proper-lockfile 4.1.2 both held the lock in 20 of 20 rounds, with this lock in 0 of 20.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';

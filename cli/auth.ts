@@ -108,7 +108,7 @@ async function historyWith(settings: AuthSettings, refreshToken: string, scrubbe
 }
 
 /** Sets `values` in a .env file, keeping every other line; creates it if needed, readable by its owner only. */
-export function writeDotEnv(path: string, values: Record<string, string>): void {
+function writeDotEnv(path: string, values: Record<string, string>): void {
   const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
   for (const [name, value] of Object.entries(values)) {
     const line = `${name}=${value}`;

@@ -8,7 +8,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 type OptionSpec = { type: 'boolean' | 'string'; short?: string; help: string };
 
-export interface CommandSpec {
+interface CommandSpec {
   summary: string;
   usage: string;
   details?: string;
@@ -115,7 +115,7 @@ export function nearest(input: string, known: readonly string[]): string | undef
 
 export class UsageError extends Error {}
 
-export interface ParsedCommand {
+interface ParsedCommand {
   command: string;
   values: Record<string, string | boolean | undefined>;
   positionals: string[];

@@ -12,7 +12,7 @@ import {
 
 export type Answer = (status: number, payload?: unknown, headers?: Record<string, string>, contentType?: string) => void;
 
-export const API_PREFIX = /^\/crm\/bulk\/v\d+\//;
+const API_PREFIX = /^\/crm\/bulk\/v\d+\//;
 export const DOWNLOAD_PATH = /^\/v2\/crm\/(\d+)\/backup\/(\d+)\/((?:Data|Attachments)_\d{3}\.zip)$/;
 
 export function endpointOf(pathname: string): SandboxEndpoint | 'unknown' {

@@ -8,16 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ReceiverChannel = 'slack' | 'teams';
+type ReceiverChannel = 'slack' | 'teams';
 
-export interface ReceivedMessage {
+interface ReceivedMessage {
   channel: ReceiverChannel;
   body: unknown;
   bytes: number;
   receivedAt: Date;
 }
 
-export interface ReceiverFault {
+interface ReceiverFault {
   status: number;
   /** Slack: a plain-text code such as no_service; Teams: a Workflows error code. */
   error?: string;

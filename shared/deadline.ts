@@ -9,7 +9,7 @@ import { CodedError } from './errors';
 
 const checkDeadline = new AsyncLocalStorage<AbortSignal>();
 
-export class DeadlineError extends CodedError {
+class DeadlineError extends CodedError {
   constructor(what: string, ms: number) {
     super(
       'CHECK_TIMED_OUT',

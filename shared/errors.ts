@@ -78,7 +78,7 @@ export class CodedError extends Error {
  * errors as they are; of a foreign one (an SDK's, a socket's) its class, its code and its stack
  * frames, never its message, request or headers (an axios error holds the Authorization header).
  */
-export function safeCause(error: unknown): Error | undefined {
+function safeCause(error: unknown): Error | undefined {
   if (error instanceof CodedError) return error;
   if (!(error instanceof Error)) return undefined;
   const raw = (error as { code?: unknown }).code;

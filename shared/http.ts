@@ -29,7 +29,7 @@ export interface RetryingHttpOptions {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export const DEFAULT_HTTP_OPTIONS: Required<Omit<RetryingHttpOptions, 'onRetry' | 'sleep'>> = DEFAULTS.zohoHttp;
+const DEFAULT_HTTP_OPTIONS: Required<Omit<RetryingHttpOptions, 'onRetry' | 'sleep'>> = DEFAULTS.zohoHttp;
 
 export function createRetryingHttp(options: RetryingHttpOptions = {}): AxiosInstance {
   const o = { ...DEFAULT_HTTP_OPTIONS, ...options };

@@ -8,7 +8,7 @@ import { sameOrgName } from './orgName';
 import { type OrgRef, type OrgSources, runtimeOfKey, watchedOrgs } from './orgs/select';
 import type { Runtime } from './runtime';
 
-export interface JsonAnswer {
+interface JsonAnswer {
   status: number;
   jsonBody: unknown;
   headers: Record<string, string>;
@@ -19,7 +19,7 @@ export function jsonAnswer(status: number, body: unknown): JsonAnswer {
 }
 
 /** The org a request means, or the answer that says why there is none. */
-export type OrgChoice = { runtime: Runtime; answer?: undefined } | { runtime?: undefined; answer: JsonAnswer };
+type OrgChoice = { runtime: Runtime; answer?: undefined } | { runtime?: undefined; answer: JsonAnswer };
 
 /**
  * The org an HTTP call means (?org=<name or key>; without it, the settings' org, or the only

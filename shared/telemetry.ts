@@ -25,13 +25,13 @@ export type TelemetryMetric = 'CheckDurationMs' | 'ZohoApiCalls' | 'ZohoTokenRef
 
 export const noTelemetry: Telemetry = { event() {}, metric() {}, flush: async () => {} };
 
-export interface TelemetrySettings {
+interface TelemetrySettings {
   connectionString?: string;
   /** With Application Insights local auth disabled: the managed identity that may publish. */
   identityClientId?: string;
 }
 
-export interface TelemetryOptions {
+interface TelemetryOptions {
   /** Builds the client; by default imports the SDK and starts it with these settings. */
   connect?: (settings: TelemetrySettings) => Promise<TelemetryClient>;
   /** Runs the deferred load; by default a timer that does not hold a process open. */

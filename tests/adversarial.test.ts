@@ -3,8 +3,7 @@
  * Zoho, Slack and Teams stand-ins that misbehave on purpose, over real sockets, each story
  * numbered as the issue numbers its defect.
  */
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { backupCheckHandler } from '../functions/backupCheck';
@@ -17,8 +16,11 @@ import { FileStateStore } from '../shared/state/fileStore';
 import { readStatus } from '../shared/status';
 import { runCheck } from '../shared/watch/runCheck';
 import { chooseApiDomain } from '../shared/zoho/datacentres';
+import { tempFolders } from './support/tempFolders';
 import { hoursAgo, startWorld, type World } from './support/world';
 import { FAST_RETRIES } from './support/zoho';
+
+const tempFolder = tempFolders();
 
 let world: World;
 afterEach(async () => {
@@ -252,7 +254,7 @@ describe('#16-#17 Zoho fidelity', () => {
 });
 
 describe('#13-#14 the state file', () => {
-  const stateFile = () => join(mkdtempSync(join(tmpdir(), 'state-')), 'state.json');
+  const stateFile = () => join(tempFolder('state-'), 'state.json');
 
   it('#13 announces exactly once per channel when 12 checks race past a stale lock, 15 rounds running', async () => {
     const path = stateFile();
@@ -294,7 +296,7 @@ describe('#13-#14 the state file', () => {
   });
 
   it('#14 answers STATE_UNAVAILABLE for a state file that cannot be read or written', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'state-'));
+    const folder = tempFolder('state-');
     // As root, permissions do not stop a read: a folder in the file's place does, and a file in its folder's place stops a write.
     mkdirSync(join(folder, 'state.json'));
     world = await startWorld({ store: new FileStateStore(join(folder, 'state.json')) });

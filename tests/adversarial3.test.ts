@@ -4,32 +4,28 @@
  * child process or through the function handlers, over real sockets and the real file system.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { backupCheckHandler } from '../functions/backupCheck';
 import { releaseClaimsOnTerminate } from '../functions/onTerminate';
-import { WebhookReceiver } from '../sandbox/webhookReceiver';
-import { ZohoSandbox } from '../sandbox/zohoSandbox';
+import type { WebhookReceiver } from '../sandbox/webhookReceiver';
+import type { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { loadConfig } from '../shared/config';
 import { createRuntime } from '../shared/runtime';
-import { CLI, cli } from './support/cli';
+import { CLI, cli, cliWorldPerTest } from './support/cli';
+import { tempFolders } from './support/tempFolders';
 import { hoursAgo, startWorld } from './support/world';
+
+const tempFolder = tempFolders();
 
 let zoho: ZohoSandbox;
 let chat: WebhookReceiver;
 let cwd: string;
 let env: Record<string, string>;
 
-beforeEach(async () => {
-  zoho = await ZohoSandbox.start();
-  chat = await WebhookReceiver.start();
-  cwd = mkdtempSync(join(tmpdir(), 'adversarial3-'));
-  env = { ...zoho.settings, SLACK_WEBHOOK_URL: chat.slackUrl };
-});
-afterEach(async () => {
-  await Promise.all([zoho.close(), chat.close()]);
+cliWorldPerTest({ teams: false, folder: () => tempFolder('adversarial3-') }, (world) => {
+  ({ zoho, chat, cwd, env } = world);
 });
 
 const titles = () =>
@@ -71,7 +67,7 @@ describe('#2 losses: a full disk', () => {
 
 /** A folder this process may not write in, even as root (an immutable folder then). */
 function readOnlyFolder(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'read-only-'));
+  const folder = tempFolder('read-only-');
   execFileSync('chmod', ['0555', folder]);
   const writable = () => {
     try {

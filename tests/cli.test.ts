@@ -1,25 +1,21 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WebhookReceiver } from '../sandbox/webhookReceiver';
-import { ZohoSandbox } from '../sandbox/zohoSandbox';
-import { CLI, cli } from './support/cli';
+import type { WebhookReceiver } from '../sandbox/webhookReceiver';
+import type { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { CLI, cli, cliWorldPerTest } from './support/cli';
+import { tempFolders } from './support/tempFolders';
 import { hoursAgo } from './support/world';
+
+const tempFolder = tempFolders();
 
 let zoho: ZohoSandbox;
 let chat: WebhookReceiver;
 let cwd: string;
 let env: Record<string, string>;
 
-beforeEach(async () => {
-  zoho = await ZohoSandbox.start();
-  chat = await WebhookReceiver.start();
-  cwd = mkdtempSync(join(tmpdir(), 'cli-'));
-  env = { ...zoho.settings, SLACK_WEBHOOK_URL: chat.slackUrl, TEAMS_WEBHOOK_URL: chat.teamsUrl };
-});
-afterEach(async () => {
-  await Promise.all([zoho.close(), chat.close()]);
+cliWorldPerTest({ teams: true, folder: () => tempFolder('cli-') }, (world) => {
+  ({ zoho, chat, cwd, env } = world);
 });
 
 describe('zoho-backup-notifier check', () => {

@@ -28,7 +28,10 @@ const FUNCTIONS = ['archiveFailed', 'archivePart', 'backupCheck', 'backupStatus'
 interface HostReport {
   node: string;
   indexMs: number;
-  functions: Array<{ name: string; bindings: Array<{ type: string; direction: string; schedule?: string; queueName?: string }> }>;
+  functions: Array<{
+    name: string;
+    bindings: Array<{ type: string; direction: string; schedule?: string; runOnStartup?: boolean; queueName?: string }>;
+  }>;
   results: Array<{ function: string; ok: boolean; status?: number; body?: Record<string, unknown>; error?: string; ms: number }>;
   modulesOutsideApp: string[];
   systemLogs: string[];
@@ -249,7 +252,8 @@ describe('the deployed package', () => {
 
     expect(report.functions.map((f) => f.name).sort()).toEqual(FUNCTIONS);
     expect(report.functions.find((f) => f.name === 'backupWatch')?.bindings).toEqual([
-      { type: 'timerTrigger', direction: 'in', schedule: '%BACKUP_WATCH_SCHEDULE%' },
+      // The host resolves %NAME% from the app settings; runOnStartup would check on every scale-out.
+      { type: 'timerTrigger', direction: 'in', schedule: '%BACKUP_WATCH_SCHEDULE%', runOnStartup: false },
     ]);
     expect(report.modulesOutsideApp).toEqual([]); // CommonJS loads; Node keeps no list of ES modules, so:
     // no folder above the package has a node_modules, so nothing outside it could be resolved.

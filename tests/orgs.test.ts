@@ -4,8 +4,7 @@
  * the shared channels, one of those with a revoked refresh token.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
@@ -15,12 +14,15 @@ import { loadOrgConfigs } from '../shared/config/orgs';
 import { silentLogger } from '../shared/log';
 import { checkOrgs } from '../shared/watch/checkOrgs';
 import { azuriteConnectionString, freshTableStore } from './support/azurite';
+import { tempFolders } from './support/tempFolders';
 import { hoursAgo } from './support/world';
+
+const tempFolder = tempFolders();
 
 const root = join(__dirname, '..');
 
 function orgsFile(orgs: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'orgs-')), 'orgs.json');
+  const path = join(tempFolder('orgs-'), 'orgs.json');
   writeFileSync(path, typeof orgs === 'string' ? orgs : JSON.stringify(orgs));
   return path;
 }
@@ -198,7 +200,7 @@ describe('three orgs, one deployment', () => {
   it('zoho-backup-notifier check runs every org and exits 1 naming the org that failed; status lists them, --org details one', async () => {
     for (const zoho of zohos) zoho.completeBackup({ at: hoursAgo(1) });
     zohos[2]?.revokeRefreshToken();
-    const cwd = mkdtempSync(join(tmpdir(), 'orgs-cli-'));
+    const cwd = tempFolder('orgs-cli-');
     const env = { ...settings(), STATE_FILE: join(cwd, 'state.json') };
     const cli = (...args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((done) =>

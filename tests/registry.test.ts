@@ -7,8 +7,7 @@
  * Azurite, so that no other test file's timer shares this registry and queue.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TableClient } from '@azure/data-tables';
@@ -22,7 +21,10 @@ import { ORGS_TABLE } from '../shared/orgs/registry';
 import { type RunningAzurite, startAzurite } from './support/azuriteProcess';
 import { buildDeployedPackages, type DeployedPackage, type DeployedPackages } from './support/deployedPackage';
 import { FakeKeyVault } from './support/keyVault';
+import { tempFolders } from './support/tempFolders';
 import { hoursAgo } from './support/world';
+
+const tempFolder = tempFolders();
 
 const root = join(__dirname, '..');
 const run = promisify(execFile);
@@ -41,7 +43,7 @@ const NAMES = ['Acme Ltd', 'Zylker Corp', 'Initech'];
 beforeAll(async () => {
   packages = buildDeployedPackages(root);
   pkg = packages.azd;
-  work = mkdtempSync(join(tmpdir(), 'registry-'));
+  work = tempFolder('registry-');
   [azurite, vault, own, shared] = await Promise.all([
     startAzurite(),
     FakeKeyVault.start(),

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { FileLock } from '../shared/state/fileLock';
@@ -10,10 +9,13 @@ import { StateConflictError, type StateStore } from '../shared/state/store';
 import { StoredTokenCache } from '../shared/state/tokenCache';
 import type { WatchState } from '../shared/state/watchState';
 import { countingTableStore, freshTableStore } from './support/azurite';
+import { tempFolders } from './support/tempFolders';
+
+const tempFolder = tempFolders();
 
 const stores: Array<[string, () => StateStore]> = [
   ['TableStateStore (Azurite)', freshTableStore],
-  ['FileStateStore', () => new FileStateStore(join(mkdtempSync(join(tmpdir(), 'state-')), 'state.json'))],
+  ['FileStateStore', () => new FileStateStore(join(tempFolder('state-'), 'state.json'))],
 ];
 
 describe.each(stores)('%s', (_name, makeStore) => {
@@ -83,7 +85,7 @@ describe.each(stores)('%s', (_name, makeStore) => {
 
 describe('FileStateStore across processes', () => {
   it('lets exactly one of several processes racing on one ETag win', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'state-')), 'state.json');
+    const path = join(tempFolder('state-'), 'state.json');
     const etag = await new FileStateStore(path).write('org', 'watch', { owner: 'nobody' }, undefined);
     const storeModule = resolve(__dirname, '../dist/shared/state/fileStore.js');
     const script = `
@@ -97,13 +99,13 @@ describe('FileStateStore across processes', () => {
   });
 
   it('keeps the file private to its owner, since it caches an access token', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'state-')), 'state.json');
+    const path = join(tempFolder('state-'), 'state.json');
     await new FileStateStore(path).write('org', 'token', { accessToken: 'x' }, undefined);
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
   it('says which file is corrupt instead of starting over silently', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'state-')), 'state.json');
+    const path = join(tempFolder('state-'), 'state.json');
     require('node:fs').writeFileSync(path, '{ not json');
     await expect(new FileStateStore(path).read('org', 'watch')).rejects.toMatchObject({
       code: 'STATE_UNAVAILABLE',
@@ -113,7 +115,7 @@ describe('FileStateStore across processes', () => {
 });
 
 describe('FileLock (the file store across processes)', () => {
-  const lockPath = () => join(mkdtempSync(join(tmpdir(), 'lock-')), 'state.json.lock');
+  const lockPath = () => join(tempFolder('lock-'), 'state.json.lock');
   const noWait = async () => {};
   const age = (path: string, ms: number) => utimesSync(path, new Date(Date.now() - ms), new Date(Date.now() - ms));
 

@@ -1,15 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { SecretScrubber } from '../shared/secrets';
 import { createTelemetry } from '../shared/telemetry';
+import { tempFolders } from './support/tempFolders';
 import { hoursAgo } from './support/world';
+
+const tempFolder = tempFolders();
 
 const root = resolve(__dirname, '..');
 // A self-signed certificate for 127.0.0.1, for these tests only: the Application Insights
@@ -127,7 +129,7 @@ describe('telemetry', () => {
         APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://127.0.0.1:${port}/`,
         NODE_EXTRA_CA_CERTS: cert,
       };
-      const result = await run([join(root, 'dist/cli/main.js'), 'check'], env, mkdtempSync(join(tmpdir(), 'telemetry-')));
+      const result = await run([join(root, 'dist/cli/main.js'), 'check'], env, tempFolder('telemetry-'));
       expect(result.code).toBe(1); // Teams failed
 
       const events = items.filter((i) => i.name.endsWith('.Event')).map((i) => i.data.baseData);
@@ -140,7 +142,7 @@ describe('telemetry', () => {
       expect(metrics.find((m) => m.name === 'ZohoApiCalls')?.value).toBe(3); // history, urls, and the schedule read once on a first run
 
       chat.failNext('slack', { status: 0, dropConnection: true });
-      await run([join(root, 'dist/cli/main.js'), 'check'], env, mkdtempSync(join(tmpdir(), 'telemetry-')));
+      await run([join(root, 'dist/cli/main.js'), 'check'], env, tempFolder('telemetry-'));
       const text = raw.join('\n');
       for (const secret of [env.ZOHO_CLIENT_SECRET!, env.ZOHO_REFRESH_TOKEN!, chat.slackUrl, chat.teamsUrl, 'sig='])
         expect(text).not.toContain(secret);
@@ -157,7 +159,7 @@ describe('telemetry', () => {
           APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://127.0.0.1:${port}/`,
           NODE_EXTRA_CA_CERTS: cert,
         },
-        mkdtempSync(join(tmpdir(), 'telemetry-')),
+        tempFolder('telemetry-'),
       );
       const events = items.filter((i) => i.name.endsWith('.Event')).map((i) => i.data.baseData);
       expect(events).toEqual([

@@ -6,7 +6,7 @@
 import type { AlertKind, CachedSchedule, TrackedBackup, WatchState } from '../state/watchState';
 import { compareRecords, type DatedHistoryRow as DatedRow, type HistoryRow, isDated } from '../zoho/schemas';
 
-export interface Occurrence<K extends AlertKind = AlertKind, D = unknown> {
+interface Occurrence<K extends AlertKind = AlertKind, D = unknown> {
   kind: K;
   occurrence: string;
   detail: D;

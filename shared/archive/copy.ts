@@ -15,13 +15,13 @@ import type { BlockBlobClient } from '@azure/storage-blob';
 import { CodedError } from '../errors';
 
 /** Block size and how many blocks upload at once: live buffer memory is their product (bench:archive: 4 at once cost ~20 MB more RSS for no throughput). */
-export const BLOCK_SIZE = 4 * 1024 * 1024;
-export const UPLOAD_CONCURRENCY = 2;
+const BLOCK_SIZE = 4 * 1024 * 1024;
+const UPLOAD_CONCURRENCY = 2;
 /** Put Blob takes up to 5,000 MiB in one request (service version 2019-12-12 and later). */
-export const MAX_SINGLE_PUT_BYTES = 5000 * 1024 * 1024;
+const MAX_SINGLE_PUT_BYTES = 5000 * 1024 * 1024;
 const HASHING_BUFFER_BYTES = 1024 * 1024;
 
-export class TruncatedDownloadError extends CodedError {
+class TruncatedDownloadError extends CodedError {
   constructor(fileName: string, received: number, expected: number) {
     super(
       'ARCHIVE_TRUNCATED',
@@ -32,7 +32,7 @@ export class TruncatedDownloadError extends CodedError {
 }
 
 /** No byte came for a while after the headers: a download that would otherwise never end. */
-export class StalledDownloadError extends CodedError {
+class StalledDownloadError extends CodedError {
   constructor(fileName: string, stallMs: number) {
     super(
       'ARCHIVE_STALLED',
@@ -83,7 +83,7 @@ export function contentLength(headers: IncomingHttpHeaders | Record<string, unkn
 export type StartStallTimer = (onStall: () => void, ms: number) => { refresh(): void; clear(): void };
 
 /** Each chunk restarts the one timer (refresh), rather than making a new one per socket read. */
-export const realStallTimer: StartStallTimer = (onStall, ms) => {
+const realStallTimer: StartStallTimer = (onStall, ms) => {
   const timer = setTimeout(onStall, ms);
   return { refresh: () => timer.refresh(), clear: () => clearTimeout(timer) };
 };

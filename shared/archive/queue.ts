@@ -4,7 +4,7 @@ import { queuedJson } from '../queueMessages';
 import type { ArchivePartMessage } from './plan';
 
 /** A message on the archive queue that is not one of ours: retrying cannot help. */
-export class ArchiveMessageError extends CodedError {
+class ArchiveMessageError extends CodedError {
   constructor(detail: string) {
     super(
       'ARCHIVE_MESSAGE_INVALID',

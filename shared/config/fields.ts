@@ -19,7 +19,7 @@ export function isTimeZone(value: string): boolean {
 const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** "90m", "6h", "1d" (or "0") in milliseconds; undefined when it is not such a duration. */
-export function parseDuration(text: string): number | undefined {
+function parseDuration(text: string): number | undefined {
   if (text.trim() === '0') return 0;
   const match = text.trim().match(/^(\d{1,4})\s*([mhd])$/);
   const unit = match?.[2] && DURATION_UNITS[match[2]];

@@ -43,7 +43,7 @@ const STORAGE_SETTINGS = {
   AzureWebJobsStorage__queueServiceUri: true,
 } as const;
 
-export interface StatusSettings {
+interface StatusSettings {
   state: StateSettings;
   timezone: string;
   orgName: string;

@@ -32,7 +32,7 @@ export interface AnnouncementTarget {
   record(state: WatchState, channel: Channel, delivery: ChannelDelivery): WatchState;
 }
 
-export interface AnnouncerDeps {
+interface AnnouncerDeps {
   repo: WatchStateRepository;
   notifiers: readonly Notifier[];
   /** Who this run is, in claims. */

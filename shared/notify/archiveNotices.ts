@@ -2,7 +2,7 @@
 import type { TrackedBackup } from '../state/watchState';
 import { formatDateTime, type MessageContext, type Notice } from './notice';
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;

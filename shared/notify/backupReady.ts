@@ -1,12 +1,12 @@
 /** The "backup ready" notice: what completed, when its links expire, one link per zip part. */
 import { formatDateTime, formatRelative, type MessageContext, type Notice } from './notice';
 
-export interface BackupLinks {
+interface BackupLinks {
   data: string[];
   attachments: string[];
 }
 
-export interface BackupReady {
+interface BackupReady {
   orgName: string;
   completedAt: Date;
   expiresAt: Date;
@@ -55,7 +55,7 @@ export function withMissedBackup(
 }
 
 /** "1 data file", "2 data files". */
-export function plural(count: number, noun: string): string {
+function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 

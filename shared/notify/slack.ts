@@ -24,7 +24,7 @@ export interface SlackMessage {
 }
 
 /** Slack's advice: escape &, < and > in mrkdwn text. */
-export function escapeMrkdwn(text: string): string {
+function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

@@ -11,7 +11,7 @@ import type { MessageContext, Notice } from './notice';
 import { renderSlackMessage, type SlackMessage } from './slack';
 
 /** Slack answers "ok" or a short code; an error page from something in between is cut here. */
-export const SLACK_MAX_ANSWER_BYTES = 16 * 1024;
+const SLACK_MAX_ANSWER_BYTES = 16 * 1024;
 
 export class SlackNotifier implements Notifier<SlackMessage> {
   readonly channel = 'slack' as const;

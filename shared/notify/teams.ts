@@ -18,7 +18,7 @@ export const TEAMS_MAX_BYTES = 28 * 1024;
 const TONE_COLOR: Record<Notice['tone'], string> = { good: 'Good', warning: 'Warning', danger: 'Attention', info: 'Default' };
 const LINKS_PER_BLOCK = 10;
 
-export interface TeamsMessage {
+interface TeamsMessage {
   type: 'message';
   attachments: Array<{ contentType: 'application/vnd.microsoft.card.adaptive'; contentUrl: null; content: AdaptiveCard }>;
 }
@@ -36,7 +36,7 @@ export interface AdaptiveCard {
  * a list or heading marker at the start of a line) is escaped with a backslash, so that a name
  * or a link cannot add a link of its own. Everything else is left readable.
  */
-export function escapeCardMarkdown(text: string): string {
+function escapeCardMarkdown(text: string): string {
   return (
     text
       .replace(/[\\[\]`*]/g, (c) => `\\${c}`)

@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import { fileStateError } from './fileErrors';
 import { StateStoreError } from './store';
 
-export interface FileLockOptions {
+interface FileLockOptions {
   /** How long to wait for another process's lock. */
   timeoutMs: number;
   /** A lock older than this was left by a crashed process. */

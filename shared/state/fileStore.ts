@@ -18,7 +18,7 @@ interface FileRecord {
 
 type StateFile = Record<string, FileRecord>;
 
-export interface FileStateStoreOptions {
+interface FileStateStoreOptions {
   /** How long to wait for another process's lock. */
   lockTimeoutMs?: number;
   /** A lock older than this was left by a crashed process and is broken. */

@@ -56,7 +56,7 @@ const watchStateSchema = z.looseObject({
   lastError: z.optional(z.looseObject({ at: text, code: text, message: text })),
 });
 
-export class StateInvalidError extends CodedError {
+class StateInvalidError extends CodedError {
   constructor(org: string, where: string | undefined, problem: string) {
     super(
       'STATE_INVALID',

@@ -10,7 +10,7 @@ import { createRuntime } from '../runtime';
 import type { StateStore } from '../state/store';
 import type { CheckReport } from './types';
 
-export interface OrgCheck {
+interface OrgCheck {
   org: string;
   report: CheckReport;
 }

@@ -29,7 +29,7 @@ export interface AlertStep {
   audience?: Channel[];
 }
 
-export interface AlertPlanInput {
+interface AlertPlanInput {
   rows: readonly HistoryRow[];
   state: WatchState;
   now: Date;

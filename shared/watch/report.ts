@@ -4,7 +4,7 @@ import type { Telemetry } from '../telemetry';
 import type { ZohoCallCounts } from '../zoho/client';
 import { type AlertResult, type BackupDecision, type CheckReport, failuresOf } from './types';
 
-export interface ReportInput {
+interface ReportInput {
   decision: BackupDecision;
   ok: boolean;
   alerts: AlertResult[];

@@ -27,7 +27,7 @@ import type { AccessTokenSource } from './tokens';
 
 export type ApiEndpoint = Exclude<ZohoEndpoint, 'token' | 'download'>;
 
-export interface ZohoBackupClientOptions {
+interface ZohoBackupClientOptions {
   apiDomain: string;
   /** Where to send each call, once the token is known (the token answer may name the host). */
   resolveApiDomain?: () => string;

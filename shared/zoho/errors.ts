@@ -7,7 +7,7 @@ import { CodedError, type ErrorCode, type ZohoApiErrorCode } from '../errors';
 import { outsideText, type SecretScrubber } from '../secrets';
 
 /** Zoho's documented error codes for the backup API, with what a person should do. */
-export const ZOHO_API_ERRORS: Record<ZohoApiErrorCode, { status: number; hint: string }> = {
+const ZOHO_API_ERRORS: Record<ZohoApiErrorCode, { status: number; hint: string }> = {
   INVALID_URL_PATTERN: {
     status: 404,
     hint: 'The API URL is wrong for this org: check ZOHO_DC (or ZOHO_API_DOMAIN) and ZOHO_API_VERSION (default v8).',

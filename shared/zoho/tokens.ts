@@ -44,14 +44,14 @@ export interface AccessTokenSource {
   invalidate(accessToken: string): void;
 }
 
-export interface ZohoCredentials {
+interface ZohoCredentials {
   accountsUrl: string;
   clientId: string;
   clientSecret: string;
   refreshToken: string;
 }
 
-export interface TokenProviderOptions {
+interface TokenProviderOptions {
   http: AxiosInstance;
   cache?: TokenCache;
   now?: () => number;

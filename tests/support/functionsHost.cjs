@@ -202,6 +202,7 @@ async function main() {
         type: b.type,
         direction: b.direction,
         ...(b.schedule ? { schedule: b.schedule } : {}),
+        ...(b.runOnStartup !== undefined ? { runOnStartup: b.runOnStartup } : {}),
         ...(b.queueName ? { queueName: b.queueName } : {}),
       })),
     })),

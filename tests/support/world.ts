@@ -114,3 +114,12 @@ export async function startWorld(
 export function hoursAgo(hours: number): Date {
   return new Date(Date.now() - hours * HOUR);
 }
+
+/**
+ * Yesterday at 12:00 UTC: a backup completed then has links expiring at 12:00 UTC six days
+ * from today, "in 6 days" at any hour the test runs (a time an hour ago would be 6 or 7).
+ */
+export function yesterdayNoonUtc(): Date {
+  const today = new Date();
+  return new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 1, 12));
+}

@@ -40,6 +40,8 @@ export type ErrorCode =
   | 'CHECK_FAILED'
   | 'CHECK_TIMED_OUT'
   | 'ARCHIVE_STALLED'
+  /** A zip part that fails its structure, CRC-32 or size checks. */
+  | 'ARCHIVE_PART_DAMAGED'
   | 'REQUEST_INVALID'
   | 'ORG_UNKNOWN'
   | 'ORG_SECRETS_UNAVAILABLE'

@@ -1,5 +1,6 @@
 /** What the command line prints: a check's report, its failures, and the stored status, in NOTIFY_TIMEZONE. */
 import type { SafeError } from '../shared/errors';
+import { contentsLine } from '../shared/notify/contentsNotices';
 import { formatDateTime, formatRelative } from '../shared/notify/notice';
 import type { StatusLine, StatusView } from '../shared/status';
 import { type CheckReport, failuresOf } from '../shared/watch/types';
@@ -59,6 +60,11 @@ export function describeStatus(status: StatusView, timezone: string): string {
           `  ${file}: ${part.status}${part.size !== undefined ? `, ${part.size} bytes` : ''}${part.error ? ` (${part.error})` : ''}`,
         );
     }
+  }
+  if (status.contents) {
+    const c = status.contents;
+    const attachments = c.attachments.files ? `; ${c.attachments.files} attachments` : '';
+    lines.push(`Contents of the backup of ${formatDateTime(new Date(c.completedAt), timezone)}: ${contentsLine(c.modules)}${attachments}`);
   }
   for (const alert of status.alerts) {
     const channels = Object.entries(alert.deliveries)

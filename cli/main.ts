@@ -82,6 +82,10 @@ export async function main(
       const { orgsCommand } = require('./orgsCommand') as typeof import('./orgsCommand');
       return await orgsCommand(io, parsed.positionals);
     }
+    if (parsed.command === 'inspect') {
+      const { inspectCommand } = require('./inspectCommand') as typeof import('./inspectCommand');
+      return await inspectCommand(io, parsed.positionals, parsed.values.against as string | undefined);
+    }
     if (parsed.command === 'auth') {
       const { authCommand } = require('./auth') as typeof import('./auth');
       return await authCommand(io, parsed.values.code as string | undefined, process.cwd());

@@ -55,6 +55,17 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: { json: JSON_OPTION },
     positionals: { min: 1, max: 2 },
   },
+  inspect: {
+    summary: 'Check downloaded or archived backup parts: every entry inflated and CRC-checked, records per module',
+    usage: 'inspect <zip>... [--against <manifest.json>] [--json]',
+    details:
+      'Needs no setting. --against takes a manifest.json (or an earlier inspect --json) and applies the data-loss rule (ALERT_RECORD_DROP_PERCENT, ALERT_RECORD_DROP_MIN). Exit codes: 0 every part sound and no drop, 1 a damaged part or a drop, 2 usage.',
+    options: {
+      against: { type: 'string', help: 'a manifest.json or inspect --json output to compare the records with' },
+      json: JSON_OPTION,
+    },
+    positionals: { min: 1, max: 200 },
+  },
   sandbox: {
     summary: 'Run a local Zoho stand-in and Slack/Teams receivers until Ctrl-C, to try every command without an account',
     usage: 'sandbox',

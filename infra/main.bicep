@@ -59,6 +59,15 @@ param backupOverdueGrace string = '6h'
 @minValue(1)
 param alertAfterFailures int = 3
 
+@description('Data-loss alarm: a module that lost at least this percent of its records since the previous archived backup (and at least recordDropMin records); 0 turns it off.')
+@minValue(0)
+@maxValue(100)
+param recordDropPercent int = 10
+
+@description('Data-loss alarm: the fewest lost records of a module that count; 0 turns it off.')
+@minValue(0)
+param recordDropMin int = 50
+
 @description('How long before the links expire to remind (e.g. 24h); 0 disables.')
 param remindBeforeExpiry string = '24h'
 
@@ -191,6 +200,8 @@ module functionApp 'modules/functionapp.bicep' = {
       BACKUP_WATCH_SCHEDULE: backupWatchSchedule
       BACKUP_OVERDUE_GRACE: backupOverdueGrace
       ALERT_AFTER_FAILURES: string(alertAfterFailures)
+      ALERT_RECORD_DROP_PERCENT: string(recordDropPercent)
+      ALERT_RECORD_DROP_MIN: string(recordDropMin)
       REMIND_BEFORE_EXPIRY: remindBeforeExpiry
       CHECK_DEADLINE: checkDeadline
       NOTIFY_TIMEZONE: notifyTimeZone

@@ -1,11 +1,7 @@
-/** The bytes the sandbox serves as zip parts: a tiny real zip, or deterministic pattern bytes of any size. */
+/** The bytes the sandbox serves as zip parts of a given size: a stored zip of deterministic pattern bytes. */
 import type { ServerResponse } from 'node:http';
-import { buildZip } from './zip';
-
-export function sampleZip(fileName: string): Buffer {
-  const csv = fileName.startsWith('Data') ? 'Record Id,Last Name,Company\n4876876000000400001,Boyle,Zylker\n' : 'attachment placeholder\n';
-  return buildZip([{ name: fileName.startsWith('Data') ? 'Leads.csv' : 'Attachments/readme.txt', content: Buffer.from(csv) }]);
-}
+import { crc32 } from 'node:zlib';
+import { centralDirectory, localHeader, zipOverhead } from './zip';
 
 const PATTERN_CHUNK = 1024 * 1024;
 const patternSeeds = new Map<string, Buffer>();
@@ -26,19 +22,44 @@ function patternSeed(seed: string): Buffer {
 
 /**
  * Deterministic bytes of any size, a chunk at a time so that a multi-GB part never sits in
- * memory (archive tests and the benchmark). Every chunk is the seed's random chunk stamped
- * with its own index, so a lost, repeated or reordered chunk changes the bytes; making one
- * costs a copy, not a generator loop, so the sandbox is not the bottleneck of bench:archive.
- * They begin like a zip.
+ * memory. Every chunk is the seed's random chunk stamped with its own index, so a lost,
+ * repeated or reordered chunk changes the bytes; making one costs a copy, not a generator
+ * loop, so the sandbox is not the bottleneck of bench:archive.
  */
-export function* patternChunks(seed: string, size: number): Generator<Buffer> {
+function* patternData(seed: string, size: number): Generator<Buffer> {
   const base = patternSeed(seed);
   for (let offset = 0, index = 0; offset < size; offset += PATTERN_CHUNK, index += 1) {
     const chunk = Buffer.from(base.subarray(0, Math.min(PATTERN_CHUNK, size - offset)));
     if (chunk.length >= 8) chunk.writeUInt32LE(index, 4);
-    if (offset === 0) Buffer.from('PK\u0003\u0004').copy(chunk, 0, 0, Math.min(4, chunk.length));
     yield chunk;
   }
+}
+
+const crcs = new Map<string, number>();
+
+function patternCrc(seed: string, size: number): number {
+  const key = `${seed}:${size}`;
+  let crc = crcs.get(key);
+  if (crc === undefined) {
+    crc = 0;
+    for (const chunk of patternData(seed, size)) crc = crc32(chunk, crc);
+    crcs.set(key, crc);
+  }
+  return crc;
+}
+
+/**
+ * A sound zip part of exactly `size` bytes (archive tests and the benchmark): one stored entry
+ * of pattern bytes, `Data/pattern.bin` or `Attachments/pattern.bin`, a chunk at a time.
+ */
+export function* patternChunks(seed: string, size: number): Generator<Buffer> {
+  const name = Buffer.from(seed.startsWith('Attachments') ? 'Attachments/pattern.bin' : 'Data/pattern.bin');
+  const dataSize = size - zipOverhead(name);
+  if (dataSize < 0 || size > 0xffffffff) throw new Error(`a sandbox part is ${zipOverhead(name)} bytes to 4 GiB, not ${size}`);
+  const crc = patternCrc(seed, dataSize);
+  yield localHeader(name, crc, dataSize);
+  yield* patternData(seed, dataSize);
+  yield centralDirectory(name, crc, dataSize);
 }
 
 export function patternBytes(seed: string, size: number): Buffer {

@@ -55,6 +55,8 @@ export interface SandboxFault {
   dropConnection?: boolean;
   /** Downloads: send the headers and this many bytes of the body, then close the socket. */
   dropAfterBytes?: number;
+  /** Downloads: every byte, with the one at this offset flipped (a damaged part at Zoho). */
+  flipByteAt?: number;
   times?: number;
 }
 
@@ -91,8 +93,10 @@ export interface CompletedBackupStory {
   dataParts?: number;
   attachmentParts?: number;
   linksValidDays?: number;
-  /** Bytes per part; by default a small real zip. */
+  /** Bytes per part, as a stored zip of pattern bytes; by default a realistic backup of `records`. */
   partSize?: number;
+  /** Records per module (default SANDBOX_MODULES), spread over the Data parts. */
+  records?: Record<string, number>;
   /** Serve downloads chunked, without Content-Length. */
   withoutContentLength?: boolean;
   repeatType?: SandboxHistoryRow['repeat_type'];
@@ -140,4 +144,7 @@ export interface PublishedLinks {
   expiryDate: string;
   partSize?: number;
   withoutContentLength?: boolean;
+  records: Record<string, number>;
+  /** When the backup completed: the zip entries' times. */
+  at: Date;
 }

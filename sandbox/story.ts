@@ -2,6 +2,7 @@
  * What happens in the sandbox's Zoho org, as stories: a backup completes or fails, someone
  * stops the schedule, Zoho publishes the links. The HTTP server (ZohoSandbox) serves this state.
  */
+import { SANDBOX_MODULES } from './backupFiles';
 import {
   type CompletedBackupStory,
   type PublishedLinks,
@@ -45,6 +46,8 @@ export class SandboxStory {
       expiryDate: zohoDate(expiry),
       partSize: story.partSize,
       withoutContentLength: story.withoutContentLength,
+      records: story.records ?? SANDBOX_MODULES,
+      at: story.at,
     };
     this.linksReady = !story.linksPending;
     if (this.backup) this.backup.status = 'SCHEDULED';

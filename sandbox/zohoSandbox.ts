@@ -6,8 +6,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { patternChunks, sampleZip, streamOut } from './bytes';
+import { backupPart } from './backupFiles';
+import { patternChunks, streamOut } from './bytes';
 import {
+  type PublishedLinks,
   type RecordedRequest,
   SANDBOX_CREDENTIALS,
   type SandboxCredentials,
@@ -162,7 +164,7 @@ export class ZohoSandbox extends SandboxStory {
     if (fault?.hang) return;
     if (fault?.trickle) return trickle(res, () => this.trickles.hungUp());
     if (fault?.delayMs) await delay(fault.delayMs);
-    if (fault?.dropAfterBytes !== undefined || fault?.stallAfterBytes !== undefined) {
+    if (fault?.dropAfterBytes !== undefined || fault?.stallAfterBytes !== undefined || fault?.flipByteAt !== undefined) {
       return this.answerDownload(url.pathname, req, res, record, answer, fault);
     }
     if (fault && !isPureDelay(fault)) return answerFault(fault, req, record, answer);
@@ -213,10 +215,26 @@ export class ZohoSandbox extends SandboxStory {
       answer(404, zohoError('INVALID_URL_PATTERN'));
       return;
     }
-    const size = links.partSize ?? sampleZip(fileName).length;
-    const chunks = links.partSize === undefined ? [sampleZip(fileName)] : patternChunks(fileName, links.partSize);
     record.status = 200;
-    res.writeHead(200, { 'Content-Type': 'application/zip', ...(links.withoutContentLength ? {} : { 'Content-Length': String(size) }) });
-    void streamOut(res, chunks, fault?.dropAfterBytes ?? fault?.stallAfterBytes, fault?.stallAfterBytes !== undefined);
+    void this.partChunks(links, fileName, fault?.flipByteAt).then(({ size, chunks }) => {
+      res.writeHead(200, { 'Content-Type': 'application/zip', ...(links.withoutContentLength ? {} : { 'Content-Length': String(size) }) });
+      return streamOut(res, chunks, fault?.dropAfterBytes ?? fault?.stallAfterBytes, fault?.stallAfterBytes !== undefined);
+    });
+  }
+
+  private readonly parts = new Map<string, Promise<Buffer>>();
+
+  /** A sized pattern part, or the realistic part of this backup (made once). */
+  private async partChunks(links: PublishedLinks, fileName: string, flipAt?: number): Promise<{ size: number; chunks: Iterable<Buffer> }> {
+    if (links.partSize !== undefined) return { size: links.partSize, chunks: patternChunks(fileName, links.partSize) };
+    const key = `${links.jobId}/${fileName}`;
+    let made = this.parts.get(key);
+    if (!made) {
+      made = backupPart(fileName, { modules: links.records, dataParts: links.data.length, at: links.at });
+      this.parts.set(key, made);
+    }
+    const bytes = Buffer.from(await made);
+    if (flipAt !== undefined) bytes[flipAt] = (bytes[flipAt] ?? 0) ^ 0xff;
+    return { size: bytes.length, chunks: [bytes] };
   }
 }

@@ -12,9 +12,19 @@ export interface AlertSettings {
   alertAfterFailures: number;
   /** How long before the links expire to remind; 0 disables. */
   remindBeforeExpiryMs: number;
+  /** A module that lost at least this percent of its records since the previous inspected backup... */
+  recordDropPercent: number;
+  /** ...and at least this many records raises the data-loss alarm; either at 0 turns it off. */
+  recordDropMin: number;
 }
 
-export const DEFAULT_ALERT_SETTINGS: AlertSettings = { overdueGraceMs: 6 * HOUR, alertAfterFailures: 3, remindBeforeExpiryMs: 24 * HOUR };
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
+  overdueGraceMs: 6 * HOUR,
+  alertAfterFailures: 3,
+  remindBeforeExpiryMs: 24 * HOUR,
+  recordDropPercent: 10,
+  recordDropMin: 50,
+};
 
 export const DEFAULTS = {
   schedule: '0 */10 * * * *',

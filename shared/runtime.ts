@@ -134,6 +134,7 @@ function archiveRuntime(
       isTrustedUrl: (url) => isTrustedDownloadUrl(url, config.zoho.dc, downloadOrigins),
       trustedHosts: trustedDownloadHostsLabel(config.zoho.dc, downloadOrigins),
       timezone: config.timezone,
+      alerts: config.alerts,
     },
   };
 }

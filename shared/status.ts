@@ -1,4 +1,5 @@
 /** What backupStatus and `zoho-backup-notifier status` show: the stored state, no secrets. */
+import { type BackupContents, changesSince, type ModuleRecords, totalRecords } from './inspect/backupContents';
 import { formatRelative } from './notify/notice';
 import type { StateStore } from './state/store';
 import type { ArchiveProgress, ChannelDelivery, WatchState } from './state/watchState';
@@ -36,6 +37,15 @@ export interface StatusView {
   checkInProgress: boolean;
   /** Where the API calls go, and why (ZOHO_API_DOMAIN, the token answer, or ZOHO_DC). */
   zohoApi: ApiDomainChoice | null;
+  /** What the latest archived backup holds, each module with its change since the one before. */
+  contents: {
+    historyId: string;
+    completedAt: string;
+    location: string;
+    records: number;
+    modules: Array<ModuleRecords & { change?: number }>;
+    attachments: BackupContents['attachments'];
+  } | null;
 }
 
 export async function readStatus(
@@ -77,6 +87,20 @@ export async function readStatus(
     lastError: state.lastError ?? null,
     checkInProgress: !!state.claim && Date.parse(state.claim.until) > now.getTime(),
     zohoApi: extras.zohoApi ?? null,
+    contents: contentsOfState(state),
+  };
+}
+
+function contentsOfState({ inspected, inspectedBefore }: WatchState): StatusView['contents'] {
+  if (!inspected) return null;
+  const { historyId, completedAt, location, attachments } = inspected;
+  return {
+    historyId,
+    completedAt,
+    location,
+    records: totalRecords(inspected),
+    modules: changesSince(inspectedBefore, inspected),
+    attachments,
   };
 }
 

@@ -9,6 +9,7 @@ import { patternBytes, patternChunks } from '../sandbox/zohoSandbox';
 import { archiveContainer } from '../shared/archive/container';
 import { isTrustedDownloadUrl } from '../shared/archive/plan';
 import { archivePart, reportArchiveFailure } from '../shared/archive/worker';
+import { PartInspector } from '../shared/inspect/partInspector';
 import type { Logger } from '../shared/log';
 import { readStatus } from '../shared/status';
 import { hoursAgo, startWorld, type World } from './support/world';
@@ -40,13 +41,16 @@ async function blobBytes(w: World, path: string): Promise<Buffer> {
 // The archive tests compare blobs with these bytes: they must tell a lost, repeated or
 // reordered chunk, and one part from another.
 describe("the sandbox's part bytes", () => {
-  it('are repeatable, begin like a zip, and differ in every 1 MiB chunk and between parts', () => {
+  it('are repeatable, a sound zip of exactly the size asked, and differ in every 1 MiB chunk and between parts', async () => {
     const chunks = [...patternChunks('Data_001.zip', 3 * MB + 5)];
-    expect(chunks.map((c) => c.length)).toEqual([MB, MB, MB, 5]);
-    expect(new Set(chunks.map((c) => sha256(c))).size).toBe(4);
-    expect(chunks[0]!.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
+    expect(chunks.reduce((sum, c) => sum + c.length, 0)).toBe(3 * MB + 5);
+    const data = chunks.slice(1, -1);
+    expect(new Set(data.map((c) => sha256(c))).size).toBe(data.length);
     expect(Buffer.concat(chunks).equals(patternBytes('Data_001.zip', 3 * MB + 5))).toBe(true);
-    expect(patternBytes('Data_002.zip', MB).equals(chunks[0]!)).toBe(false);
+    expect(patternBytes('Data_002.zip', 3 * MB + 5).equals(Buffer.concat(chunks))).toBe(false);
+    const inspector = new PartInspector('Data_001.zip', 3 * MB + 5);
+    for (const chunk of chunks) await inspector.write(chunk);
+    await expect(inspector.end()).resolves.toEqual({ entries: 1, modules: {}, attachments: { files: 0, bytes: 0 } });
   });
 });
 
@@ -114,10 +118,13 @@ describe('the archive', () => {
           file: 'Data_002.zip',
           size,
           sha256: sha256(patternBytes('Data_002.zip', size)),
+          entries: 1,
           source: expect.stringMatching(/\/Data_002\.zip$/),
         },
       ]),
     );
+    // Each part was read inside as it was copied: one file under Attachments/, no module.
+    expect(manifest).toMatchObject({ modules: [], attachments: { files: 1, bytes: size - 144 } }); // the part less its zip records
 
     const archived = world.receiver
       .received('slack')

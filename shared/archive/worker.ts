@@ -7,10 +7,12 @@
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
 import { type AxiosInstance, isAxiosError } from 'axios';
+import { type AlertSettings, DEFAULT_ALERT_SETTINGS } from '../defaults';
 import { networkReason, safeUrl } from '../http';
+import { PartDamagedError } from '../inspect/partDamaged';
 import { type Logger, silentLogger, warnOfFailure } from '../log';
 import { type Announcer, alertTarget, createAnnouncer } from '../notify/announcer';
-import { archivedNotice, archiveFailedNotice } from '../notify/archiveNotices';
+import { archiveFailedNotice } from '../notify/archiveNotices';
 import type { Notifier } from '../notify/delivery';
 import type { Notice } from '../notify/notice';
 import { WatchStateRepository } from '../state/repository';
@@ -19,7 +21,8 @@ import type { AlertKind, ArchivePart, ArchiveProgress, TrackedBackup } from '../
 import { UntrustedHostError, type ZohoApiError, ZohoUnreachableError, zohoApiError } from '../zoho/errors';
 import type { AccessTokenSource } from '../zoho/tokens';
 import { type ArchiveStorage, archiveContainer } from './container';
-import { contentLength, type StallWatch, streamToBlob } from './copy';
+import { type CopiedPart, contentLength, type StallWatch, streamToBlob } from './copy';
+import { finishArchive } from './finish';
 import { type ArchivePartMessage, fileNameOf } from './plan';
 
 export interface ArchiveDeps {
@@ -37,9 +40,11 @@ export interface ArchiveDeps {
   log?: Logger;
   /** Silence after which a download counts as stalled (default a minute), and its timer. */
   stall?: StallWatch;
+  /** The data-loss alarm's thresholds (ALERT_RECORD_DROP_PERCENT, ALERT_RECORD_DROP_MIN). */
+  alerts?: Pick<AlertSettings, 'recordDropPercent' | 'recordDropMin'>;
 }
 
-export type PartOutcome = 'archived' | 'already-archived' | 'refused' | 'not-tracked';
+export type PartOutcome = 'archived' | 'already-archived' | 'refused' | 'damaged' | 'not-tracked';
 
 export async function archivePart(deps: ArchiveDeps, message: ArchivePartMessage): Promise<PartOutcome> {
   const job = new ArchiveJob(deps, message);
@@ -96,17 +101,18 @@ class ArchiveJob {
       return 'already-archived';
     }
     const download = await this.download(url);
-    const copied = await streamToBlob(
-      download.stream,
-      blob,
-      fileName,
-      download.length,
-      { historyid: this.message.historyId },
-      this.deps.stall,
-    );
+    let copied: CopiedPart;
+    try {
+      copied = await streamToBlob(download.stream, blob, fileName, download.length, { historyid: this.message.historyId }, this.deps.stall);
+    } catch (error) {
+      if (!(error instanceof PartDamagedError)) throw error;
+      // Zoho's file itself is damaged: another download brings the same bytes, so say so now.
+      await this.fail('failed', error.message);
+      return 'damaged';
+    }
     // The hash lands in metadata only after the commit: a blob without it is not archived yet.
     await blob.setMetadata({ historyid: this.message.historyId, sha256: copied.sha256, size: String(copied.size), source: safeUrl(url) });
-    this.log.info(`archived ${fileName}`, { size: copied.size, sha256: copied.sha256 });
+    this.log.info(`archived ${fileName}`, { size: copied.size, sha256: copied.sha256, entries: copied.inspection.entries });
     return (await this.recordPart({ status: 'archived', at: this.now().toISOString(), ...copied })) ? 'archived' : 'not-tracked';
   }
 
@@ -139,7 +145,8 @@ class ArchiveJob {
       const backup = state.backup;
       if (backup?.historyId !== historyId) return undefined;
       const progress = backup.archive ?? this.progressFor(backup);
-      const parts = { ...progress.parts, [fileName]: part };
+      // A part found archived again keeps what its first copy read inside it.
+      const parts = { ...progress.parts, [fileName]: { ...progress.parts[fileName], ...part } };
       const complete = Object.values(parts).every((p) => p.status === 'archived');
       const archive = { ...progress, parts, completedAt: progress.completedAt ?? (complete ? this.now().toISOString() : undefined) };
       return { ...state, backup: { ...backup, archive, archived: complete } };
@@ -161,35 +168,23 @@ class ArchiveJob {
     };
   }
 
-  /** All parts stored: the manifest (rewritten identically by any later worker) and one follow-up. */
-  private async finish(backup: TrackedBackup, archive: ArchiveProgress): Promise<void> {
-    const parts = Object.entries(archive.parts).map(([file, p]) => ({
-      file,
-      size: p.size,
-      sha256: p.sha256,
-      source: safeUrl([...backup.links.data, ...backup.links.attachments].find((u) => u.endsWith(`/${file}`))),
-    }));
-    const totalSize = parts.reduce((sum, p) => sum + (p.size ?? 0), 0);
-    const manifest = {
-      org: this.deps.org.name,
-      historyId: backup.historyId,
-      jobId: backup.jobId,
-      zgid: backup.zgid,
-      backupCompletedAt: backup.logTime,
-      linksExpireAt: backup.expiresAt,
-      location: `${archive.container}/${archive.prefix}`,
-      completedAt: archive.completedAt,
-      totalSize,
-      parts,
-    };
-    const body = `${JSON.stringify(manifest, null, 2)}\n`;
-    await this.container.getBlockBlobClient(`${archive.prefix}/manifest.json`).upload(body, Buffer.byteLength(body), {
-      blobHTTPHeaders: { blobContentType: 'application/json' },
-    });
-    await this.announce(
-      'backup-archived',
-      backup.historyId,
-      archivedNotice(this.deps.org.name, manifest.location, totalSize, parts.length, backup, this.messageContext()),
+  /** All parts stored: the manifest, the contents, one follow-up and, if records vanished, the alarm. */
+  private finish(backup: TrackedBackup, archive: ArchiveProgress): Promise<void> {
+    const manifest = this.container.getBlockBlobClient(`${archive.prefix}/manifest.json`);
+    return finishArchive(
+      {
+        repo: this.repo,
+        orgName: this.deps.org.name,
+        location: `${archive.container}/${archive.prefix}`,
+        writeManifest: async (body) => {
+          await manifest.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+        },
+        announce: (kind, occurrence, notice) => this.announce(kind, occurrence, notice),
+        messageContext: () => this.messageContext(),
+        alerts: this.deps.alerts ?? DEFAULT_ALERT_SETTINGS,
+      },
+      backup,
+      archive,
     );
   }
 

@@ -138,6 +138,8 @@ function toConfig(s: Settings): Config {
       overdueGraceMs: s.BACKUP_OVERDUE_GRACE,
       alertAfterFailures: s.ALERT_AFTER_FAILURES,
       remindBeforeExpiryMs: s.REMIND_BEFORE_EXPIRY,
+      recordDropPercent: s.ALERT_RECORD_DROP_PERCENT,
+      recordDropMin: s.ALERT_RECORD_DROP_MIN,
     },
     checkDeadlineMs: s.CHECK_DEADLINE,
     state,

@@ -5,6 +5,7 @@
  */
 
 import * as z from 'zod/mini';
+import type { AlertSettings } from '../defaults';
 import { type DataCentre, resolveZohoHosts, type ZohoHosts } from '../zoho/datacentres';
 import {
   type AzureStorageSettings,
@@ -124,4 +125,13 @@ export function loadRegistrySettings(env: Record<string, string | undefined> = p
       'ZOHO_ORGS_VAULT_URI needs AzureWebJobsStorage (or AzureWebJobsStorage__accountName): the registry is a table there',
     ]);
   return { vaultUrl: s.ZOHO_ORGS_VAULT_URI, storage };
+}
+
+/** Only the data-loss alarm's thresholds (inspect --against). */
+export function loadRecordDropSettings(
+  env: Record<string, string | undefined> = process.env,
+): Pick<AlertSettings, 'recordDropPercent' | 'recordDropMin'> {
+  const schema = z.pick(settingsSchema, { ALERT_RECORD_DROP_PERCENT: true, ALERT_RECORD_DROP_MIN: true });
+  const s = parseOrThrow(schema.safeParse(presentSettings(env)), []);
+  return { recordDropPercent: s.ALERT_RECORD_DROP_PERCENT, recordDropMin: s.ALERT_RECORD_DROP_MIN };
 }

@@ -93,6 +93,19 @@ export const settingsSchema = z.object({
     ),
     DEFAULTS.alertAfterFailures,
   ),
+  ALERT_RECORD_DROP_PERCENT: z._default(
+    parsedSetting('ALERT_RECORD_DROP_PERCENT must be a whole number from 0 to 100 (0 turns the data-loss alarm off)', (value) =>
+      /^\d{1,3}$/.test(value) && Number(value) <= 100 ? Number(value) : undefined,
+    ),
+    DEFAULTS.recordDropPercent,
+  ),
+  ALERT_RECORD_DROP_MIN: z._default(
+    parsedSetting(
+      'ALERT_RECORD_DROP_MIN must be a whole number of records from 0 to 999999999 (0 turns the data-loss alarm off)',
+      (value) => (/^\d{1,9}$/.test(value) ? Number(value) : undefined),
+    ),
+    DEFAULTS.recordDropMin,
+  ),
   REMIND_BEFORE_EXPIRY: z._default(durationSetting('REMIND_BEFORE_EXPIRY', '24h or 12h, or 0 to disable'), DEFAULTS.remindBeforeExpiryMs),
   CHECK_DEADLINE: z._default(
     durationSetting('CHECK_DEADLINE', '3m (at least 1m, at most 20m)').check(

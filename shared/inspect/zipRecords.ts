@@ -77,17 +77,30 @@ export function readLocalHeader(bytes: Buffer, offset: number, fail: Fail): { he
   return { header, length };
 }
 
-/** A data descriptor, with or without its optional signature. */
+/**
+ * A data descriptor, with or without its optional signature. Its sizes are 8 bytes each after
+ * a zip64 local header, and some writers (yazl) use 8 without one: the width that matches the
+ * bytes read and is followed by the next record's signature is the one.
+ */
 export function readDescriptor(
   bytes: Buffer,
   zip64: boolean,
+  compressedRead: number,
 ): { crc: number; compressedSize: number; size: number; length: number } | undefined {
-  const signed = bytes.length >= 4 && bytes.readUInt32LE(0) === SIGNATURE.descriptor ? 4 : 0;
-  const width = zip64 ? 8 : 4;
-  const length = signed + 4 + 2 * width;
-  if (bytes.length < length) return undefined;
-  const read = (at: number) => (zip64 ? Number(bytes.readBigUInt64LE(at)) : bytes.readUInt32LE(at));
-  return { crc: bytes.readUInt32LE(signed), compressedSize: read(signed + 4), size: read(signed + 4 + width), length };
+  if (bytes.length < 4) return undefined;
+  const signed = bytes.readUInt32LE(0) === SIGNATURE.descriptor ? 4 : 0;
+  const readings: Array<{ crc: number; compressedSize: number; size: number; length: number }> = [];
+  for (const width of zip64 ? [8, 4] : [4, 8]) {
+    const length = signed + 4 + 2 * width;
+    // The next record's signature must be in hand to tell the widths apart.
+    if (bytes.length < length + 4) return undefined;
+    const read = (at: number) => (width === 8 ? Number(bytes.readBigUInt64LE(at)) : bytes.readUInt32LE(at));
+    const reading = { crc: bytes.readUInt32LE(signed), compressedSize: read(signed + 4), size: read(signed + 4 + width), length };
+    const next = bytes.readUInt32LE(length);
+    if (reading.compressedSize === compressedRead && (next === SIGNATURE.local || next === SIGNATURE.central)) return reading;
+    readings.push(reading);
+  }
+  return readings[0];
 }
 
 export interface CentralEntry {

@@ -144,7 +144,7 @@ export class ZipWalker {
 
   private readEntryDescriptor(): boolean {
     const entry = this.current as NonNullable<ZipWalker['current']>;
-    const read = readDescriptor(this.pending, entry.header.zip64);
+    const read = readDescriptor(this.pending, entry.header.zip64, entry.compressed);
     if (!read) return false;
     this.consume(read.length);
     this.finishEntry(read.crc, read.compressedSize, read.size);
@@ -244,7 +244,8 @@ class EntryInflater {
   async feed(slice: Buffer): Promise<number> {
     const before = this.inflate.bytesWritten;
     this.fed += slice.length;
-    await new Promise<void>((resolve) => this.inflate.write(slice, () => resolve()));
+    // A stream that fails is destroyed, and the write's callback may never come: its end does.
+    await Promise.race([new Promise<void>((resolve) => this.inflate.write(slice, () => resolve())), this.done]);
     const used = this.inflate.bytesWritten - before;
     if (this.inflate.bytesWritten < this.fed) await this.done;
     if (this.failure) throw this.failure;

@@ -1,5 +1,7 @@
 /** The archive's messages: where a backup is kept once every part landed, and a part that could not be copied. */
+import type { BackupContents, ModuleRecords } from '../inspect/backupContents';
 import type { TrackedBackup } from '../state/watchState';
+import { attachmentsLine, contentsLine, formatCount } from './contentsNotices';
 import { formatDateTime, type MessageContext, type Notice } from './notice';
 
 function formatBytes(bytes: number): string {
@@ -20,15 +22,23 @@ export function archivedNotice(
   files: number,
   backup: TrackedBackup,
   ctx: MessageContext,
+  /** What the parts hold, each module with its change since the previous inspected backup. */
+  contents?: { modules: ReadonlyArray<ModuleRecords & { change?: number }>; attachments: BackupContents['attachments'] },
 ): Notice {
+  const records = contents && contentsLine(contents.modules);
+  const attachments = contents && contents.attachments.files > 0 ? attachmentsLine(contents.attachments, formatBytes) : undefined;
+  const attached = contents?.attachments.files ? `${formatCount(contents.attachments.files)} attachments` : undefined;
+  const inside = [records, attached].filter(Boolean).join('; ');
   return {
     title: 'Zoho CRM backup archived',
     tone: 'good',
-    summary: `The ${orgName} backup of ${formatDateTime(new Date(backup.logTime), ctx.timezone)} is archived in your storage account: ${files} files, ${formatBytes(totalSize)}.`,
+    summary: `The ${orgName} backup of ${formatDateTime(new Date(backup.logTime), ctx.timezone)} is archived${contents ? ' and verified' : ''}: ${files} files, ${formatBytes(totalSize)}${inside ? `; ${inside}` : ''}.`,
     facts: [
       { label: 'Org', value: orgName },
-      { label: 'Location', value: `${location}/ (with manifest.json: sizes and SHA-256 of every file)` },
+      { label: 'Location', value: `${location}/ (with manifest.json: sizes, SHA-256 and records of every file)` },
       { label: 'Total size', value: formatBytes(totalSize) },
+      ...(records ? [{ label: 'Records', value: records }] : []),
+      ...(attachments ? [{ label: 'Attachments', value: attachments }] : []),
     ],
     links: [],
     note: "This copy does not expire with Zoho's links: it is kept for ARCHIVE_RETENTION_DAYS (moved to the Cool tier after 30 days).",

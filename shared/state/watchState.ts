@@ -1,4 +1,7 @@
 /** What the watch remembers per org between runs (the 'watch' record of the state store). */
+
+import type { InspectedBackup } from '../inspect/backupContents';
+import type { PartInspection } from '../inspect/partInspector';
 import type { Channel, Notice } from '../notify/notice';
 
 export interface ChannelDelivery {
@@ -49,6 +52,8 @@ export interface ArchivePart {
   size?: number;
   sha256?: string;
   error?: string;
+  /** What the part holds, read as it was copied. */
+  inspection?: PartInspection;
 }
 
 /** The archive's progress for one backup (ARCHIVE_ENABLED=true). */
@@ -68,6 +73,7 @@ export type AlertKind =
   | 'monitor-unhealthy'
   | 'monitor-recovered'
   | 'backup-archived'
+  | 'records-dropped'
   | 'archive-failed'
   | 'channel-failing'
   | 'channel-recovered';
@@ -116,6 +122,9 @@ export interface WatchState {
   lastCheck?: { at: string; outcome: string };
   lastSuccessAt?: string;
   lastError?: { at: string; code: string; message: string; hint?: string };
+  /** The contents of the latest inspected backup, and of the one before it: the data-loss alarm compares them. */
+  inspected?: InspectedBackup;
+  inspectedBefore?: InspectedBackup;
 }
 
 /** The channels that have not had an announcement yet (a failed delivery is still pending). */

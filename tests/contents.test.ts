@@ -9,6 +9,7 @@ import { archiveContainer } from '../shared/archive/container';
 import { archivePart } from '../shared/archive/worker';
 import { recordDrops } from '../shared/inspect/backupContents';
 import type { Logger } from '../shared/log';
+import { readStatus } from '../shared/status';
 import { hoursAgo, startWorld, type World } from './support/world';
 
 let world: World;
@@ -112,6 +113,11 @@ describe('the contents of an archived backup', () => {
       expect(text).not.toContain('Leads 1,200 →');
       expect(text).toContain('Recycle Bin');
     }
+    const status = await readStatus(world.store, world.runtime(silent).org);
+    expect(status.contents).toMatchObject({
+      records: 1_930,
+      modules: expect.arrayContaining([{ module: 'Contacts', records: 310, change: -500 }]),
+    });
     // Delivered again (a re-delivered queue message): no second alarm, no second message.
     const again = await checkAndArchive(world);
     expect(again.outcomes).toEqual([]);

@@ -1,4 +1,6 @@
 /** The commands that work on settings: check, status and test-notify, on the same core as the functions. */
+
+import { archiveInFolder } from '../shared/archive/folderRun';
 import { mapWithConcurrency } from '../shared/concurrency';
 import { ConfigError, loadConfig } from '../shared/config';
 import { hasOrgsFile, loadOrgConfigs, orgNamesInFile } from '../shared/config/orgs';
@@ -29,15 +31,19 @@ export async function checkCommand(io: Io, dryRun: boolean): Promise<number> {
   if (hasOrgsFile(io.settings)) return checkAllOrgs(io, dryRun);
   const runtime = createRuntime(loadConfig(io.settings), { log: io.log });
   const report = await runtime.runCheck(io.log, { dryRun });
+  // ARCHIVE_DIR: the announced backup goes into the folder before the command exits.
+  const archived = !dryRun && runtime.config.archive.dir && runtime.archive ? await archiveInFolder(runtime.archive, runtime.log) : [];
   await runtime.telemetry.flush(); // a short-lived process must send before it exits
-  if (io.json) io.out(JSON.stringify(report, null, 2));
+  if (io.json) io.out(JSON.stringify(archived.length ? { ...report, archive: archived } : report, null, 2));
   else {
     io.out(describeReport(report, runtime.config.timezone));
+    for (const part of archived) io.out(`Archive ${part.file}: ${part.outcome}${part.error ? ` (${part.error})` : ''}`);
     // A dry run shows the messages as people would read them, not just "would-send".
     for (const [channel, payload] of Object.entries(report.preview ?? {})) io.out(`\n${renderForTerminal(channel as Channel, payload)}`);
   }
   if (!report.ok) io.err(describeFailure(report));
-  return report.ok ? EXIT.ok : EXIT.failed;
+  const archiveOk = archived.every((part) => part.outcome === 'archived' || part.outcome === 'already-archived');
+  return report.ok && archiveOk ? EXIT.ok : EXIT.failed;
 }
 
 /** ZOHO_ORGS_FILE: every org, a few at a time; exit 1 when any org failed, naming each. */

@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'ARCHIVE_STALLED'
   /** A zip part that fails its structure, CRC-32 or size checks. */
   | 'ARCHIVE_PART_DAMAGED'
+  /** ARCHIVE_DIR is missing, not writable or full. */
+  | 'ARCHIVE_DIR_UNAVAILABLE'
   | 'REQUEST_INVALID'
   | 'ORG_UNKNOWN'
   | 'ORG_SECRETS_UNAVAILABLE'

@@ -4,11 +4,12 @@
  * CLI builds one per process. Tests build their own from sandbox settings.
  */
 
+import type { ArchiveStorage } from './archive/container';
 import { ARCHIVE_QUEUE, isTrustedDownloadUrl, trustedDownloadHostsLabel } from './archive/plan';
 import type { ArchiveQueue } from './archive/queue';
 import type { ArchiveDeps } from './archive/worker';
 import { identityCredential, queueClient } from './azureStorage';
-import { type AzureStorageSettings, type Config, loadConfig, orgKeyOf, type StateSettings, secretsOf } from './config';
+import { type Config, loadConfig, orgKeyOf, type StateSettings, secretsOf } from './config';
 import { DEFAULTS } from './defaults';
 import { createRetryingHttp, type RetryingHttpOptions } from './http';
 import { consoleLogger, type Logger, logTo, redactingLogger, routedLogger } from './log';
@@ -84,10 +85,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   });
   const telemetry = createTelemetry(config.telemetry, scrubber);
   const notifiers = createNotifiers(config.channels);
-  const archive =
-    config.archive.enabled && config.azureStorage
-      ? archiveRuntime(config, config.azureStorage, { store, org, tokens, notifiers })
-      : undefined;
+  const archive = archiveRuntime(config, { store, org, tokens, notifiers });
   const watch: Runtime['watch'] = {
     zoho,
     tokens,
@@ -97,7 +95,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     timezone: config.timezone,
     alerts: config.alerts,
     deadlineMs: config.checkDeadlineMs,
-    archive: archive && { queue: archive.queue, container: config.archive.container },
+    archive: archive && { queue: archive.queue, container: archive.location },
     telemetry,
   };
   const withLog: Runtime['withLog'] = (host, work) => logTo(host, () => work(log));
@@ -115,28 +113,34 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   };
 }
 
-/** The archive's queue (for the watch) and the worker's collaborators, with ARCHIVE_ENABLED. */
+/**
+ * The archive's queue (for the watch) and the worker's collaborators: Blob storage with
+ * ARCHIVE_ENABLED, or a folder with ARCHIVE_DIR, where the command line archives each part
+ * itself after the check (archiveInFolder) and the queue only lets the watch record the parts.
+ */
 function archiveRuntime(
   config: Config,
-  storage: AzureStorageSettings,
   shared: { store: StateStore; org: { key: string; name: string }; tokens: ZohoTokenProvider; notifiers: Notifier[] },
-): { queue: ArchiveQueue; worker: Omit<ArchiveDeps, 'log'> } {
-  const { downloadOrigins } = config.archive;
+): { queue: ArchiveQueue; worker: Omit<ArchiveDeps, 'log'>; location: string } | undefined {
+  const { downloadOrigins, dir, enabled, container } = config.archive;
+  const blob = enabled && config.azureStorage ? { settings: config.azureStorage, container } : undefined;
+  const storage: ArchiveStorage | undefined = dir ? { folder: dir } : blob;
+  if (!storage) return undefined;
+  const worker = {
+    ...shared,
+    http: createRetryingHttp(DEFAULTS.downloadHttp),
+    storage,
+    isTrustedUrl: (url: string) => isTrustedDownloadUrl(url, config.zoho.dc, downloadOrigins),
+    trustedHosts: trustedDownloadHostsLabel(config.zoho.dc, downloadOrigins),
+    timezone: config.timezone,
+    alerts: config.alerts,
+  };
+  if (dir) return { queue: { enqueue: async () => {} }, worker, location: dir };
   // The queue client is built on first use, and the Blob client by the archive worker itself:
   // a timer instance never loads the Blob SDK, and an archive instance never loads the Queue
   // SDK (each is megabytes of memory and parse time).
-  return {
-    queue: new JsonQueue(() => queueClient(storage, ARCHIVE_QUEUE)),
-    worker: {
-      ...shared,
-      http: createRetryingHttp(DEFAULTS.downloadHttp),
-      storage: { settings: storage, container: config.archive.container },
-      isTrustedUrl: (url) => isTrustedDownloadUrl(url, config.zoho.dc, downloadOrigins),
-      trustedHosts: trustedDownloadHostsLabel(config.zoho.dc, downloadOrigins),
-      timezone: config.timezone,
-      alerts: config.alerts,
-    },
-  };
+  if (!blob) return undefined;
+  return { queue: new JsonQueue(() => queueClient(blob.settings, ARCHIVE_QUEUE)), worker, location: container };
 }
 
 export function createNotifiers(channels: Config['channels']): Notifier[] {

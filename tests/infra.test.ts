@@ -44,6 +44,7 @@ const HOST_SETTINGS = [
 const NOT_SET_ON_AZURE: Record<string, string> = {
   STATE_FILE: 'local runs only; on Azure the state lives in Table storage',
   ZOHO_ORGS_FILE: 'the command line and local runs; Azure reads one org from its settings',
+  ARCHIVE_DIR: 'the command line archives to a folder; Azure archives to Blob storage (ARCHIVE_ENABLED)',
   AzureWebJobsStorage: 'connection-string form; Azure uses the identity-based __accountName form',
   AzureWebJobsStorage__tableServiceUri: 'alternative to __accountName',
   AzureWebJobsStorage__blobServiceUri: 'alternative to __accountName',
@@ -54,6 +55,7 @@ const NOT_SET_ON_AZURE: Record<string, string> = {
 const NOT_IN_SAMPLE: Record<string, string> = {
   ZOHO_ORGS_FILE: 'an alternative to the single-org ZOHO_ settings the sample shows',
   ZOHO_ORGS_VAULT_URI: 'the registered orgs live on Azure; locally, ZOHO_ORGS_FILE',
+  ARCHIVE_DIR: 'the command line only: the Functions host archives to Blob storage',
   AzureWebJobsStorage__accountName: 'identity-based storage is for Azure; locally Azurite',
   AzureWebJobsStorage__credential: 'identity-based storage is for Azure',
   AzureWebJobsStorage__clientId: 'identity-based storage is for Azure',
@@ -242,7 +244,7 @@ describe('security properties', () => {
     expect(literal(property(site!.body, 'properties.functionAppConfig.runtime.name'))).toBe('node');
     expect(literal(property(site!.body, 'properties.functionAppConfig.runtime.version'))).toBe('24');
     const engines = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')).engines.node as string;
-    expect(engines.split('||').map((line) => line.trim())).toEqual(['^22', '^24']);
+    expect(engines.split('||').map((line) => line.trim())).toEqual(['^22.2', '^24']); // 22.2: zlib.crc32, which the inspection of every zip entry uses
     expect(literal(property(site!.body, 'properties.functionAppConfig.deployment.storage.authentication.type'))).toBe(
       'UserAssignedIdentity',
     );

@@ -7,16 +7,19 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { identityCredential } from '../azureStorage';
 import type { AzureStorageSettings } from '../config';
 
-/** Where a runtime archives: the app's storage account and the container's name. */
-export interface ArchiveStorage {
+/** Where a runtime archives: the app's storage account and the container's name, or a folder (ARCHIVE_DIR). */
+export type ArchiveStorage = BlobArchiveStorage | { folder: string };
+
+export interface BlobArchiveStorage {
   settings: AzureStorageSettings;
   container: string;
 }
 
-const clients = new WeakMap<ArchiveStorage, ContainerClient>();
+const clients = new WeakMap<BlobArchiveStorage, ContainerClient>();
 
 /** The container client of a runtime's archive storage, built on first use and then kept. */
 export function archiveContainer(storage: ArchiveStorage): ContainerClient {
+  if ('folder' in storage) throw new Error(`the archive is the folder ${storage.folder}, not a Blob container`);
   let client = clients.get(storage);
   if (!client) {
     client = containerClient(storage.settings, storage.container);

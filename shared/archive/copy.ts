@@ -10,29 +10,18 @@
  *  - Without one, or above Put Blob's size limit, uploadStream stages blocks in parallel from a
  *    bounded set of buffers and commits the block list only when the stream ends cleanly.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { CodedError } from '../errors';
-import { type PartInspection, PartInspector } from '../inspect/partInspector';
+import type { PartInspection } from '../inspect/partInspector';
+import { VerifyingStream } from './verifyingStream';
 
 /** Block size and how many blocks upload at once: live buffer memory is their product (bench:archive: 4 at once cost ~20 MB more RSS for no throughput). */
 const BLOCK_SIZE = 4 * 1024 * 1024;
 const UPLOAD_CONCURRENCY = 2;
 /** Put Blob takes up to 5,000 MiB in one request (service version 2019-12-12 and later). */
 const MAX_SINGLE_PUT_BYTES = 5000 * 1024 * 1024;
-const HASHING_BUFFER_BYTES = 1024 * 1024;
-
-class TruncatedDownloadError extends CodedError {
-  constructor(fileName: string, received: number, expected: number) {
-    super(
-      'ARCHIVE_TRUNCATED',
-      `${fileName}: received ${received} of ${expected} bytes (Content-Length); nothing was stored`,
-      'The download was cut short; the archive retries it.',
-    );
-  }
-}
 
 /** No byte came for a while after the headers: a download that would otherwise never end. */
 class StalledDownloadError extends CodedError {
@@ -42,50 +31,6 @@ class StalledDownloadError extends CodedError {
       `${fileName}: no byte arrived for ${Math.round(stallMs / 1000)} s; nothing was stored`,
       'The download stalled; the archive retries it.',
     );
-  }
-}
-
-class HashingStream extends Transform {
-  private readonly hash = createHash('sha256');
-  private readonly inspector: PartInspector;
-  /** The latest chunk, kept back until the next: the part's last bytes go up only once it proved sound. */
-  private held?: Buffer;
-  bytes = 0;
-  inspection?: PartInspection;
-
-  constructor(
-    private readonly fileName: string,
-    private readonly expected: number | undefined,
-  ) {
-    // 1 MiB between the download and the upload: with a slower store, a 16 KiB buffer made the
-    // pipeline pause and resume for every socket read, which cost more CPU than the bytes did
-    // (2.0x the bare pipeline's CPU per GiB); 1 MiB measured 1.17-1.24x, as 4 MiB did, in less memory.
-    super({ highWaterMark: HASHING_BUFFER_BYTES });
-    this.inspector = new PartInspector(fileName, expected);
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    if (this.held) this.push(this.held);
-    this.held = chunk;
-    this.inspector.write(chunk).then(() => done(), done);
-  }
-
-  override _flush(done: TransformCallback): void {
-    if (this.expected !== undefined && this.bytes !== this.expected) {
-      done(new TruncatedDownloadError(this.fileName, this.bytes, this.expected));
-      return;
-    }
-    this.inspector.end().then((inspection) => {
-      this.inspection = inspection;
-      // A damaged part never sends its last bytes, so Put Blob never commits it.
-      done(null, this.held);
-    }, done);
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
   }
 }
 
@@ -99,7 +44,7 @@ export function contentLength(headers: IncomingHttpHeaders | Record<string, unkn
 export type StartStallTimer = (onStall: () => void, ms: number) => { refresh(): void; clear(): void };
 
 /** Each chunk restarts the one timer (refresh), rather than making a new one per socket read. */
-const realStallTimer: StartStallTimer = (onStall, ms) => {
+export const realStallTimer: StartStallTimer = (onStall, ms) => {
   const timer = setTimeout(onStall, ms);
   return { refresh: () => timer.refresh(), clear: () => clearTimeout(timer) };
 };
@@ -116,6 +61,15 @@ export interface CopiedPart {
   inspection: PartInspection;
 }
 
+/** A stalled server keeps the socket open without a byte: `source` fails after stall.ms of silence. */
+export function watchForStall(source: Readable, fileName: string, stall: StallWatch): { clear(): void } {
+  const watchdog = stall.start(() => source.destroy(new StalledDownloadError(fileName, stall.ms)), stall.ms);
+  source.on('data', () => watchdog.refresh());
+  return watchdog;
+}
+
+export const DEFAULT_STALL: StallWatch = { ms: 60_000, start: realStallTimer };
+
 /** Uploads `source` to `blob`; resolves with its size, SHA-256 and what is inside once the blob is committed. */
 export async function streamToBlob(
   source: Readable,
@@ -123,12 +77,10 @@ export async function streamToBlob(
   fileName: string,
   expectedBytes: number | undefined,
   metadata: Record<string, string>,
-  stall: StallWatch = { ms: 60_000, start: realStallTimer },
+  stall: StallWatch = DEFAULT_STALL,
 ): Promise<CopiedPart> {
-  const hashing = new HashingStream(fileName, expectedBytes);
-  // A stalled server keeps the socket open without a byte: give up after stall.ms of silence.
-  const watchdog = stall.start(() => source.destroy(new StalledDownloadError(fileName, stall.ms)), stall.ms);
-  source.on('data', () => watchdog.refresh());
+  const hashing = new VerifyingStream(fileName, expectedBytes);
+  const watchdog = watchForStall(source, fileName, stall);
   // pipeline() carries a source error (a dropped connection) into the hashing stream, which
   // uploadStream sees as a failed stream: it rejects without committing the block list.
   pipeline(source, hashing, () => {});

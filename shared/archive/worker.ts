@@ -5,7 +5,6 @@
  * carries its hash is skipped; two workers racing each commit a complete copy or fail.
  */
 import type { Readable } from 'node:stream';
-import type { ContainerClient } from '@azure/storage-blob';
 import { type AxiosInstance, isAxiosError } from 'axios';
 import { type AlertSettings, DEFAULT_ALERT_SETTINGS } from '../defaults';
 import { networkReason, safeUrl } from '../http';
@@ -20,10 +19,11 @@ import type { StateStore } from '../state/store';
 import type { AlertKind, ArchivePart, ArchiveProgress, TrackedBackup } from '../state/watchState';
 import { UntrustedHostError, type ZohoApiError, ZohoUnreachableError, zohoApiError } from '../zoho/errors';
 import type { AccessTokenSource } from '../zoho/tokens';
-import { type ArchiveStorage, archiveContainer } from './container';
-import { type CopiedPart, contentLength, type StallWatch, streamToBlob } from './copy';
+import type { ArchiveStorage } from './container';
+import { type CopiedPart, contentLength, type StallWatch } from './copy';
 import { finishArchive } from './finish';
 import { type ArchivePartMessage, fileNameOf } from './plan';
+import { type ArchiveStore, archiveStoreOf } from './stores';
 
 export interface ArchiveDeps {
   store: StateStore;
@@ -44,6 +44,9 @@ export interface ArchiveDeps {
   alerts?: Pick<AlertSettings, 'recordDropPercent' | 'recordDropMin'>;
 }
 
+/** What a part may be called on disk: Zoho's are Data_001.zip, Attachments_001.zip. */
+const PLAIN_FILE_NAME = /^[A-Za-z0-9][\w.-]{0,99}$/;
+
 export type PartOutcome = 'archived' | 'already-archived' | 'refused' | 'damaged' | 'not-tracked';
 
 export async function archivePart(deps: ArchiveDeps, message: ArchivePartMessage): Promise<PartOutcome> {
@@ -52,9 +55,9 @@ export async function archivePart(deps: ArchiveDeps, message: ArchivePartMessage
 }
 
 /** The poison queue's handler: the part failed every attempt. Records it and alerts once. */
-export async function reportArchiveFailure(deps: ArchiveDeps, message: ArchivePartMessage): Promise<void> {
+export async function reportArchiveFailure(deps: ArchiveDeps, message: ArchivePartMessage, reason?: string): Promise<void> {
   const job = new ArchiveJob(deps, message);
-  await job.fail('failed', `${message.fileName} could not be archived after repeated attempts`);
+  await job.fail('failed', reason ?? `${message.fileName} could not be archived after repeated attempts`);
 }
 
 class ArchiveJob {
@@ -77,8 +80,8 @@ class ArchiveJob {
     return { timezone: this.deps.timezone, now: this.now() };
   }
 
-  private get container(): ContainerClient {
-    return archiveContainer(this.deps.storage);
+  private get store(): ArchiveStore {
+    return archiveStoreOf(this.deps.storage);
   }
 
   async run(): Promise<PartOutcome> {
@@ -89,29 +92,33 @@ class ArchiveJob {
       await this.fail('refused', refusal.message);
       return 'refused';
     }
-    await this.container.createIfNotExists();
-    const blob = this.container.getBlockBlobClient(`${this.message.prefix}/${fileName}`);
-    const existing = await blob.getProperties().catch((error: { statusCode?: number }) => {
-      if (error.statusCode === 404) return undefined;
-      throw error;
-    });
-    const size = existing?.metadata?.size;
-    if (existing?.metadata?.sha256 && size !== undefined && Number(size) === existing.contentLength) {
-      await this.recordPart({ status: 'archived', at: this.now().toISOString(), size: Number(size), sha256: existing.metadata.sha256 });
+    if (!PLAIN_FILE_NAME.test(fileName)) {
+      await this.fail('refused', `the link names the file ${JSON.stringify(fileName.slice(0, 80))}, not a plain zip part name`);
+      return 'refused';
+    }
+    const path = `${this.message.prefix}/${fileName}`;
+    const stored = await this.store.storedPart(path, fileName);
+    if (stored) {
+      await this.recordPart({ status: 'archived', at: this.now().toISOString(), ...stored });
       return 'already-archived';
     }
     const download = await this.download(url);
+    const part = {
+      fileName,
+      expectedBytes: download.length,
+      historyId: this.message.historyId,
+      source: safeUrl(url),
+      stall: this.deps.stall,
+    };
     let copied: CopiedPart;
     try {
-      copied = await streamToBlob(download.stream, blob, fileName, download.length, { historyid: this.message.historyId }, this.deps.stall);
+      copied = await this.store.writePart(path, download.stream, part);
     } catch (error) {
       if (!(error instanceof PartDamagedError)) throw error;
       // Zoho's file itself is damaged: another download brings the same bytes, so say so now.
       await this.fail('failed', error.message);
       return 'damaged';
     }
-    // The hash lands in metadata only after the commit: a blob without it is not archived yet.
-    await blob.setMetadata({ historyid: this.message.historyId, sha256: copied.sha256, size: String(copied.size), source: safeUrl(url) });
     this.log.info(`archived ${fileName}`, { size: copied.size, sha256: copied.sha256, entries: copied.inspection.entries });
     return (await this.recordPart({ status: 'archived', at: this.now().toISOString(), ...copied })) ? 'archived' : 'not-tracked';
   }
@@ -161,7 +168,7 @@ class ArchiveJob {
     const at = this.now().toISOString();
     const files = [...backup.links.data, ...backup.links.attachments].map(fileNameOf);
     return {
-      container: this.deps.storage.container,
+      container: 'folder' in this.deps.storage ? this.deps.storage.folder : this.deps.storage.container,
       prefix: this.message.prefix,
       queuedAt: at,
       parts: Object.fromEntries(files.map((f) => [f, { status: 'queued' as const, at }])),
@@ -170,15 +177,12 @@ class ArchiveJob {
 
   /** All parts stored: the manifest, the contents, one follow-up and, if records vanished, the alarm. */
   private finish(backup: TrackedBackup, archive: ArchiveProgress): Promise<void> {
-    const manifest = this.container.getBlockBlobClient(`${archive.prefix}/manifest.json`);
     return finishArchive(
       {
         repo: this.repo,
         orgName: this.deps.org.name,
-        location: `${archive.container}/${archive.prefix}`,
-        writeManifest: async (body) => {
-          await manifest.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
-        },
+        location: this.store.location(archive.prefix),
+        writeManifest: (body) => this.store.writeManifest(`${archive.prefix}/manifest.json`, body),
         announce: (kind, occurrence, notice) => this.announce(kind, occurrence, notice),
         messageContext: () => this.messageContext(),
         alerts: this.deps.alerts ?? DEFAULT_ALERT_SETTINGS,

@@ -29,6 +29,8 @@ export interface Config {
   archive: {
     enabled: boolean;
     container: string;
+    /** ARCHIVE_DIR: the command line archives into this folder instead of Blob storage. */
+    dir?: string;
     /** Origins allowed to receive the Zoho token with a download; empty: the DC's download hosts. */
     downloadOrigins: string[];
   };
@@ -77,6 +79,9 @@ export function crossSettingProblems(env: Record<string, string>): string[] {
   const hasTableSettings = env.AzureWebJobsStorage || env.AzureWebJobsStorage__tableServiceUri || env.AzureWebJobsStorage__accountName;
   if (env.ARCHIVE_ENABLED?.toLowerCase() === 'true' && !hasTableSettings) {
     problems.push('ARCHIVE_ENABLED=true needs AzureWebJobsStorage (or its identity-based settings): the archive is kept in Blob storage');
+  }
+  if (env.ARCHIVE_DIR && env.ARCHIVE_ENABLED?.toLowerCase() === 'true') {
+    problems.push('ARCHIVE_DIR and ARCHIVE_ENABLED=true are both set: archive to a folder (the command line) or to Blob storage, not both');
   }
   if (!env.STATE_FILE && !hasTableSettings) {
     problems.push(
@@ -144,7 +149,7 @@ function toConfig(s: Settings): Config {
     checkDeadlineMs: s.CHECK_DEADLINE,
     state,
     azureStorage,
-    archive: { enabled: s.ARCHIVE_ENABLED, container: s.ARCHIVE_CONTAINER, downloadOrigins: s.ZOHO_DOWNLOAD_HOSTS },
+    archive: { enabled: s.ARCHIVE_ENABLED, container: s.ARCHIVE_CONTAINER, dir: s.ARCHIVE_DIR, downloadOrigins: s.ZOHO_DOWNLOAD_HOSTS },
     timezone: s.NOTIFY_TIMEZONE,
     telemetry: { connectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING, identityClientId: s.APPLICATIONINSIGHTS_AUTHENTICATION_STRING },
   };

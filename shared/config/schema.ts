@@ -124,6 +124,7 @@ export const settingsSchema = z.object({
     ),
     DEFAULTS.archiveContainer,
   ),
+  ARCHIVE_DIR: z.optional(z.string().check(z.refine((value) => !value.includes('\0'), { error: 'ARCHIVE_DIR must be a folder path' }))),
   ZOHO_DOWNLOAD_HOSTS: downloadOrigins,
   AzureWebJobsStorage__blobServiceUri: optionalUrl('AzureWebJobsStorage__blobServiceUri', 'the Blob endpoint of the storage account'),
   AzureWebJobsStorage__queueServiceUri: optionalUrl('AzureWebJobsStorage__queueServiceUri', 'the Queue endpoint of the storage account'),

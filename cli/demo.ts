@@ -3,11 +3,13 @@
  * sandbox and local Slack/Teams receivers, then runs real checks through a short story and
  * prints the messages as the receivers get them. Nothing leaves this machine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SANDBOX_MODULES } from '../sandbox/backupFiles';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { archiveInFolder } from '../shared/archive/folderRun';
 import { loadConfig } from '../shared/config';
 import { silentLogger } from '../shared/log';
 import { createRuntime } from '../shared/runtime';
@@ -63,6 +65,13 @@ const STORY: Chapter[] = [
     expect: 'announced',
   },
   {
+    title: 'The week after, someone mass-deletes 500 Contacts before the backup: the data-loss alarm',
+    after: 7 * DAY,
+    happen: (zoho, now) =>
+      zoho.completeBackup({ at: new Date(now - HOUR), dataParts: 1, attachmentParts: 1, records: { ...SANDBOX_MODULES, Contacts: 310 } }),
+    expect: 'announced',
+  },
+  {
     title: 'The backup after that fails (an alert, sent once)',
     after: 7 * DAY,
     happen: (zoho, now) => zoho.failBackup(new Date(now - 10 * MINUTE)),
@@ -71,9 +80,10 @@ const STORY: Chapter[] = [
 ];
 
 const NEXT_STEPS = `Next, with your own Zoho org (README "From zero to a first message"):
-  zoho-backup-notifier auth --code <grant code>   turn a Self Client grant code into a refresh token
-  zoho-backup-notifier test-notify                check that Slack and Teams take messages
-  zoho-backup-notifier check                      announce the latest backup`;
+  npx zoho-backup-notifier auth --code <grant code>   turn a Self Client grant code into a refresh token
+  npx zoho-backup-notifier test-notify                check that Slack and Teams take messages
+  npx zoho-backup-notifier check                      announce the latest backup
+  npx zoho-backup-notifier inspect <zip>...           check downloaded parts and count their records`;
 
 export async function runDemo(out: (text: string) => void): Promise<number> {
   const zoho = await ZohoSandbox.start();
@@ -87,6 +97,9 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
       SLACK_WEBHOOK_URL: chat.slackUrl,
       TEAMS_WEBHOOK_URL: chat.teamsUrl,
       STATE_FILE: join(dir, 'state.json'),
+      // Each announced backup is archived into this folder, verified, and its records counted.
+      ARCHIVE_DIR: mkdirSync(join(dir, 'archive'), { recursive: true }) ?? join(dir, 'archive'),
+      ZOHO_DOWNLOAD_HOSTS: zoho.url,
     });
     out(`Zoho sandbox on ${zoho.url}; Slack and Teams receivers on this machine; state in ${dir}\n`);
     let failures = 0;
@@ -97,11 +110,16 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
       out(`${i + 1}. ${chapter.title}`);
       // A fresh runtime per check, as each timer run in a new process would have.
       const runtime = createRuntime(config, { log: silentLogger });
-      const report = await runCheck({ ...runtime.watch, log: silentLogger, now: () => new Date(clock) });
+      const now = () => new Date(clock);
+      const report = await runCheck({ ...runtime.watch, log: silentLogger, now });
+      const archived = runtime.archive ? await archiveInFolder({ ...runtime.archive, now }, silentLogger, now()) : [];
       const calls = report.zohoCalls;
       const alerts = report.alerts.map((a) => `, alert: ${a.kind}`).join('');
+      const parts = archived.length
+        ? `, archived ${archived.filter((p) => p.outcome === 'archived').length} of ${archived.length} parts`
+        : '';
       out(
-        `   -> ${report.outcome}${alerts} (Zoho calls: ${calls.history + calls.urls + calls.details}, token refreshes: ${calls.tokenRefreshes})\n`,
+        `   -> ${report.outcome}${alerts}${parts} (Zoho calls: ${calls.history + calls.urls + calls.details}, token refreshes: ${calls.tokenRefreshes})\n`,
       );
       if (report.outcome !== chapter.expect) failures += 1;
     }

@@ -250,6 +250,10 @@ describe('zoho-backup-notifier demo', () => {
     expect(run.stdout).toContain('[Slack]');
     expect(run.stdout).toContain('[Teams]');
     expect(run.stdout).toContain('-> nothing-new (Zoho calls: 1, token refreshes: 0)');
+    // Archived into a folder and counted; the week someone deleted Contacts, the alarm.
+    expect(run.stdout).toContain('-> announced, archived 3 of 3 parts');
+    expect(run.stdout).toContain('Contacts 310 (-500)');
+    expect(run.stdout).toContain('== Zoho CRM records missing ==');
     expect(run.stdout).toContain('Demo finished: every check did what the story expected.');
   });
 });

@@ -88,6 +88,8 @@ export interface RecordedRequest {
   status: number;
 }
 
+export type PartBytes = (fileName: string) => { size: number; chunks: Iterable<Buffer> };
+
 export interface CompletedBackupStory {
   at: Date;
   dataParts?: number;
@@ -97,6 +99,8 @@ export interface CompletedBackupStory {
   partSize?: number;
   /** Records per module (default SANDBOX_MODULES), spread over the Data parts. */
   records?: Record<string, number>;
+  /** Parts made by the caller (the benchmarks' gigabyte CSV parts), a chunk at a time. */
+  partBytes?: PartBytes;
   /** Serve downloads chunked, without Content-Length. */
   withoutContentLength?: boolean;
   repeatType?: SandboxHistoryRow['repeat_type'];
@@ -145,6 +149,7 @@ export interface PublishedLinks {
   partSize?: number;
   withoutContentLength?: boolean;
   records: Record<string, number>;
+  partBytes?: PartBytes;
   /** When the backup completed: the zip entries' times. */
   at: Date;
 }

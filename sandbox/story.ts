@@ -47,6 +47,7 @@ export class SandboxStory {
       partSize: story.partSize,
       withoutContentLength: story.withoutContentLength,
       records: story.records ?? SANDBOX_MODULES,
+      partBytes: story.partBytes,
       at: story.at,
     };
     this.linksReady = !story.linksPending;

@@ -226,6 +226,7 @@ export class ZohoSandbox extends SandboxStory {
 
   /** A sized pattern part, or the realistic part of this backup (made once). */
   private async partChunks(links: PublishedLinks, fileName: string, flipAt?: number): Promise<{ size: number; chunks: Iterable<Buffer> }> {
+    if (links.partBytes) return links.partBytes(fileName);
     if (links.partSize !== undefined) return { size: links.partSize, chunks: patternChunks(fileName, links.partSize) };
     const key = `${links.jobId}/${fileName}`;
     let made = this.parts.get(key);

@@ -24,7 +24,7 @@ const MINIMAL_INFLATE = `${REPORT}
     const started = begin();
     const res = await new Promise((resolve, reject) => http.get(url, { headers: { Authorization: 'Zoho-oauthtoken ' + token } }, resolve).on('error', reject));
     const hash = createHash('sha256');
-    const inflate = zlib.createInflateRaw({ chunkSize: 64 * 1024 });
+    const inflate = zlib.createInflateRaw({ chunkSize: 256 * 1024 }); // as the worker's (shared/inspect/zipWalker.ts)
     inflate.resume();
     const inflated = new Promise((resolve, reject) => inflate.on('end', resolve).on('error', reject));
     let offset = 0;

@@ -29,6 +29,13 @@ export interface ReadEntry {
   size: number;
 }
 
+/**
+ * zlib's output piece: each costs a trip through the stream machinery, so bigger pieces cost
+ * less CPU (inspect on a 1 GiB part inflating to 6 GiB, CPU seconds: 64 KiB 20.3, 256 KiB 17.5,
+ * 1 MiB 17.2; with the archive's V8 option 31.9, 24.8, 22.6) for a little more memory at once.
+ */
+const INFLATE_CHUNK_BYTES = 256 * 1024;
+
 type Stage = 'record' | 'entry' | 'descriptor' | 'central' | 'done';
 
 export class ZipWalker {
@@ -213,7 +220,7 @@ export class ZipWalker {
  * its data (a data descriptor) is found to end.
  */
 class EntryInflater {
-  private readonly inflate: InflateRaw = createInflateRaw({ chunkSize: 64 * 1024 });
+  private readonly inflate: InflateRaw = createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
   private fed = 0;
   private failure?: Error;
   private readonly done: Promise<void>;

@@ -17,7 +17,7 @@ export async function runSandbox(out: (text: string) => void, input: NodeJS.Read
   chat.onMessage = (message) => out(`\n${renderForTerminal(message.channel, message.body)}\n`);
   const settings = { ...zoho.settings, SLACK_WEBHOOK_URL: chat.slackUrl, TEAMS_WEBHOOK_URL: chat.teamsUrl };
   out('Zoho sandbox, Slack and Teams receivers on this machine. Put these in .env (or export them), then run');
-  out('"zoho-backup-notifier check" (or auth, test-notify, status) in another terminal:\n');
+  out('"npx zoho-backup-notifier check" (or auth, test-notify, status, inspect) in another terminal:\n');
   out(
     `${Object.entries(settings)
       .map(([name, value]) => `${name}=${value}`)
@@ -39,9 +39,11 @@ export async function runSandbox(out: (text: string) => void, input: NodeJS.Read
     },
   };
   const lines = createInterface({ input });
+  // Without a terminal ("sandbox > file &", a service), input ends at once: run until a signal.
+  const interactive = (input as { isTTY?: boolean }).isTTY === true;
   const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
-    lines.on('close', resolve);
+    if (interactive) lines.on('close', resolve);
     lines.on('line', (line) => {
       const key = line.trim().toLowerCase();
       if (key === 'q') return resolve();

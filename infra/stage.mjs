@@ -7,7 +7,7 @@
  *
  * Usage: node infra/stage.mjs (npm run build runs it after the bundle).
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from './esbuildOptions.mjs';
 
@@ -15,6 +15,10 @@ const out = join(root, 'dist/app');
 const project = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 copyFileSync(join(root, 'host.json'), join(out, 'host.json'));
+
+// tsc writes the command line 0644, and npx's link to package.json "bin" points at that very
+// file: after any rebuild, `npx zoho-backup-notifier` would answer "Permission denied".
+chmodSync(join(root, project.bin['zoho-backup-notifier']), 0o755);
 
 // No dependencies: the bundle carries them, so a build on Azure (were one ever asked for) has
 // nothing to install. The worker reads "main"; the rest says what the package is.

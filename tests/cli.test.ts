@@ -258,7 +258,35 @@ describe('zoho-backup-notifier demo', () => {
   });
 });
 
+it('the build leaves the bin that npx links to executable', () => {
+  expect(statSync(CLI).mode & 0o111).toBe(0o111);
+});
+
 describe('zoho-backup-notifier sandbox', () => {
+  it('without a terminal (input at its end at once), keeps serving until a signal', async () => {
+    const child = spawn(process.execPath, [CLI, 'sandbox'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const waiters: Array<() => void> = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const wake of waiters.splice(0)) wake();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    while (!output.includes('q = quit')) await new Promise<void>((wake) => waiters.push(wake));
+    const zohoUrl = /^ZOHO_API_DOMAIN=(\S+)$/m.exec(output)?.[1];
+    // It still answers (a real request, after its input ended), and has not said it stopped.
+    const answer = await fetch(`${zohoUrl}/crm/bulk/v8/backup`);
+    expect(answer.status).toBe(401);
+    expect(output).not.toContain('Sandbox stopped.');
+    // A signal ends it as the command line ends on one (128 + 15), the sockets with the process.
+    child.kill('SIGTERM');
+    await expect(exited).resolves.toBe(143);
+  });
+
   it('runs a Zoho stand-in and receivers, prints the settings and each message, and takes keys until q', async () => {
     const child = spawn(process.execPath, [CLI, 'sandbox'], {
       cwd,

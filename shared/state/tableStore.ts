@@ -11,7 +11,30 @@ export const STATE_TABLE = 'zohobackupstate';
 interface StateEntity {
   partitionKey: string;
   rowKey: string;
+  /** The JSON, or its first piece; json1, json2, ... hold the rest. */
   json: string;
+  [piece: `json${number}`]: string;
+}
+
+/**
+ * A string property holds at most 64 KiB (32K UTF-16 characters), an entity 1 MiB: a state
+ * with many links, alerts and modules is split over several properties of its one entity, so
+ * that it is still written, and read, in one conditional request.
+ */
+const PIECE_CHARS = 30_000;
+const MAX_PIECES = 15;
+
+function piecesOf(json: string): Record<string, string> {
+  const pieces: Record<string, string> = {};
+  for (let i = 0; i * PIECE_CHARS < json.length || i === 0; i++)
+    pieces[i === 0 ? 'json' : `json${i}`] = json.slice(i * PIECE_CHARS, (i + 1) * PIECE_CHARS);
+  return pieces;
+}
+
+function joined(entity: StateEntity): string {
+  let json = entity.json;
+  for (let i = 1; typeof entity[`json${i}`] === 'string'; i++) json += entity[`json${i}`];
+  return json;
 }
 
 /** A client for one table of the app's storage account: by connection string, or with an identity. */
@@ -86,7 +109,7 @@ export class TableStateStore implements StateStore {
   async read<T>(org: string, kind: StateKind): Promise<StoredRecord<T> | undefined> {
     try {
       const entity = await this.table.getEntity<StateEntity>(org, kind);
-      return { value: JSON.parse(entity.json) as T, etag: entity.etag };
+      return { value: JSON.parse(joined(entity)) as T, etag: entity.etag };
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
       throw storeError(error);
@@ -94,7 +117,13 @@ export class TableStateStore implements StateStore {
   }
 
   async write<T>(org: string, kind: StateKind, value: T, etag: string | undefined): Promise<string> {
-    const entity: StateEntity = { partitionKey: org, rowKey: kind, json: JSON.stringify(value) };
+    const json = JSON.stringify(value);
+    if (json.length > PIECE_CHARS * MAX_PIECES)
+      throw new StateStoreError(
+        `the ${kind} state of ${org} is ${Math.round(json.length / 1024)} K characters, more than a Table storage entity holds`,
+        'Report this: a backup with this many links or modules needs a larger state store.',
+      );
+    const entity = { partitionKey: org, rowKey: kind, ...piecesOf(json) } as StateEntity;
     try {
       const result =
         etag === undefined

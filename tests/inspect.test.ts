@@ -1,6 +1,6 @@
 /**
  * Inspecting zip parts made by other writers (tests/fixtures/zips/make.sh: Python's zipfile,
- * streamed with data descriptors and with zip64 forced, and Info-ZIP zip, seekable and piped),
+ * streamed with data descriptors and with zip64 forced, Info-ZIP zip, seekable and piped, 7-Zip),
  * fed in chunks of every size from one byte to the whole part. Records are checked against
  * csv-parse reading the same CSVs.
  */
@@ -34,7 +34,7 @@ describe('a Data part from another writer', () => {
     expect(modules).toEqual({ Contacts: 810, Deals: 0, Leads: 1200, Notes: 3000 });
   });
 
-  it.each(['python-stream.zip', 'python-zip64-stream.zip', 'infozip.zip', 'infozip-stream.zip'])(
+  it.each(['python-stream.zip', 'python-zip64-stream.zip', 'infozip.zip', 'infozip-stream.zip', '7zip.zip'])(
     '%s: every entry inflated and CRC-checked, records as csv-parse counts them, in any chunking',
     async (file) => {
       const bytes = fixture(file);
@@ -71,6 +71,7 @@ describe('a damaged part is refused, naming the part and the entry', () => {
     ['a part without its central directory end', part.subarray(0, part.length - 10), /ends early, before its central directory ended/],
     ['bytes after the end', Buffer.concat([part, Buffer.from('junk')]), /4 bytes follow the end of the zip/],
     ['not a zip at all', fixture('not-a-zip.zip'), /no zip record at byte 0 \(not a zip, or damaged\)/],
+    ["a method no Zoho part uses (7-Zip's Deflate64)", fixture('7zip-deflate64.zip'), /Data\/Contacts_001\.csv uses compression method 9/],
     ['a CSV that is not UTF-8', fixture('latin1-csv.zip'), /Data\/Accounts_001\.csv is not UTF-8 text/],
     ['an entry named outside its folder', fixture('traversal.zip'), /\.\.\/outside\/Leads_001\.csv is not a name a Zoho backup holds/],
     ['an entry that inflates past the cap (80 MiB from 80 KB)', fixture('bomb.zip'), /Data\/Leads_001\.csv inflates past 67108864 bytes/],

@@ -6,6 +6,7 @@
  */
 import { SANDBOX_MODULES } from '../sandbox/backupFiles';
 import { archiveContainer } from '../shared/archive/container';
+import type { StartStallTimer } from '../shared/archive/copy';
 import { archivePart } from '../shared/archive/worker';
 import { recordDrops } from '../shared/inspect/backupContents';
 import type { Logger } from '../shared/log';
@@ -147,5 +148,26 @@ describe('the contents of an archived backup', () => {
     expect(alerts[0]).toMatch(/Data_001\.zip: Data\/\w+_001\.csv (fails its CRC-32 check|does not inflate)/);
     expect(titled(world, 'Zoho CRM backup ready')).toHaveLength(1);
     expect((await world.watchState())?.backup?.archive?.parts['Data_001.zip']).toMatchObject({ status: 'failed' });
+  });
+
+  it('gives up a part still coming after its time in all (25 min) and stores nothing (the queue retries it)', async () => {
+    world = await startWorld({ archive: true, channels: ['slack'] });
+    world.sandbox.completeBackup({ at: hoursAgo(1), dataParts: 1, attachmentParts: 0, partSize: 6 * 1024 * 1024 });
+    await world.check();
+    const [message] = await world.takeArchiveMessages();
+    const runtime = world.runtime(silent);
+    // The total timer fires once the first bytes have come, as 25 minutes would.
+    const timers: Record<number, () => void> = {};
+    const start: StartStallTimer = (fire, ms) => {
+      timers[ms] = fire;
+      return { refresh: () => setImmediate(() => timers[25 * 60_000]?.()), clear: () => {} };
+    };
+    const deps = { ...runtime.archive!, log: runtime.log, stall: { ms: 60_000, totalMs: 25 * 60_000, start } };
+    await expect(archivePart(deps, message!)).rejects.toMatchObject({
+      code: 'ARCHIVE_STALLED',
+      message: expect.stringContaining('after 25 min'),
+    });
+    const blob = archiveContainer(deps.storage).getBlockBlobClient(`${message!.prefix}/Data_001.zip`);
+    expect(await blob.exists()).toBe(false);
   });
 });

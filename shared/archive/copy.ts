@@ -23,6 +23,17 @@ const UPLOAD_CONCURRENCY = 2;
 /** Put Blob takes up to 5,000 MiB in one request (service version 2019-12-12 and later). */
 const MAX_SINGLE_PUT_BYTES = 5000 * 1024 * 1024;
 
+/** The part kept coming past its time: an entry inflating to terabytes within the size cap, or a trickle. */
+class SlowPartError extends CodedError {
+  constructor(fileName: string, totalMs: number) {
+    super(
+      'ARCHIVE_STALLED',
+      `${fileName}: still not copied and read after ${Math.round(totalMs / 60_000)} min; nothing was stored`,
+      'The download or its inspection took too long; the archive retries it. If it keeps failing, download the part from the links yourself.',
+    );
+  }
+}
+
 /** No byte came for a while after the headers: a download that would otherwise never end. */
 class StalledDownloadError extends CodedError {
   constructor(fileName: string, stallMs: number) {
@@ -49,9 +60,11 @@ export const realStallTimer: StartStallTimer = (onStall, ms) => {
   return { refresh: () => timer.refresh(), clear: () => clearTimeout(timer) };
 };
 
-/** How long a download may go without a byte, and the timer that watches it (tests inject one). */
+/** How long a download may go without a byte, and in all; and the timer that watches it (tests inject one). */
 export interface StallWatch {
   ms: number;
+  /** A part that is still coming after this long is given up (a bomb within the size cap, a trickle). */
+  totalMs?: number;
   start: StartStallTimer;
 }
 
@@ -65,10 +78,18 @@ export interface CopiedPart {
 export function watchForStall(source: Readable, fileName: string, stall: StallWatch): { clear(): void } {
   const watchdog = stall.start(() => source.destroy(new StalledDownloadError(fileName, stall.ms)), stall.ms);
   source.on('data', () => watchdog.refresh());
-  return watchdog;
+  const { totalMs } = stall;
+  const limit = totalMs === undefined ? undefined : stall.start(() => source.destroy(new SlowPartError(fileName, totalMs)), totalMs);
+  return {
+    clear: () => {
+      watchdog.clear();
+      limit?.clear();
+    },
+  };
 }
 
-export const DEFAULT_STALL: StallWatch = { ms: 60_000, start: realStallTimer };
+/** A minute of silence; 25 minutes in all, within host.json's functionTimeout of 30, so the reason is told. */
+export const DEFAULT_STALL: StallWatch = { ms: 60_000, totalMs: 25 * 60_000, start: realStallTimer };
 
 /** Uploads `source` to `blob`; resolves with its size, SHA-256 and what is inside once the blob is committed. */
 export async function streamToBlob(

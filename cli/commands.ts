@@ -16,6 +16,7 @@ import { checkOrgs } from '../shared/watch/checkOrgs';
 import { chooseApiDomain } from '../shared/zoho/datacentres';
 import type { CachedToken } from '../shared/zoho/tokens';
 import { describeFailure, describeReport, describeSafeError, describeStatus, describeStatusLine } from './describe';
+import { refuseMovedState } from './movedState';
 import { renderForTerminal } from './render';
 import { EXIT } from './usage';
 
@@ -30,6 +31,7 @@ export interface Io {
 export async function checkCommand(io: Io, dryRun: boolean): Promise<number> {
   if (hasOrgsFile(io.settings)) return checkAllOrgs(io, dryRun);
   const runtime = createRuntime(loadConfig(io.settings), { log: io.log });
+  await refuseMovedState(runtime.store, runtime.org.key, process.cwd());
   const report = await runtime.runCheck(io.log, { dryRun });
   // ARCHIVE_DIR: the announced backup goes into the folder before the command exits.
   const archived = !dryRun && runtime.config.archive.dir && runtime.archive ? await archiveInFolder(runtime.archive, runtime.log) : [];

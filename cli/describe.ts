@@ -38,7 +38,7 @@ export function describeSafeError(error: SafeError): string {
 
 export function describeStatus(status: StatusView, timezone: string): string {
   const when = (at: string | undefined) => (at ? `at ${formatDateTime(new Date(at), timezone)}` : '');
-  const lines = [`Org: ${status.org}`];
+  const lines = [`Org: ${status.org}`, `State: ${status.state}`];
   if (!status.backup) lines.push('No backup announced yet.');
   else {
     const b = status.backup;

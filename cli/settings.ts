@@ -5,7 +5,7 @@ import { parseEnv } from 'node:util';
 import { ConfigError, SETTING_NAMES } from '../shared/config';
 import { nearest } from './usage';
 
-const CLI_DEFAULT_STATE_FILE = '.zoho-backup-state.json';
+export const CLI_DEFAULT_STATE_FILE = '.zoho-backup-state.json';
 
 /**
  * Settings for the command line: the environment wins over a `.env` file, which wins over

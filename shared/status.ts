@@ -8,6 +8,8 @@ import type { ApiDomainChoice } from './zoho/datacentres';
 
 export interface StatusView {
   org: string;
+  /** Where the state lives: a file's path or the Table storage table. */
+  state: string;
   backup: {
     historyId: string;
     completedAt: string;
@@ -58,6 +60,7 @@ export async function readStatus(
   const backup = state.backup;
   return {
     org: org.name,
+    state: store.location ?? 'the state store',
     backup: backup
       ? {
           historyId: backup.historyId,

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WebhookReceiver } from '../sandbox/webhookReceiver';
 import type { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { azuriteConnectionString } from './support/azurite';
 import { CLI, cli, cliWorldPerTest } from './support/cli';
 import { tempFolders } from './support/tempFolders';
 import { hoursAgo } from './support/world';
@@ -256,6 +257,23 @@ describe('zoho-backup-notifier demo', () => {
     expect(run.stdout).toContain('== Zoho CRM records missing ==');
     expect(run.stdout).toContain('Demo finished: every check did what the story expected.');
   });
+});
+
+it('refuses a check whose settings moved the state away from the file that holds the history, and status says where the state is', async () => {
+  zoho.completeBackup({ at: hoursAgo(1) });
+  expect((await cli(['check'], env, cwd)).code).toBe(0);
+  expect(chat.messages).toHaveLength(2);
+  // The README's Functions section: copy the sample to local.settings.json, which brings Azurite.
+  writeFileSync(join(cwd, 'local.settings.json'), JSON.stringify({ Values: { AzureWebJobsStorage: azuriteConnectionString() } }));
+  const moved = await cli(['check'], env, cwd);
+  expect(moved.code).toBe(2);
+  expect(moved.stderr).toContain(`the history of this org is in ${join(cwd, '.zoho-backup-state.json')}`);
+  expect(moved.stderr).toContain('Set STATE_FILE=.zoho-backup-state.json');
+  expect(chat.messages).toHaveLength(2); // nothing announced again
+  const kept = await cli(['check'], { ...env, STATE_FILE: '.zoho-backup-state.json' }, cwd);
+  expect(kept.stdout).toMatch(/^Check: nothing-new/);
+  const status = await cli(['status'], { ...env, STATE_FILE: '.zoho-backup-state.json' }, cwd);
+  expect(status.stdout).toContain('State: .zoho-backup-state.json');
 });
 
 it('the build leaves the bin that npx links to executable', () => {

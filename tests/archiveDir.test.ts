@@ -4,7 +4,7 @@
  * messages as Blob storage; a missing folder or a cut download loses nothing and the next
  * check finishes the job.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SANDBOX_MODULES } from '../sandbox/backupFiles';
 import type { WebhookReceiver } from '../sandbox/webhookReceiver';
@@ -93,6 +93,30 @@ it('a download cut mid-way leaves no file under its name; the next check clears 
 
   expect((await cli(['check'], archiveEnv(dir), cwd)).code).toBe(0);
   expect(readdirSync(folder).sort()).toEqual(['Data_001.zip', 'manifest.json']);
+});
+
+it('a manifest that cannot be written leaves every part archived; the next check finishes the backup, with one message', async () => {
+  const dir = join(cwd, 'vault');
+  const at = hoursAgo(2);
+  const { jobId } = zoho.completeBackup({ at, dataParts: 1, attachmentParts: 0 });
+  const folder = join(dir, zoho.zgid, `${at.toISOString().slice(0, 10)}_${jobId}`);
+  // A folder where the manifest goes: its rename fails, as a full disk or a lost share would.
+  mkdirSync(join(folder, 'manifest.json'), { recursive: true });
+  const failed = await cli(['check'], archiveEnv(dir), cwd);
+  expect(failed.code).toBe(1);
+  expect(readdirSync(folder).sort()).toEqual(['Data_001.zip', 'manifest.json']);
+  expect(titles()).toEqual(['Zoho CRM backup ready', 'Zoho CRM backup part not archived']);
+
+  rmSync(join(folder, 'manifest.json'), { recursive: true });
+  const downloads = zoho.requests.filter((r) => r.endpoint === 'download').length;
+  const finished = await cli(['check'], archiveEnv(dir), cwd);
+  expect(finished.code).toBe(0);
+  expect(zoho.requests.filter((r) => r.endpoint === 'download')).toHaveLength(downloads); // the part was kept
+  expect(JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')).parts).toHaveLength(1);
+  expect((await cli(['status', '--json'], archiveEnv(dir), cwd)).stdout).toContain('"status": "archived"');
+  expect(titles().filter((t) => t === 'Zoho CRM backup archived')).toHaveLength(1);
+  await cli(['check'], archiveEnv(dir), cwd);
+  expect(titles().filter((t) => t === 'Zoho CRM backup archived')).toHaveLength(1);
 });
 
 it('refuses ARCHIVE_DIR together with ARCHIVE_ENABLED=true', async () => {

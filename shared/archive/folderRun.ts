@@ -18,10 +18,13 @@ export interface FolderPartResult {
 export async function archiveInFolder(deps: ArchiveDeps, log: Logger, now: Date = new Date()): Promise<FolderPartResult[]> {
   const state = await new WatchStateRepository(deps.store, deps.org.key).read();
   const backup = state.backup;
-  if (!backup?.archive || backup.archived || Date.parse(backup.expiresAt) <= now.getTime()) return [];
+  if (!backup?.archive || backup.archive.finishedAt || Date.parse(backup.expiresAt) <= now.getTime()) return [];
   // A refused part (a link to another host, a strange name) stays refused.
   const done = new Set(['archived', 'refused']);
-  const pending = archiveMessages(backup, deps.org.key).filter((m) => !done.has(backup.archive?.parts[m.fileName]?.status ?? 'queued'));
+  const messages = archiveMessages(backup, deps.org.key);
+  const missing = messages.filter((m) => !done.has(backup.archive?.parts[m.fileName]?.status ?? 'queued'));
+  // Every part stored but the backup not finished (its manifest failed): one part, found stored, finishes it.
+  const pending = missing.length > 0 || !backup.archived ? missing : messages.slice(0, 1);
   const results: FolderPartResult[] = [];
   for (const message of pending) {
     try {

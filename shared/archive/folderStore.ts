@@ -37,6 +37,16 @@ const REASONS: Record<string, string> = {
   EDQUOT: 'is over its disk quota',
 };
 
+/** The rename itself reaches the disk only with its folder: after a power cut, a part recorded archived is there. */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await fs.open(folder, 'r').catch(() => undefined);
+  // Some file systems (and Windows) cannot sync a folder: the rename is as durable as they make it.
+  await handle
+    ?.sync()
+    .catch(() => undefined)
+    .finally(() => handle.close());
+}
+
 export class FolderArchiveStore implements ArchiveStore {
   private readonly root: string;
 
@@ -83,6 +93,7 @@ export class FolderArchiveStore implements ArchiveStore {
         const handle = await fs.open(partial, 'r+');
         await handle.sync().finally(() => handle.close());
         await fs.rename(partial, file);
+        await syncFolder(dirname(file));
       });
     } catch (error) {
       await fs.rm(partial, { force: true });
@@ -94,12 +105,19 @@ export class FolderArchiveStore implements ArchiveStore {
   }
 
   async writeManifest(path: string, body: string): Promise<void> {
+    await this.checkRoot();
     const file = this.inside(path);
     const partial = `${file}.partial-${randomBytes(6).toString('hex')}`;
-    await this.attempt(async () => {
-      await fs.writeFile(partial, body, { mode: 0o600 });
-      await fs.rename(partial, file);
-    });
+    try {
+      await this.attempt(async () => {
+        await fs.writeFile(partial, body, { mode: 0o600 });
+        await fs.rename(partial, file);
+        await syncFolder(dirname(file));
+      });
+    } catch (error) {
+      await fs.rm(partial, { force: true });
+      throw error;
+    }
   }
 
   /** The folder must be there: a share that is not mounted must not fill the disk under it. */

@@ -152,14 +152,16 @@ class ArchiveJob {
       const backup = state.backup;
       if (backup?.historyId !== historyId) return undefined;
       const progress = backup.archive ?? this.progressFor(backup);
-      // A part found archived again keeps what its first copy read inside it.
-      const parts = { ...progress.parts, [fileName]: { ...progress.parts[fileName], ...part } };
+      // A part found archived again keeps what its first copy read inside it, and no old error.
+      const cleared = part.status === 'archived' ? { error: undefined } : {};
+      const parts = { ...progress.parts, [fileName]: { ...progress.parts[fileName], ...part, ...cleared } };
       const complete = Object.values(parts).every((p) => p.status === 'archived');
       const archive = { ...progress, parts, completedAt: progress.completedAt ?? (complete ? this.now().toISOString() : undefined) };
       return { ...state, backup: { ...backup, archive, archived: complete } };
     });
     if (!written) return false;
-    if (written.backup?.archived && written.backup.archive) await this.finish(written.backup, written.backup.archive);
+    const archive = written.backup?.archive;
+    if (written.backup?.archived && archive && !archive.finishedAt) await this.finish(written.backup, archive);
     return true;
   }
 
@@ -175,9 +177,13 @@ class ArchiveJob {
     };
   }
 
-  /** All parts stored: the manifest, the contents, one follow-up and, if records vanished, the alarm. */
-  private finish(backup: TrackedBackup, archive: ArchiveProgress): Promise<void> {
-    return finishArchive(
+  /**
+   * All parts stored: the manifest, the contents, one follow-up and, if records vanished, the
+   * alarm; then `finishedAt`. Until it is set, a re-delivered message (or the next command-line
+   * check) finishes again.
+   */
+  private async finish(backup: TrackedBackup, archive: ArchiveProgress): Promise<void> {
+    await finishArchive(
       {
         repo: this.repo,
         orgName: this.deps.org.name,
@@ -190,14 +196,26 @@ class ArchiveJob {
       backup,
       archive,
     );
+    const at = this.now().toISOString();
+    await this.repo.mutate((state) =>
+      state.backup?.historyId === backup.historyId && state.backup.archive
+        ? { ...state, backup: { ...state.backup, archive: { ...state.backup.archive, finishedAt: at } } }
+        : undefined,
+    );
   }
 
   async fail(status: 'failed' | 'refused', reason: string): Promise<void> {
-    const { historyId, fileName } = this.message;
+    const { historyId } = this.message;
+    let fileName = this.message.fileName;
     await this.repo.mutate((state) => {
       const backup = state.backup;
       if (backup?.historyId !== historyId) return undefined;
       const progress = backup.archive ?? this.progressFor(backup);
+      // The part is stored: what failed is finishing the backup (its manifest), and the part stays archived.
+      if (progress.parts[this.message.fileName]?.status === 'archived') {
+        fileName = 'manifest.json';
+        return undefined;
+      }
       const part: ArchivePart = { status, at: this.now().toISOString(), error: reason };
       return { ...state, backup: { ...backup, archive: { ...progress, parts: { ...progress.parts, [fileName]: part } } } };
     });
@@ -212,8 +230,11 @@ class ArchiveJob {
   }
 
   private async announce(kind: AlertKind, occurrence: string, notice: Notice, key: string = kind): Promise<void> {
+    const target = alertTarget(kind, occurrence, notice, this.now(), key);
     try {
-      await this.announcer.announce(alertTarget(kind, occurrence, notice, this.now(), key), notice);
+      // Recorded before the claim: if a check holds the claim now, the next check delivers it.
+      await this.repo.mutate((state) => (target.find(state) ? undefined : target.adopt(state)));
+      await this.announcer.announce(target, notice);
     } catch (error) {
       warnOfFailure(this.log, `could not announce ${kind}`, error);
     }

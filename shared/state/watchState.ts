@@ -63,6 +63,8 @@ export interface ArchiveProgress {
   queuedAt: string;
   parts: Record<string, ArchivePart>;
   completedAt?: string;
+  /** The manifest is written and the messages sent: nothing is left to do. */
+  finishedAt?: string;
 }
 
 export type AlertKind =

@@ -10,6 +10,7 @@ import type { StartStallTimer } from '../shared/archive/copy';
 import { archivePart } from '../shared/archive/worker';
 import { recordDrops } from '../shared/inspect/backupContents';
 import type { Logger } from '../shared/log';
+import { WatchStateRepository } from '../shared/state/repository';
 import { readStatus } from '../shared/status';
 import { hoursAgo, startWorld, type World } from './support/world';
 
@@ -169,5 +170,32 @@ describe('the contents of an archived backup', () => {
     });
     const blob = archiveContainer(deps.storage).getBlockBlobClient(`${message!.prefix}/Data_001.zip`);
     expect(await blob.exists()).toBe(false);
+  });
+
+  it('reads a stored part again when the worker that copied it stopped before the state had its contents', async () => {
+    world = await startWorld({ archive: true, channels: ['slack'] });
+    world.sandbox.completeBackup({ at: hoursAgo(2), dataParts: 1, attachmentParts: 0 });
+    await world.check();
+    const runtime = world.runtime(silent);
+    const deps = { ...runtime.archive!, log: runtime.log };
+    const [message] = await world.takeArchiveMessages();
+    await expect(archivePart(deps, message!)).resolves.toBe('archived');
+    // As if the worker had died after the commit: the state still says "queued", and nothing was finished.
+    const repo = new WatchStateRepository(world.store, runtime.org.key);
+    await repo.mutate((state) => {
+      const archive = state.backup?.archive;
+      if (!state.backup || !archive) return undefined;
+      const parts = { 'Data_001.zip': { status: 'queued' as const, at: archive.queuedAt } };
+      return {
+        ...state,
+        inspected: undefined,
+        backup: { ...state.backup, archived: false, archive: { ...archive, parts, finishedAt: undefined } },
+      };
+    });
+    const downloads = world.sandbox.requests.filter((r) => r.endpoint === 'download').length;
+    await expect(archivePart(deps, message!)).resolves.toBe('already-archived');
+    expect(world.sandbox.requests.filter((r) => r.endpoint === 'download')).toHaveLength(downloads); // read from the blob, not Zoho
+    const manifest = await manifestOf(world, message!.prefix);
+    expect(manifest.modules).toEqual(expect.arrayContaining([{ module: 'Leads', records: SANDBOX_MODULES.Leads }]));
   });
 });

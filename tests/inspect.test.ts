@@ -14,7 +14,8 @@ const FIXTURES = join(__dirname, 'fixtures/zips');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
 
 async function inspect(bytes: Buffer, chunkSize = 4096, name = 'Data_001.zip'): Promise<PartInspection> {
-  const inspector = new PartInspector(name, bytes.length);
+  // A 64 MiB cap on an entry, so that an 80 MiB bomb (80 KB of zip) stands for a terabyte one.
+  const inspector = new PartInspector(name, bytes.length, 64 * 1024 * 1024);
   for (let at = 0; at < bytes.length; at += chunkSize) await inspector.write(bytes.subarray(at, at + chunkSize));
   return inspector.end();
 }

@@ -1,6 +1,6 @@
 /**
- * The end of a backup's archive, once its last part landed: the manifest (written identically
- * by any later worker), the backup's contents remembered for the next one to compare with,
+ * The end of a backup's archive, once its last part landed: the manifest (written again, from the
+ * same state, by a worker that finishes it again), the backup's contents remembered for the next one to compare with,
  * one "archived" message with the records per module, and the data-loss alarm when a module
  * lost records since the previous inspected backup.
  */
@@ -75,10 +75,15 @@ export async function finishArchive(deps: FinishDeps, backup: TrackedBackup, arc
 /** Keeps this backup's contents as the latest; answers the previous inspected backup's, to compare with. */
 async function remember(deps: FinishDeps, backup: TrackedBackup, contents: BackupContents): Promise<InspectedBackup | undefined> {
   const inspected: InspectedBackup = { historyId: backup.historyId, completedAt: backup.logTime, location: deps.location, ...contents };
+  let later = false;
   const written = await deps.repo.mutate((state) => {
+    const latest = state.inspected;
+    // A backup finished after a newer one was (a slow part): it replaces nothing, and compares with nothing.
+    later = !!latest && latest.historyId !== backup.historyId && Date.parse(latest.completedAt) > Date.parse(backup.logTime);
+    if (later) return undefined;
     // A second worker finishing the same backup compares with the same previous one.
-    const before = state.inspected?.historyId === backup.historyId ? state.inspectedBefore : state.inspected;
+    const before = latest?.historyId === backup.historyId ? state.inspectedBefore : latest;
     return { ...state, inspected, inspectedBefore: before };
   });
-  return written?.inspectedBefore;
+  return later ? undefined : written?.inspectedBefore;
 }

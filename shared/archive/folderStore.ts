@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { type Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CodedError } from '../errors';
 import { type CopiedPart, DEFAULT_STALL, watchForStall } from './copy';
 import type { ArchiveStore, PartToWrite, StoredPart } from './stores';
-import { VerifyingStream } from './verifyingStream';
+import { readStored, VerifyingStream } from './verifyingStream';
 
 /** ARCHIVE_DIR is missing, not a folder, not writable or full: named, with what to do. */
 export class ArchiveFolderError extends CodedError {
@@ -65,15 +65,8 @@ export class FolderArchiveStore implements ArchiveStore {
       (stat) => stat.size,
       () => undefined,
     );
-    if (size === undefined) return undefined;
-    // Read again (hash and inspection in one pass): a copy changed since is copied anew.
-    const verifying = new VerifyingStream(fileName, size);
-    try {
-      await pipeline(createReadStream(file), verifying, new Writable({ write: (_chunk, _encoding, done) => done() }));
-    } catch {
-      return undefined;
-    }
-    return { size: verifying.bytes, sha256: verifying.digest(), inspection: verifying.inspection };
+    // Read again (hash and inspection in one pass) whatever the state says: a copy changed since is copied anew.
+    return size === undefined ? undefined : readStored(createReadStream(file), fileName, size);
   }
 
   async writePart(path: string, source: Readable, part: PartToWrite): Promise<CopiedPart> {
@@ -83,7 +76,8 @@ export class FolderArchiveStore implements ArchiveStore {
     await this.attempt(() => fs.mkdir(dirname(file), { recursive: true }));
     await this.removePartials(file);
     const verifying = new VerifyingStream(part.fileName, part.expectedBytes);
-    const watchdog = watchForStall(source, part.fileName, part.stall ?? DEFAULT_STALL);
+    // No total time limit here: the command line has no host timeout, and a slow link is no bomb (the size cap is).
+    const watchdog = watchForStall(source, part.fileName, part.stall ?? { ...DEFAULT_STALL, totalMs: undefined });
     try {
       const out = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
       await pipeline(source, verifying, out).catch((error: unknown) => {

@@ -3,25 +3,26 @@
  * command line). The worker does the same steps on either; each store commits a part only
  * whole and verified, under its final name.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { PartInspection } from '../inspect/partInspector';
 import { type ArchiveStorage, archiveContainer } from './container';
 import { type CopiedPart, DEFAULT_STALL, type StallWatch, streamToBlob } from './copy';
 import { FolderArchiveStore } from './folderStore';
+import { readStored } from './verifyingStream';
 
 export interface StoredPart {
   size: number;
   sha256: string;
-  /** A folder reads its copy again; a blob's contents are in the state already. */
+  /** What it holds, when it was read again (the state does not have it). */
   inspection?: PartInspection;
 }
 
 export interface ArchiveStore {
   /** Where a backup is, as people read it: container/prefix, or the folder's path. */
   location(prefix: string): string;
-  /** The part at `path`, if it is stored whole already. */
-  storedPart(path: string, fileName: string): Promise<StoredPart | undefined>;
+  /** The part at `path`, if it is stored whole already; read again when the state lacks what it holds. */
+  storedPart(path: string, fileName: string, readAgain: boolean): Promise<StoredPart | undefined>;
   writePart(path: string, source: Readable, part: PartToWrite): Promise<CopiedPart>;
   writeManifest(path: string, body: string): Promise<void>;
 }
@@ -44,7 +45,7 @@ class BlobArchiveStore implements ArchiveStore {
     return `${this.container.containerName}/${prefix}`;
   }
 
-  async storedPart(path: string): Promise<StoredPart | undefined> {
+  async storedPart(path: string, fileName: string, readAgain: boolean): Promise<StoredPart | undefined> {
     await this.ensureContainer();
     const existing = await this.blob(path)
       .getProperties()
@@ -55,7 +56,12 @@ class BlobArchiveStore implements ArchiveStore {
     const size = existing?.metadata?.size;
     // The hash lands in metadata only after the commit: a blob without it is not archived yet.
     if (!existing?.metadata?.sha256 || size === undefined || Number(size) !== existing.contentLength) return undefined;
-    return { size: Number(size), sha256: existing.metadata.sha256 };
+    const stored = { size: Number(size), sha256: existing.metadata.sha256 };
+    if (!readAgain) return stored;
+    // Committed, but the worker that copied it stopped before the state had its contents: read it once more.
+    const body = (await this.blob(path).download()).readableStreamBody;
+    const read = body && (await readStored(Readable.from(body), fileName, stored.size));
+    return read?.sha256 === stored.sha256 ? read : undefined;
   }
 
   async writePart(path: string, source: Readable, part: PartToWrite): Promise<CopiedPart> {

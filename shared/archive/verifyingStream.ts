@@ -6,17 +6,21 @@
  * (Put Blob, a rename after the end) never commits a damaged part.
  */
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CodedError } from '../errors';
+import { PartDamagedError } from '../inspect/partDamaged';
 import { type PartInspection, PartInspector } from '../inspect/partInspector';
 
 const HASHING_BUFFER_BYTES = 1024 * 1024;
 
 class TruncatedDownloadError extends CodedError {
-  constructor(fileName: string, received: number, expected: number) {
+  constructor(fileName: string, received: number, expected: number | undefined) {
     super(
       'ARCHIVE_TRUNCATED',
-      `${fileName}: received ${received} of ${expected} bytes (Content-Length); nothing was stored`,
+      expected === undefined
+        ? `${fileName}: the download ended after ${received} bytes, before its zip did (no Content-Length); nothing was stored`
+        : `${fileName}: received ${received} of ${expected} bytes (Content-Length); nothing was stored`,
       'The download was cut short; the archive retries it.',
     );
   }
@@ -54,14 +58,36 @@ export class VerifyingStream extends Transform {
       done(new TruncatedDownloadError(this.fileName, this.bytes, this.expected));
       return;
     }
-    this.inspector.end().then((inspection) => {
-      this.inspection = inspection;
-      // A damaged part never sends its last bytes, so Put Blob never commits it.
-      done(null, this.held);
-    }, done);
+    this.inspector.end().then(
+      (inspection) => {
+        this.inspection = inspection;
+        // A damaged part never sends its last bytes, so Put Blob never commits it.
+        done(null, this.held);
+      },
+      (error: unknown) => {
+        // Without a Content-Length, a zip that stops short is most likely a cut connection: retried, not refused.
+        const cut = this.expected === undefined && error instanceof PartDamagedError && error.endedEarly;
+        done(cut ? new TruncatedDownloadError(this.fileName, this.bytes, undefined) : (error as Error));
+      },
+    );
   }
 
   digest(): string {
     return this.hash.digest('hex');
   }
+}
+
+/** Hashes and inspects a stored copy; undefined when it is not sound. */
+export async function readStored(
+  source: Readable,
+  fileName: string,
+  size: number,
+): Promise<{ size: number; sha256: string; inspection?: PartInspection } | undefined> {
+  const verifying = new VerifyingStream(fileName, size);
+  try {
+    await pipeline(source, verifying, new Writable({ write: (_chunk, _encoding, done) => done() }));
+  } catch {
+    return undefined;
+  }
+  return { size: verifying.bytes, sha256: verifying.digest(), inspection: verifying.inspection };
 }

@@ -1,8 +1,9 @@
 /**
- * The archive worker: copies one zip part (one queue message) into Blob storage, records it
- * in the watch state, and when the last part of a backup lands writes manifest.json and
- * announces where the backup is kept. Safe to run twice for the same part: a part whose blob
- * carries its hash is skipped; two workers racing each commit a complete copy or fail.
+ * The archive worker: copies one zip part (one queue message, or one part of the command
+ * line's folder run) into its store, verified and read on the way, records it with what it
+ * holds, and when the last part of a backup lands finishes the backup (archive/finish.ts).
+ * Safe to run twice for the same part: a part stored whole is not copied again (and is read
+ * again if the state lacks its contents); two workers racing each commit a complete copy or fail.
  */
 import type { Readable } from 'node:stream';
 import { type AxiosInstance, isAxiosError } from 'axios';
@@ -97,7 +98,8 @@ class ArchiveJob {
       return 'refused';
     }
     const path = `${this.message.prefix}/${fileName}`;
-    const stored = await this.store.storedPart(path, fileName);
+    const known = (await this.repo.read()).backup?.archive?.parts[fileName]?.inspection;
+    const stored = await this.store.storedPart(path, fileName, !known);
     if (stored) {
       await this.recordPart({ status: 'archived', at: this.now().toISOString(), ...stored });
       return 'already-archived';

@@ -47,6 +47,9 @@ export function loadOrgConfigs(env: Record<string, string | undefined> = process
   const both = PER_ORG_SETTINGS.filter((name) => env[name]?.trim());
   if (both.length > 0)
     throw new ConfigError([`ZOHO_ORGS_FILE and ${both.join(', ')} are both set: keep the orgs in the file and unset ${both.join(', ')}`]);
+  // The many-org check does not archive into a folder yet: refused, rather than announcing "being copied" and copying nothing.
+  if (env.ARCHIVE_DIR?.trim())
+    throw new ConfigError(['ARCHIVE_DIR works with one org (the ZOHO_ settings), not yet with ZOHO_ORGS_FILE: unset one of them']);
   return configsOf(readOrgsFile(path), env);
 }
 

@@ -12,6 +12,8 @@ export class PartDamagedError extends CodedError {
     readonly fileName: string,
     problem: string,
     entry?: string,
+    /** The bytes stopped before the zip's end: with no Content-Length to compare, perhaps a cut connection. */
+    readonly endedEarly = false,
   ) {
     super(
       'ARCHIVE_PART_DAMAGED',

@@ -16,9 +16,11 @@ export interface PartInspection {
 
 /** An entry may inflate to at most this many times the part's size, and never past the cap. */
 const MAX_INFLATE_RATIO = 200;
-const MIN_ENTRY_CAP = 64 * 1024 * 1024;
+/** A small part may still hold one big, repetitive CSV: no entry is capped below 1 GiB. */
+const MIN_ENTRY_CAP = 2 ** 30;
 
 const MODULE_FILE = /^Data\/(.+)_\d+\.csv$/;
+const MAX_MODULE_NAME = 100;
 
 /** A name that would land outside a folder it was extracted to. */
 const isUnsafeName = (name: string) =>
@@ -33,8 +35,10 @@ export class PartInspector {
   constructor(
     private readonly fileName: string,
     expectedBytes: number | undefined,
+    /** The most an entry may inflate to; by default 200 times the part, and at least 1 GiB. */
+    maxEntryBytes = Math.max(MIN_ENTRY_CAP, (expectedBytes ?? 5 * 2 ** 30) * MAX_INFLATE_RATIO),
   ) {
-    const cap = Math.max(MIN_ENTRY_CAP, (expectedBytes ?? 5 * 2 ** 30) * MAX_INFLATE_RATIO);
+    const cap = maxEntryBytes;
     this.walker = new ZipWalker(fileName, { entry: (header) => this.entry(header) }, cap);
   }
 
@@ -52,7 +56,8 @@ export class PartInspector {
     const name = header.name;
     if (isUnsafeName(name))
       throw new PartDamagedError(this.fileName, `${name} is not a name a Zoho backup holds (a path outside the folder)`, name);
-    const module = MODULE_FILE.exec(name)?.[1];
+    // A module's name is its file's: clipped, since it goes into messages, the state and the manifest.
+    const module = MODULE_FILE.exec(name)?.[1]?.slice(0, MAX_MODULE_NAME);
     if (module) {
       const counter = new CsvRecordCounter();
       return {

@@ -59,7 +59,7 @@ export class ZipWalker {
   async end(): Promise<ReadEntry[]> {
     if (this.stage !== 'done') {
       const where = this.current ? `inside ${this.current.header.name}` : 'before its central directory ended';
-      throw this.damaged(`the part ends early, ${where}`);
+      throw new PartDamagedError(this.fileName, `the part ends early, ${where}`, this.current?.header.name, true);
     }
     return this.entries;
   }

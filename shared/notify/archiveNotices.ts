@@ -35,7 +35,7 @@ export function archivedNotice(
     summary: `The ${orgName} backup of ${formatDateTime(new Date(backup.logTime), ctx.timezone)} is archived${contents ? ' and verified' : ''}: ${files} files, ${formatBytes(totalSize)}${inside ? `; ${inside}` : ''}.`,
     facts: [
       { label: 'Org', value: orgName },
-      { label: 'Location', value: `${location}/ (with manifest.json: sizes, SHA-256 and records of every file)` },
+      { label: 'Location', value: `${location}/ (with manifest.json: each file's size and SHA-256, and the records per module)` },
       { label: 'Total size', value: formatBytes(totalSize) },
       ...(records ? [{ label: 'Records', value: records }] : []),
       ...(attachments ? [{ label: 'Attachments', value: attachments }] : []),

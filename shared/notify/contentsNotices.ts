@@ -38,16 +38,19 @@ const percentLost = (d: RecordDrop) => Math.round(((d.before - d.after) * 100) /
 export function recordsDroppedNotice(report: DropReport, ctx: MessageContext): Notice {
   const when = formatDateTime(new Date(report.completedAt), ctx.timezone);
   const before = formatDateTime(new Date(report.previousCompletedAt), ctx.timezone);
-  const lines = report.drops.map((d) => `${d.module} ${formatCount(d.before)} → ${formatCount(d.after)} (-${percentLost(d)}%)`);
+  // The largest losses first; a message names at most MODULES_SHOWN (Teams takes about 28 KB a card).
+  const drops = [...report.drops].sort((a, b) => b.before - b.after - (a.before - a.after)).slice(0, MODULES_SHOWN);
+  const more = report.drops.length > drops.length ? ` and ${report.drops.length - drops.length} more modules` : '';
+  const lines = drops.map((d) => `${d.module} ${formatCount(d.before)} → ${formatCount(d.after)} (-${percentLost(d)}%)`);
   const holder = report.previousLocation ? `the archived backup of ${before} (${report.previousLocation}/)` : `the backup of ${before}`;
   return {
     title: 'Zoho CRM records missing',
     tone: 'danger',
-    summary: `The ${report.orgName} backup of ${when} holds far fewer records than the one of ${before}: ${lines.join('; ')}.`,
+    summary: `The ${report.orgName} backup of ${when} holds far fewer records than the one of ${before}: ${lines.join('; ')}${more}.`,
     facts: [
       { label: 'Org', value: report.orgName },
       { label: 'Backups compared', value: `${before} → ${when}` },
-      ...report.drops.map((d) => ({
+      ...drops.map((d) => ({
         label: d.module,
         value: `${formatCount(d.before)} → ${formatCount(d.after)} records (-${formatCount(d.before - d.after)}, -${percentLost(d)}%)`,
       })),

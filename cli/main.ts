@@ -54,7 +54,8 @@ export async function main(
     if (!topic) return say(out, mainUsage(), EXIT.ok);
     if (COMMANDS[topic]) return say(out, commandUsage(topic), EXIT.ok);
     const guess = nearest(topic, Object.keys(COMMANDS));
-    return fail(EXIT.usage, `zoho-backup-notifier: no command '${topic}'${guess ? `. Did you mean '${guess}'?` : ''}`);
+    const commands = `The commands: ${Object.keys(COMMANDS).join(', ')}.`;
+    return fail(EXIT.usage, `zoho-backup-notifier: no command '${topic}'${guess ? `. Did you mean '${guess}'?` : ''}`, commands);
   }
   let parsed: ReturnType<typeof parseCommand>;
   try {

@@ -132,13 +132,24 @@ interface ParsedCommand {
   positionals: string[];
 }
 
+/** Node's parseArgs errors, said our way: which option, what is wrong with it, and what was meant. */
+function optionError(error: Error & { code?: string }, command: string, spec: CommandSpec): UsageError {
+  const option = error.message.match(/'(-{1,2}[\w-]+)/)?.[1] ?? '';
+  const name = option.replace(/^-+/, '');
+  const known = spec.options[name] ?? (name === 'help' ? HELP_OPTION : undefined);
+  if (known?.type === 'string') return new UsageError(`option '--${name}' of '${command}' needs a value: ${spec.usage}`);
+  if (known) return new UsageError(`option '--${name}' of '${command}' takes no value: write just '--${name}'`);
+  const guess = nearest(name, [...Object.keys(spec.options), 'help']);
+  return new UsageError(`unknown option '${option}' for '${command}'${guess ? `. Did you mean '--${guess}'?` : ''}`);
+}
+
 /** Parses `<command> [options]`; throws UsageError with our own message for anything unknown. */
 export function parseCommand(argv: string[]): ParsedCommand {
   const [command, ...rest] = argv;
   if (command === undefined) throw new UsageError('no command given');
   const spec = COMMANDS[command];
   if (!spec) {
-    const guess = nearest(command, Object.keys(COMMANDS));
+    const guess = nearest(command.toLowerCase(), Object.keys(COMMANDS));
     throw new UsageError(`unknown command '${command}'${guess ? `. Did you mean '${guess}'?` : ''}`);
   }
   const options = { ...spec.options, help: HELP_OPTION };
@@ -150,9 +161,6 @@ export function parseCommand(argv: string[]): ParsedCommand {
     return { command, values, positionals };
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    const option = String((error as Error).message).match(/'(-{1,2}[\w-]+)'/)?.[1] ?? '';
-    const guess = nearest(option.replace(/^-+/, ''), Object.keys(options));
-    const problem = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 'unknown option' : 'bad use of option';
-    throw new UsageError(`${problem} '${option}' for '${command}'${guess ? `. Did you mean '--${guess}'?` : ''}`);
+    throw optionError(error as Error & { code?: string }, command, spec);
   }
 }

@@ -77,6 +77,17 @@ describe('zoho-backup-notifier check', () => {
     expect(option.stderr).not.toMatch(/ERR_PARSE_ARGS|To specify an option argument/);
   });
 
+  it.each<[string[], string]>([
+    [['status', '--org'], "option '--org' of 'status' needs a value: status [--org <name>] [--json]"],
+    [['check', '--dry-run=yes'], "option '--dry-run' of 'check' takes no value: write just '--dry-run'"],
+    [['CHECK'], "unknown command 'CHECK'. Did you mean 'check'?"],
+    [['help', 'nonsense'], "no command 'nonsense'\nThe commands: check, status, test-notify, auth, orgs, inspect, sandbox, demo."],
+  ])('says what is wrong with %j, and what was meant (exit 2)', async (args, message) => {
+    const run = await cli(args, env, cwd);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`zoho-backup-notifier: ${message}`);
+  });
+
   it('answers errors as JSON on stdout with --json', async () => {
     const run = await cli(['check', '--json'], {}, cwd);
     expect(run.code).toBe(2);

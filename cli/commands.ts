@@ -2,11 +2,11 @@
 
 import { archiveInFolder } from '../shared/archive/folderRun';
 import { mapWithConcurrency } from '../shared/concurrency';
-import { ConfigError, loadConfig } from '../shared/config';
+import { loadConfig } from '../shared/config';
 import { hasOrgsFile, loadOrgConfigs, orgNamesInFile } from '../shared/config/orgs';
 import { loadChannels, loadStatusSettings } from '../shared/config/partial';
 import { DEFAULTS } from '../shared/defaults';
-import { describeError, type SafeError } from '../shared/errors';
+import { CodedError, describeError, type SafeError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import type { Channel, Notice } from '../shared/notify/notice';
 import { sameOrgName } from '../shared/orgName';
@@ -77,8 +77,13 @@ export async function statusCommand(io: Io, orgName?: string): Promise<number> {
   const keys = settings.orgKey ? [settings.orgKey] : await store.orgs('watch');
   const orgs = keys.map((key) => ({ key, name: names.get(key) ?? key }));
   const chosen = orgName === undefined ? orgs : orgs.filter((o) => sameOrgName(o.name, orgName) || o.key === orgName);
+  // A lookup that found nothing, not a setting to fix.
   if (orgName !== undefined && chosen.length === 0)
-    throw new ConfigError([`no org in the state is named ${JSON.stringify(orgName)}: run "status" for the list`]);
+    throw new CodedError(
+      'ORG_UNKNOWN',
+      `no org in the state is named ${JSON.stringify(orgName)}`,
+      `Run "zoho-backup-notifier status" for the orgs it holds: ${orgs.map((o) => o.name).join(', ') || 'none yet'}.`,
+    );
   const view = async (org: { key: string; name: string }) => {
     const token = await store.read<CachedToken>(org.key, 'token').catch(() => undefined);
     const zohoApi = chooseApiDomain(settings.apiHosts, token?.value.apiDomain);

@@ -30,15 +30,9 @@ export async function main(
   const out = (text: string) => rawOut(visibleText(text));
   const err = (text: string) => rawErr(visibleText(text));
   const json = argv.includes('--json');
-  const fail = (code: number, message: string, hint?: string) => {
-    if (json)
-      out(
-        JSON.stringify(
-          { ok: false, error: { code: code === EXIT.usage ? 'USAGE' : 'FAILED', message, ...(hint ? { hint } : {}) } },
-          null,
-          2,
-        ),
-      );
+  /** `errorCode`: the README's troubleshooting code; USAGE for a command line that does not parse. */
+  const fail = (code: number, message: string, hint?: string, errorCode = 'USAGE') => {
+    if (json) out(JSON.stringify({ ok: false, error: { code: errorCode, message, ...(hint ? { hint } : {}) } }, null, 2));
     else err(`${message}${hint ? `\n${hint}` : ''}`);
     return code;
   };
@@ -95,7 +89,7 @@ export async function main(
   } catch (error) {
     const safe = describeError(error);
     const code = error instanceof ConfigError ? EXIT.usage : EXIT.failed;
-    if (json) return fail(code, safe.message, safe.hint);
+    if (json) return fail(code, safe.message, safe.hint, safe.code);
     return say(err, describeSafeError(safe), code);
   }
 }

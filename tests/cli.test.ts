@@ -93,7 +93,7 @@ describe('zoho-backup-notifier check', () => {
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout)).toMatchObject({
       ok: false,
-      error: { code: 'USAGE', message: expect.stringContaining('ZOHO_CLIENT_ID is required') },
+      error: { code: 'CONFIG_INVALID', message: expect.stringContaining('ZOHO_CLIENT_ID is required') },
     });
   });
 
@@ -225,6 +225,9 @@ describe('zoho-backup-notifier auth', () => {
     const again = await cli(['auth', '--code', code], selfClient(), cwd);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/refused the grant code .*used already, has expired/);
+    // --json carries the README's code, not a generic one.
+    const asJson = await cli(['auth', '--code', code, '--json'], selfClient(), cwd);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ ok: false, error: { code: 'ZOHO_INVALID_GRANT_CODE' } });
     const wrongClient = await cli(
       ['auth', '--code', zoho.issueGrantCode()],
       { ...selfClient(), ZOHO_CLIENT_SECRET: 'not-the-secret' },

@@ -226,9 +226,10 @@ describe('three orgs, one deployment', () => {
       expect.stringMatching(/^Zylker Corp: ok; last backup /),
     ]);
     expect((await cli('status', '--org', 'Initech')).stdout).toMatch(/^Org: Initech\n/);
+    // A lookup that found nothing (exit 1, ORG_UNKNOWN), not a setting to fix.
     expect(await cli('status', '--org', 'Nobody Inc')).toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('no org in the state is named "Nobody Inc"'),
+      code: 1,
+      stderr: expect.stringContaining('error ORG_UNKNOWN: no org in the state is named "Nobody Inc"'),
     });
   });
 });

@@ -109,6 +109,20 @@ export const TEST_NOTICE: Notice = {
   note: 'Nothing to do. If you did not expect this message, ask whoever set up the backup notifier.',
 };
 
+const unreachable = (error: SafeError) => error.code.endsWith('_UNREACHABLE');
+
+function testOutcome(error: SafeError | undefined): string {
+  if (!error) return 'took the test message';
+  return unreachable(error) ? 'could not be reached' : 'refused it';
+}
+
+function testHint(channel: Channel, error: SafeError): string {
+  const setting = channel === 'slack' ? 'SLACK_WEBHOOK_URL' : 'TEAMS_WEBHOOK_URL';
+  return unreachable(error)
+    ? `Check the network and the host in ${setting}, then run test-notify again.`
+    : `Check ${setting} (the channel may need a new webhook), then run test-notify again.`;
+}
+
 /** Posts a marked test message to every configured channel; needs only the webhook settings. */
 export async function testNotifyCommand(io: Io): Promise<number> {
   const notifiers = createNotifiers(loadChannels(io.settings));
@@ -123,7 +137,8 @@ export async function testNotifyCommand(io: Io): Promise<number> {
   }
   const failed = results.filter((r) => r.result === 'failed');
   if (io.json) io.out(JSON.stringify({ ok: failed.length === 0, results }, null, 2));
-  else for (const r of results) io.out(`${r.channel}: ${r.result === 'sent' ? 'took the test message' : 'refused it'}`);
-  for (const r of failed) if (r.error) io.err(describeSafeError(r.error));
+  else for (const r of results) io.out(`${r.channel}: ${testOutcome(r.error)}`);
+  // No check sends a test message again: the hint says what to do here.
+  for (const r of failed) if (r.error) io.err(describeSafeError({ ...r.error, hint: testHint(r.channel, r.error) }));
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }

@@ -22,7 +22,7 @@ export function describeReport(report: CheckReport, timezone: string): string {
     lines.push(`Alert ${a.kind}: ${a.summary} [${a.deliveries.map((d) => `${d.channel} ${d.result}`).join(', ')}]`);
   const calls = report.zohoCalls;
   lines.push(
-    `Zoho API calls: ${calls.history + calls.urls + calls.details} (history ${calls.history}, urls ${calls.urls}); token refreshes: ${calls.tokenRefreshes}`,
+    `Zoho API calls: ${calls.history + calls.urls + calls.details} (history ${calls.history}, urls ${calls.urls}, backup schedule ${calls.details}); token refreshes: ${calls.tokenRefreshes}`,
   );
   return lines.join('\n');
 }

@@ -254,7 +254,18 @@ describe('zoho-backup-notifier test-notify', () => {
     expect(refused.stdout).toContain('slack: took the test message');
     expect(refused.stdout).toContain('teams: refused it');
     expect(refused.stderr).toContain('error TEAMS_REJECTED');
+    expect(refused.stderr).toContain('then run test-notify again');
+    expect(refused.stderr).not.toContain('the next check'); // no check sends a test message again
     expect(refused.stdout + refused.stderr).not.toContain(chat.teamsUrl);
+  });
+
+  it('says a webhook host that does not resolve could not be reached (not that it refused)', async () => {
+    const run = await cli(['test-notify'], { SLACK_WEBHOOK_URL: 'https://hooks.slack.invalid/services/T0/B0/x' }, cwd);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('slack: could not be reached');
+    expect(run.stdout).not.toContain('refused');
+    expect(run.stderr).toContain('error SLACK_UNREACHABLE');
+    expect(run.stderr).toContain('Check the network and the host in SLACK_WEBHOOK_URL, then run test-notify again.');
   });
 });
 

@@ -3,14 +3,14 @@
  * BENCH_ORGS sandbox orgs (each its own Zoho sandbox and credentials; secrets in the Key Vault
  * stand-in, entries in the registry table), then runs the deployed package as Azure would:
  * one timer instance queues a check per org; BENCH_INSTANCES worker instances (fresh
- * processes, as Flex Consumption scales out) take the messages, each running up to 16 at once
- * (the host's default queue batch size). Prints orgs per minute, Zoho calls per org and each
+ * processes, as Flex Consumption scales out) take the messages, each running as many at once
+ * as host.json's queue settings allow (one). Prints orgs per minute, Zoho calls per org and each
  * instance's peak RSS, for a first round (every org announces) and a quiet one.
  * Goal: 1,000 orgs well within one 10-minute timer interval.
  *   BENCH_ORGS=1000 BENCH_INSTANCES=2
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,7 +30,15 @@ const run = promisify(execFile);
 const root = resolve(__dirname, '../..');
 const ORGS = Number(process.env.BENCH_ORGS ?? 1000);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2);
-const BATCH = 16;
+/**
+ * Queue messages an instance runs at once, as host.json sets them for every queue trigger:
+ * batchSize plus newBatchThreshold (1 and 0, chosen for the archive's gigabyte downloads).
+ */
+const queues = JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')).extensions.queues as {
+  batchSize: number;
+  newBatchThreshold: number;
+};
+const BATCH = queues.batchSize + queues.newBatchThreshold;
 const host = join(root, 'tests/support/functionsHost.cjs');
 
 interface Instance {

@@ -30,7 +30,7 @@ export interface Io {
 
 export async function checkCommand(io: Io, dryRun: boolean): Promise<number> {
   if (hasOrgsFile(io.settings)) return checkAllOrgs(io, dryRun);
-  const runtime = createRuntime(loadConfig(io.settings), { log: io.log });
+  const runtime = createRuntime(loadConfig(io.settings), { log: io.log, readOnly: dryRun });
   await refuseMovedState(runtime.store, runtime.org.key, process.cwd());
   const report = await runtime.runCheck(io.log, { dryRun });
   // ARCHIVE_DIR: the announced backup goes into the folder before the command exits.

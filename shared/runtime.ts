@@ -54,7 +54,11 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Instead of the store the settings name (tests give each case its own table). */
   store?: StateStore;
+  /** A dry run: a cached token is used, a new one is not saved (a dry run writes nothing). */
+  readOnly?: boolean;
 }
+
+const readOnlyCache = (cache: StoredTokenCache) => ({ load: () => cache.load(), save: async () => {} });
 
 export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
   // One scrubber for the process: the configured secrets, and every access token it mints.
@@ -70,7 +74,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   });
   const tokens = new ZohoTokenProvider(config.zoho, {
     http,
-    cache: new StoredTokenCache(store, org.key),
+    cache: options.readOnly ? readOnlyCache(new StoredTokenCache(store, org.key)) : new StoredTokenCache(store, org.key),
     scrubber,
     onCacheError: () => log.warn('could not read or save the cached Zoho token; a new one is minted'),
   });

@@ -39,6 +39,8 @@ describe('zoho-backup-notifier check', () => {
     const run = await cli(['check', '--dry-run', '--json'], env, cwd);
     expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'dry-run' });
     expect(chat.messages).toHaveLength(0);
+    // Not even the token it minted: a dry run writes nothing.
+    expect(existsSync(join(cwd, '.zoho-backup-state.json'))).toBe(false);
   });
 
   it('exits 1 and says which Zoho call failed and what to do, without a secret', async () => {

@@ -75,10 +75,7 @@ export function describeStatus(status: StatusView, timezone: string): string {
   const incident = status.health.incident;
   if (incident && !incident.resolvedAt)
     lines.push(`Monitor unhealthy since ${when(incident.since)}: ${incident.code} (${status.health.consecutiveFailures} failed checks)`);
-  if (status.schedule)
-    lines.push(
-      `Schedule: ${status.schedule.status}${status.schedule.scheduledDate ? `, next ${when(status.schedule.scheduledDate)}` : ''} (read ${when(status.schedule.checkedAt)})`,
-    );
+  if (status.schedule) lines.push(describeSchedule(status, when));
   lines.push(`Last check: ${status.lastCheck ? `${status.lastCheck.outcome} ${when(status.lastCheck.at)}` : 'never'}`);
   if (status.lastError) lines.push(`Last error: ${status.lastError.code} ${when(status.lastError.at)}: ${status.lastError.message}`);
   if (status.checkInProgress) lines.push('A check is announcing right now.');
@@ -87,6 +84,21 @@ export function describeStatus(status: StatusView, timezone: string): string {
 }
 
 /** One org on one line: whether it is well, its last backup and when its links expire. */
+const SCHEDULE_STATES: Record<string, string> = { NONE: 'none scheduled', STOPPED: 'stopped', SCHEDULED: 'scheduled' };
+
+/**
+ * What Zoho's /backup said when it was last read (at most daily, as it costs a credit), and a
+ * stop the history showed since, which that reading may not know of yet.
+ */
+function describeSchedule(status: StatusView, when: (at: string | undefined) => string): string {
+  const schedule = status.schedule as NonNullable<StatusView['schedule']>;
+  const state = SCHEDULE_STATES[schedule.status] ?? schedule.status.toLowerCase();
+  const next = schedule.scheduledDate ? `, next ${when(schedule.scheduledDate)}` : '';
+  const stop = status.alerts.find((a) => a.kind === 'schedule-stopped' && a.raisedAt > schedule.checkedAt);
+  const since = stop && schedule.status !== 'STOPPED' ? `; the history shows it stopped ${when(stop.raisedAt)}` : '';
+  return `Schedule: ${state}${next} (as Zoho's /backup said ${when(schedule.checkedAt)})${since}`;
+}
+
 export function describeStatusLine(line: StatusLine, timezone: string): string {
   const at = (iso: string | null) => (iso ? formatDateTime(new Date(iso), timezone) : 'none yet');
   const health = line.ok ? 'ok' : `FAILING (${line.error ?? line.lastCheck?.outcome})`;

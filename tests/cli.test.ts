@@ -305,6 +305,18 @@ it('refuses a check whose settings moved the state away from the file that holds
   expect(status.stdout).toContain('State: .zoho-backup-state.json');
 });
 
+it('status says the schedule is stopped once the history shows it, in words, not NONE', async () => {
+  zoho.completeBackup({ at: hoursAgo(30) });
+  expect((await cli(['check'], env, cwd)).code).toBe(0);
+  zoho.stopSchedule(new Date()); // after the monitor began watching
+  expect((await cli(['check'], env, cwd)).stdout).toContain('schedule-stopped');
+  const status = await cli(['status'], env, cwd);
+  const line = status.stdout.split('\n').find((l) => l.startsWith('Schedule: '));
+  expect(line).toMatch(/stopped/);
+  expect(line).not.toContain('NONE');
+  expect(line).toContain("as Zoho's /backup said");
+});
+
 it('the build leaves the bin that npx links to executable', () => {
   expect(statSync(CLI).mode & 0o111).toBe(0o111);
 });

@@ -90,6 +90,8 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
   const chat = await WebhookReceiver.start();
   const dir = mkdtempSync(join(tmpdir(), 'zoho-backup-demo-'));
   chat.onMessage = (message) => out(indent(renderForTerminal(message.channel, message.body)));
+  const archiveDir = join(dir, 'archive');
+  mkdirSync(archiveDir);
   try {
     const config = loadConfig({
       ...zoho.settings,
@@ -98,7 +100,7 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
       TEAMS_WEBHOOK_URL: chat.teamsUrl,
       STATE_FILE: join(dir, 'state.json'),
       // Each announced backup is archived into this folder, verified, and its records counted.
-      ARCHIVE_DIR: mkdirSync(join(dir, 'archive'), { recursive: true }) ?? join(dir, 'archive'),
+      ARCHIVE_DIR: archiveDir,
       ZOHO_DOWNLOAD_HOSTS: zoho.url,
     });
     out(`Zoho sandbox on ${zoho.url}; Slack and Teams receivers on this machine; state in ${dir}\n`);

@@ -9,7 +9,7 @@ import { ZipFile } from 'yazl';
 
 /** Records per module of a sandbox backup, unless the story says otherwise. */
 export const SANDBOX_MODULES: Readonly<Record<string, number>> = { Leads: 1_200, Contacts: 810, Deals: 0, Notes: 300 };
-export const SANDBOX_ATTACHMENTS_PER_PART = 2;
+const SANDBOX_ATTACHMENTS_PER_PART = 2;
 
 const HEADERS: Record<string, string> = {
   Leads: 'Record Id,Last Name,Company,Description',

@@ -322,31 +322,8 @@ it('the build leaves the bin that npx links to executable', () => {
 });
 
 describe('zoho-backup-notifier sandbox', () => {
-  it('without a terminal (input at its end at once), keeps serving until a signal', async () => {
-    const child = spawn(process.execPath, [CLI, 'sandbox'], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const waiters: Array<() => void> = [];
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const wake of waiters.splice(0)) wake();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    while (!output.includes('q = quit')) await new Promise<void>((wake) => waiters.push(wake));
-    const zohoUrl = /^ZOHO_API_DOMAIN=(\S+)$/m.exec(output)?.[1];
-    // It still answers (a real request, after its input ended), and has not said it stopped.
-    const answer = await fetch(`${zohoUrl}/crm/bulk/v8/backup`);
-    expect(answer.status).toBe(401);
-    expect(output).not.toContain('Sandbox stopped.');
-    // A signal ends it as the command line ends on one (128 + 15), the sockets with the process.
-    child.kill('SIGTERM');
-    await expect(exited).resolves.toBe(143);
-  });
-
-  it('runs a Zoho stand-in and receivers, prints the settings and each message, and takes keys until q', async () => {
+  /** `zoho-backup-notifier sandbox` as a child process: what it printed so far, and a wait for a text. */
+  function startSandbox() {
     const child = spawn(process.execPath, [CLI, 'sandbox'], {
       cwd,
       env: { PATH: process.env.PATH ?? '' },
@@ -362,10 +339,30 @@ describe('zoho-backup-notifier sandbox', () => {
       while (!output.includes(text)) await new Promise<void>((wake) => waiters.push(wake));
     };
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { child, output: () => output, waitFor, exited };
+  }
 
+  it('without a terminal (input at its end at once), keeps serving until a signal', async () => {
+    const { child, output, waitFor, exited } = startSandbox();
+    child.stdin.end(); // a pipe, not a terminal, that ends at once ("sandbox > file &")
+    await waitFor('q = quit');
+    const zohoUrl = /^ZOHO_API_DOMAIN=(\S+)$/m.exec(output())?.[1];
+    // It still answers (a real request, after its input ended), and has not said it stopped.
+    const answer = await fetch(`${zohoUrl}/crm/bulk/v8/backup`);
+    expect(answer.status).toBe(401);
+    expect(output()).not.toContain('Sandbox stopped.');
+    // A signal ends it as the command line ends on one (128 + 15), the sockets with the process.
+    child.kill('SIGTERM');
+    await expect(exited).resolves.toBe(143);
+  });
+
+  it('runs a Zoho stand-in and receivers, prints the settings and each message, and takes keys until q', async () => {
+    const { child, output, waitFor, exited } = startSandbox();
     await waitFor('q = quit');
     const settings = Object.fromEntries(
-      output.split('\n').flatMap((line) => (/^[A-Z_]+=\S+$/.test(line) ? [line.split(/=(.*)/s).slice(0, 2)] : [])),
+      output()
+        .split('\n')
+        .flatMap((line) => (/^[A-Z_]+=\S+$/.test(line) ? [line.split(/=(.*)/s).slice(0, 2)] : [])),
     );
     expect(Object.keys(settings).sort()).toEqual([
       'SLACK_WEBHOOK_URL',
@@ -385,6 +382,6 @@ describe('zoho-backup-notifier sandbox', () => {
     child.stdin.write('q\n');
 
     await expect(exited).resolves.toBe(0);
-    expect(output).toContain('Sandbox stopped.');
+    expect(output()).toContain('Sandbox stopped.');
   });
 });

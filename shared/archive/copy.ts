@@ -55,7 +55,7 @@ export function contentLength(headers: IncomingHttpHeaders | Record<string, unkn
 export type StartStallTimer = (onStall: () => void, ms: number) => { refresh(): void; clear(): void };
 
 /** Each chunk restarts the one timer (refresh), rather than making a new one per socket read. */
-export const realStallTimer: StartStallTimer = (onStall, ms) => {
+const realStallTimer: StartStallTimer = (onStall, ms) => {
   const timer = setTimeout(onStall, ms);
   return { refresh: () => timer.refresh(), clear: () => clearTimeout(timer) };
 };

@@ -14,7 +14,7 @@ import type { MessageContext, Notice } from '../notify/notice';
 import type { WatchStateRepository } from '../state/repository';
 import type { AlertKind, ArchiveProgress, TrackedBackup } from '../state/watchState';
 
-export interface FinishDeps {
+interface FinishDeps {
   repo: WatchStateRepository;
   orgName: string;
   /** Where the archive keeps the backup, as people read it: container/prefix, or a folder. */

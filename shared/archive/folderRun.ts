@@ -9,7 +9,7 @@ import { WatchStateRepository } from '../state/repository';
 import { type ArchivePartMessage, archiveMessages } from './plan';
 import { type ArchiveDeps, archivePart, type PartOutcome, reportArchiveFailure } from './worker';
 
-export interface FolderPartResult {
+interface FolderPartResult {
   file: string;
   outcome: PartOutcome | 'failed';
   error?: string;

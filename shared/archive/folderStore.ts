@@ -15,7 +15,7 @@ import type { ArchiveStore, PartToWrite, StoredPart } from './stores';
 import { readStored, VerifyingStream } from './verifyingStream';
 
 /** ARCHIVE_DIR is missing, not a folder, not writable or full: named, with what to do. */
-export class ArchiveFolderError extends CodedError {
+class ArchiveFolderError extends CodedError {
   constructor(folder: string, problem: string, cause?: unknown) {
     super(
       'ARCHIVE_DIR_UNAVAILABLE',

@@ -208,25 +208,23 @@ class ArchiveJob {
 
   async fail(status: 'failed' | 'refused', reason: string): Promise<void> {
     const { historyId } = this.message;
-    let fileName = this.message.fileName;
-    await this.repo.mutate((state) => {
-      const backup = state.backup;
-      if (backup?.historyId !== historyId) return undefined;
-      const progress = backup.archive ?? this.progressFor(backup);
-      // The part is stored: what failed is finishing the backup (its manifest), and the part stays archived.
-      if (progress.parts[this.message.fileName]?.status === 'archived') {
-        fileName = 'manifest.json';
-        return undefined;
-      }
-      const part: ArchivePart = { status, at: this.now().toISOString(), error: reason };
-      return { ...state, backup: { ...backup, archive: { ...progress, parts: { ...progress.parts, [fileName]: part } } } };
-    });
+    const tracked = (await this.repo.read()).backup;
+    // The part is stored: what failed is finishing the backup (its manifest), and the part stays archived.
+    const stored = tracked?.historyId === historyId && tracked.archive?.parts[this.message.fileName]?.status === 'archived';
+    const fileName = stored ? 'manifest.json' : this.message.fileName;
+    if (!stored)
+      await this.repo.mutate((state) => {
+        const backup = state.backup;
+        if (backup?.historyId !== historyId) return undefined;
+        const progress = backup.archive ?? this.progressFor(backup);
+        const part: ArchivePart = { status, at: this.now().toISOString(), error: reason };
+        return { ...state, backup: { ...backup, archive: { ...progress, parts: { ...progress.parts, [fileName]: part } } } };
+      });
     this.log.error(`archive of ${fileName} ${status}: ${reason}`);
-    const expires = (await this.repo.read()).backup?.expiresAt;
     await this.announce(
       'archive-failed',
       `${historyId}/${fileName}`,
-      archiveFailedNotice(this.deps.org.name, fileName, reason, expires, this.messageContext()),
+      archiveFailedNotice(this.deps.org.name, fileName, reason, tracked?.expiresAt, this.messageContext()),
       `archive-failed:${fileName}`,
     );
   }

@@ -103,7 +103,7 @@ export function readDescriptor(
   return readings[0];
 }
 
-export interface CentralEntry {
+interface CentralEntry {
   name: string;
   crc: number;
   compressedSize: number;

@@ -18,11 +18,11 @@ import { type EntryHeader, readCentralHeader, readDescriptor, readEndRecord, rea
 export type { EntryHeader } from './zipRecords';
 
 /** What the walker tells about each entry; `data` receives its inflated bytes in order. */
-export interface ZipVisitor {
+interface ZipVisitor {
   entry(header: EntryHeader): { data(chunk: Buffer): void; end(): void };
 }
 
-export interface ReadEntry {
+interface ReadEntry {
   name: string;
   offset: number;
   crc: number;

@@ -24,7 +24,7 @@ export function attachmentsLine(attachments: BackupContents['attachments'], form
   return `${formatCount(attachments.files)} ${attachments.files === 1 ? 'file' : 'files'}, ${formatBytes(attachments.bytes)}`;
 }
 
-export interface DropReport {
+interface DropReport {
   orgName: string;
   drops: readonly RecordDrop[];
   completedAt: string;

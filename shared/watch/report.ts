@@ -16,7 +16,7 @@ interface ReportInput {
 }
 
 /** A check is ok only when Zoho, the store and every delivery (backup or alert) succeeded. */
-export function isOk(decision: Pick<BackupDecision, 'outcome' | 'deliveries'>, alerts: readonly AlertResult[]): boolean {
+export function isOk(decision: BackupDecision, alerts: readonly AlertResult[]): boolean {
   if (decision.outcome === 'failed' || decision.outcome === 'delivery-failed') return false;
   return failuresOf({ deliveries: decision.deliveries ?? [], alerts: [...alerts] }).length === 0;
 }

@@ -51,7 +51,7 @@ export async function runCheck(deps: WatchDeps, options: { dryRun?: boolean } = 
   const report = buildReport({
     decision,
     // Telling the monitor's health can itself fail a delivery: the report says so, the record cannot.
-    ok: verdict.ok && isOk({ outcome: decision.outcome }, healthAlerts),
+    ok: verdict.ok && failuresOf({ deliveries: [], alerts: healthAlerts }).length === 0,
     alerts: [...alerts, ...healthAlerts],
     started,
     finished: run.now(),

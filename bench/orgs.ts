@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { QueueClient } from '@azure/storage-queue';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
-import { orgKeyOf } from '../shared/config';
+import { orgIdentityKey } from '../shared/orgName';
 import { CHECK_QUEUE } from '../shared/orgs/checkQueue';
 import { ORGS_TABLE, OrgRegistry } from '../shared/orgs/registry';
 import { secretNameOf } from '../shared/orgs/secrets';
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     const registry = new OrgRegistry(tableClientFor(storage, ORGS_TABLE, () => undefined as never));
     for (const [i, zoho] of zohos.entries()) {
       const s = zoho.settings;
-      const key = orgKeyOf('eu', s.ZOHO_CLIENT_ID ?? '');
+      const key = orgIdentityKey(`Client ${i}`);
       // Set up as `orgs add` would leave it (the CLI itself is tested in tests/registry.test.ts).
       vault.secrets.set(secretNameOf(key), {
         value: JSON.stringify({ clientSecret: s.ZOHO_CLIENT_SECRET, refreshToken: s.ZOHO_REFRESH_TOKEN }),
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
         accountsUrl: s.ZOHO_ACCOUNTS_URL,
         apiDomain: s.ZOHO_API_DOMAIN,
       };
-      await registry.put({ key, entry, secretName: secretNameOf(key) });
+      await registry.put({ key, rowKey: key, entry, secretName: secretNameOf(key) });
       zoho.completeBackup({ at: new Date(Date.now() - 3_600_000) });
     }
     const env = {

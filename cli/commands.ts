@@ -69,13 +69,16 @@ async function checkAllOrgs(io: Io, dryRun: boolean): Promise<number> {
  * Needs only where the state is kept. One org: its details. Several (every org the store
  * holds, named from ZOHO_ORGS_FILE when it is set): one line each; --org for one's details.
  */
+type StatusOrg = Parameters<typeof readStatus>[1];
+
 export async function statusCommand(io: Io, orgName?: string): Promise<number> {
   const settings = loadStatusSettings(io.settings);
   const store = createStateStore(settings.state);
   const names = orgNamesInFile(io.settings);
   if (settings.orgKey) names.set(settings.orgKey, settings.orgName);
   const keys = settings.orgKey ? [settings.orgKey] : await store.orgs('watch');
-  const orgs = keys.map((key) => ({ key, name: names.get(key) ?? key }));
+  const legacy = settings.legacyOrgKey ? { key: settings.legacyOrgKey } : undefined;
+  const orgs = keys.map((key) => ({ key, name: names.get(key) ?? key, legacy }));
   const chosen = orgName === undefined ? orgs : orgs.filter((o) => sameOrgName(o.name, orgName) || o.key === orgName);
   // A lookup that found nothing, not a setting to fix.
   if (orgName !== undefined && chosen.length === 0)
@@ -84,17 +87,19 @@ export async function statusCommand(io: Io, orgName?: string): Promise<number> {
       `no org in the state is named ${JSON.stringify(orgName)}`,
       `Run "zoho-backup-notifier status" for the orgs it holds: ${orgs.map((o) => o.name).join(', ') || 'none yet'}.`,
     );
-  const view = async (org: { key: string; name: string }) => {
+  const view = async (org: StatusOrg) => {
     const token = await store.read<CachedToken>(org.key, 'token').catch(() => undefined);
     const zohoApi = chooseApiDomain(settings.apiHosts, token?.value.apiDomain);
     return readStatus(store, org, { zohoApi, timezone: settings.timezone });
   };
   if (chosen.length === 0) io.out(io.json ? '[]' : 'No org has been checked yet: run "zoho-backup-notifier check" first.');
   else if (chosen.length === 1) {
-    const one = await view(chosen[0] as { key: string; name: string });
+    const one = await view(chosen[0] as StatusOrg);
     io.out(io.json ? JSON.stringify(one, null, 2) : describeStatus(one, settings.timezone));
   } else {
-    const lines = await mapWithConcurrency(chosen, DEFAULTS.statusReadConcurrency, async (o) => statusLineOf(await view(o), o.key));
+    const views = await mapWithConcurrency(chosen, DEFAULTS.statusReadConcurrency, async (o) => ({ key: o.key, status: await view(o) }));
+    // A record release 0.1 kept that a check has since adopted is the same org: listed once.
+    const lines = views.filter((v) => !v.status.movedTo).map((v) => statusLineOf(v.status, v.key));
     io.out(io.json ? JSON.stringify(lines, null, 2) : lines.map((l) => describeStatusLine(l, settings.timezone)).join('\n'));
   }
   return EXIT.ok;

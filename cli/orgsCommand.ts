@@ -5,12 +5,14 @@
  * removing need no redeploy: the next timer run queues exactly the registered orgs.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, orgKeyOf } from '../shared/config';
+import { ConfigError } from '../shared/config';
 import { type OrgEntry, orgConfig, orgLabel, SECRET_FIELDS } from '../shared/config/orgs';
 import { loadRegistrySettings } from '../shared/config/partial';
-import { sameOrgName } from '../shared/orgName';
+import { orgIdentityKey } from '../shared/orgName';
 import { type OrgRegistry, openRegistry, type RegisteredOrg } from '../shared/orgs/registry';
 import { type KeyVaultOrgSecrets, type OrgSecrets, secretNameOf } from '../shared/orgs/secrets';
+import { refreshTokenLimitWarning } from '../shared/zoho/refreshTokenLimit';
+import { credentialFingerprint } from '../shared/zoho/tokens';
 import type { Io } from './commands';
 import { EXIT, UsageError } from './usage';
 
@@ -34,7 +36,7 @@ export async function orgsCommand(io: Io, [action, argument]: string[]): Promise
   if (action === 'remove' && argument) {
     const org = await registry.find(argument);
     // The registry first: from then on no check is queued for it, and its secret can go.
-    await registry.remove(org.key);
+    await registry.remove(org.rowKey);
     await secrets.remove(org.secretName);
     io.out(io.json ? JSON.stringify({ removed: org.entry.name, key: org.key }) : `Removed ${org.entry.name} (${org.key}).`);
     return EXIT.ok;
@@ -81,35 +83,62 @@ async function addOrgs(io: Io, registry: OrgRegistry, secrets: KeyVaultOrgSecret
     }
   });
   if (problems.length > 0) throw new ConfigError(problems);
-  const inFile = orgs.filter(
-    ({ org }, i) => orgs.findIndex((o) => o.org.key === org.key || sameOrgName(o.org.entry.name, org.entry.name)) !== i,
-  );
-  if (inFile.length > 0)
-    throw new ConfigError(inFile.map(({ org }) => `"${org.entry.name}" is in the file twice (same name, or same dc and clientId)`));
   const registered = await registry.list();
-  const clashes = orgs.flatMap(({ org }) =>
-    registered
-      .filter((r) => sameOrgName(r.entry.name, org.entry.name) && r.key !== org.key)
-      .map(() => `an org named "${org.entry.name}" is already registered for another client`),
+  const clashes = clashesOf(
+    orgs.map((o) => o.org),
+    registered,
   );
   if (clashes.length > 0) throw new ConfigError(clashes);
   for (const { org, orgSecrets } of orgs) {
     // The secret first: the registry never names an org whose secret is not there yet.
     await secrets.put(org.secretName, orgSecrets);
     await registry.put(org);
+    // The same org (by name) under release 0.1's row: the new row replaces it.
+    for (const old of registered.filter((r) => r.key === org.key && r.rowKey !== org.rowKey)) {
+      await registry.remove(old.rowKey);
+      if (old.secretName !== org.secretName) await secrets.remove(old.secretName);
+    }
     if (!io.json) io.out(`Added ${org.entry.name} (${org.key}); its next check runs on the next timer.`);
   }
+  for (const warning of limitWarnings(
+    orgs.map((o) => o.org),
+    registered,
+  ))
+    io.err(`warning: ${warning}`);
   if (io.json) io.out(JSON.stringify({ added: orgs.map(({ org }) => ({ key: org.key, name: org.entry.name })) }, null, 2));
   return EXIT.ok;
+}
+
+/**
+ * An org is its name and its consent: adding a name again replaces that org (new secrets),
+ * while a refresh token already in use, in the file or by another registered org, is refused.
+ * Orgs may share a client: a partner's one server-based client serves all its clients.
+ */
+function clashesOf(adding: RegisteredOrg[], registered: RegisteredOrg[]): string[] {
+  return adding.flatMap((org, i) => {
+    const twin = adding.findIndex((o) => o.key === org.key || o.credential === org.credential);
+    if (twin !== i) return [`"${org.entry.name}" is in the file twice (same name, or same refreshToken as "${adding[twin]?.entry.name}")`];
+    const holder = registered.find((r) => r.key !== org.key && r.credential !== undefined && r.credential === org.credential);
+    return holder
+      ? [`"${org.entry.name}" has the refresh token of the registered org "${holder.entry.name}": each org needs its own consent`]
+      : [];
+  });
+}
+
+/** Per client the file uses: how many orgs it serves once these are added, if that is near Zoho's limit. */
+function limitWarnings(adding: RegisteredOrg[], registered: RegisteredOrg[]): string[] {
+  const all = [...registered.filter((r) => !adding.some((o) => o.key === r.key)), ...adding];
+  const clients = [...new Set(adding.map((o) => o.entry.clientId ?? ''))];
+  return clients.flatMap((client) => refreshTokenLimitWarning(all.filter((o) => o.entry.clientId === client).length, client) ?? []);
 }
 
 function registrationOf(entry: unknown, label: string): { org: RegisteredOrg; orgSecrets: OrgSecrets } {
   const config = orgConfig(entry, VALIDATION_BASE, label);
   const fields = entry as OrgEntry;
-  const key = orgKeyOf(config.zoho.dc, config.zoho.clientId);
+  const key = orgIdentityKey(config.zoho.orgName);
   const publicEntry = Object.fromEntries(Object.entries(fields).filter(([field]) => !(SECRET_FIELDS as readonly string[]).includes(field)));
   return {
-    org: { key, entry: publicEntry, secretName: secretNameOf(key) },
+    org: { key, rowKey: key, entry: publicEntry, secretName: secretNameOf(key), credential: credentialFingerprint(config.zoho) },
     orgSecrets: {
       clientSecret: config.zoho.clientSecret,
       refreshToken: config.zoho.refreshToken,

@@ -1,6 +1,6 @@
 /** The sandbox's data: history rows, backup details, faults, and the stories that change them. */
 
-export type SandboxEndpoint = 'token' | 'backup' | 'backup/history' | 'backup/urls' | 'download';
+export type SandboxEndpoint = 'token' | 'consent' | 'backup' | 'backup/history' | 'backup/urls' | 'download';
 
 export interface SandboxUser {
   id: string;
@@ -77,6 +77,8 @@ export interface ZohoSandboxOptions {
   tokenLifetimeSeconds?: number;
   latencyMs?: number;
   zgid?: string;
+  /** The org's data centre, as the consent page's redirect gives it (`location`); default us. */
+  location?: string;
 }
 
 export interface RecordedRequest {

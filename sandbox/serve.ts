@@ -17,6 +17,7 @@ export const DOWNLOAD_PATH = /^\/v2\/crm\/(\d+)\/backup\/(\d+)\/((?:Data|Attachm
 
 export function endpointOf(pathname: string): SandboxEndpoint | 'unknown' {
   if (pathname === '/oauth/v2/token') return 'token';
+  if (pathname === '/oauth/v2/auth') return 'consent';
   if (DOWNLOAD_PATH.test(pathname)) return 'download';
   const rest = pathname.replace(API_PREFIX, '');
   if (rest === pathname) return 'unknown';

@@ -8,7 +8,7 @@ export class TokenDesk {
   readonly issued: string[] = [];
   private readonly live = new Map<string, number>();
   private readonly revoked = new Set<string>();
-  private readonly grantCodes = new Map<string, string>();
+  private readonly grantCodes = new Map<string, { scope: string; redirectUri?: string }>();
 
   constructor(
     private readonly credentials: SandboxCredentials,
@@ -26,24 +26,29 @@ export class TokenDesk {
     if (grantType !== 'refresh_token' && grantType !== 'authorization_code') return [200, { error: 'unsupported_grant_type' }];
     if (form.get('client_id') !== this.credentials.clientId) return [200, { error: 'invalid_client' }];
     if (form.get('client_secret') !== this.credentials.clientSecret) return [200, { error: 'invalid_client' }];
-    if (grantType === 'authorization_code') return this.exchangeCode(form.get('code') ?? '', apiDomain);
+    if (grantType === 'authorization_code') return this.exchangeCode(form.get('code') ?? '', form.get('redirect_uri'), apiDomain);
     const refreshToken = form.get('refresh_token') ?? '';
     if (refreshToken !== this.credentials.refreshToken || this.revoked.has(refreshToken)) return [200, { error: 'invalid_code' }];
     return [200, this.mintAccessToken(apiDomain)];
   }
 
-  /** A Self Client's grant code, as the API console makes one: good for one exchange. */
-  issueGrantCode(scope: string): string {
+  /**
+   * A grant code, good for one exchange: a Self Client's from the API console, or the consent
+   * page's, which only an exchange naming the same redirect URI may use (as Zoho checks).
+   */
+  issueGrantCode(scope: string, redirectUri?: string): string {
     const code = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
-    this.grantCodes.set(code, scope);
+    this.grantCodes.set(code, { scope, ...(redirectUri ? { redirectUri } : {}) });
     return code;
   }
 
   /** grant_type=authorization_code: a refresh token (and a first access token) for an unused code. */
-  private exchangeCode(code: string, apiDomain: string): [number, unknown] {
-    const scope = this.grantCodes.get(code);
-    if (scope === undefined) return [200, { error: 'invalid_code' }];
+  private exchangeCode(code: string, redirectUri: string | null, apiDomain: string): [number, unknown] {
+    const grant = this.grantCodes.get(code);
+    if (grant === undefined) return [200, { error: 'invalid_code' }];
+    if (grant.redirectUri !== undefined && grant.redirectUri !== redirectUri) return [200, { error: 'invalid_redirect_uri' }];
     this.grantCodes.delete(code);
+    const { scope } = grant;
     this.revoked.clear();
     return [200, { ...this.mintAccessToken(apiDomain), refresh_token: this.credentials.refreshToken, scope }];
   }

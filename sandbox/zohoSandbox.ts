@@ -8,9 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { backupPart } from './backupFiles';
 import { patternChunks, streamOut } from './bytes';
+import { answerConsent } from './consent';
 import {
   type PublishedLinks,
   type RecordedRequest,
+  SANDBOX_ADMIN,
   SANDBOX_CREDENTIALS,
   type SandboxCredentials,
   type SandboxEndpoint,
@@ -170,6 +172,8 @@ export class ZohoSandbox extends SandboxStory {
     if (fault && !isPureDelay(fault)) return answerFault(fault, req, record, answer);
 
     if (endpoint === 'token') return answer(...(await this.tokens.grant(req.method, req.headers['content-type'], body, this.url)));
+    if (endpoint === 'consent')
+      return this.answerConsent(req.method ?? 'GET', req.method === 'POST' ? new URLSearchParams(body) : url.searchParams, answer);
     if (endpoint === 'download') return this.answerDownload(url.pathname, req, res, record, answer);
     if (endpoint === 'unknown') return answer(404, zohoError('INVALID_URL_PATTERN'));
     if (req.method !== 'GET') return answer(400, zohoError('INVALID_REQUEST_METHOD'));
@@ -178,6 +182,23 @@ export class ZohoSandbox extends SandboxStory {
     if (endpoint === 'backup') return answer(...((this.backup ? [200, { backup: this.backup }] : [204]) as [number, unknown?]));
     if (endpoint === 'backup/urls') return this.answerUrls(answer);
     return answer(...historyPage(this.history, url.searchParams, this.options));
+  }
+
+  private answerConsent(
+    method: string,
+    params: URLSearchParams,
+    answer: (status: number, payload?: unknown, headers?: Record<string, string>, contentType?: string) => void,
+  ): void {
+    const desk = {
+      clientId: this.credentials.clientId,
+      location: this.options.location ?? 'us',
+      accountsServer: this.url,
+      user: SANDBOX_ADMIN,
+      issueGrantCode: (scope: string, redirectUri: string) => this.tokens.issueGrantCode(scope, redirectUri),
+    };
+    const { status, body, headers } = answerConsent(method, params, desk);
+    const { 'Content-Type': contentType, ...rest } = headers;
+    answer(status, body, rest, contentType);
   }
 
   private answerUrls(answer: (status: number, payload?: unknown) => void): void {

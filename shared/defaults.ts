@@ -42,6 +42,11 @@ export const DEFAULTS = {
   telemetryLoadDelayMs: 1000,
   /** How long a worker reuses a registered org's runtime before it reads the registry and vault again. */
   orgRuntimeReuseMs: 5 * MINUTE,
+  /**
+   * Zoho keeps 20 refresh tokens per user per client and silently revokes the oldest at the
+   * 21st: from this many orgs on one client, adding or authorizing another warns.
+   */
+  refreshTokensWarnAt: 15,
   /** Orgs whose state a status view reads at once: a thousand must not open a thousand requests. */
   statusReadConcurrency: 16,
   /** A cached Zoho access token is refreshed this long before it expires (it lives an hour). */

@@ -9,13 +9,14 @@ import { ARCHIVE_QUEUE, isTrustedDownloadUrl, trustedDownloadHostsLabel } from '
 import type { ArchiveQueue } from './archive/queue';
 import type { ArchiveDeps } from './archive/worker';
 import { identityCredential, queueClient } from './azureStorage';
-import { type Config, loadConfig, orgKeyOf, type StateSettings, secretsOf } from './config';
+import { type Config, legacyOrgKeyOf, loadConfig, type StateSettings, secretsOf } from './config';
 import { DEFAULTS } from './defaults';
 import { createRetryingHttp, type RetryingHttpOptions } from './http';
 import { consoleLogger, type Logger, logTo, redactingLogger, routedLogger } from './log';
 import type { Notifier } from './notify/delivery';
 import { SlackNotifier } from './notify/slackClient';
 import { TeamsNotifier } from './notify/teams';
+import { orgIdentityKey, type WatchedOrg } from './orgName';
 import { JsonQueue } from './queueMessages';
 import { SecretScrubber } from './secrets';
 import { FileStateStore } from './state/fileStore';
@@ -28,12 +29,12 @@ import { runCheck } from './watch/runCheck';
 import type { CheckReport } from './watch/types';
 import { ZohoBackupClient } from './zoho/client';
 import { type ApiDomainChoice, chooseApiDomain } from './zoho/datacentres';
-import { ZohoTokenProvider } from './zoho/tokens';
+import { credentialFingerprint, ZohoTokenProvider } from './zoho/tokens';
 
 export interface Runtime {
   config: Config;
   store: StateStore;
-  org: { key: string; name: string };
+  org: WatchedOrg;
   telemetry: Telemetry;
   /** Watch collaborators, for runCheck (which adds the log). */
   watch: Omit<WatchDeps, 'log'>;
@@ -66,8 +67,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   // Scrubbed once, here: whatever host log an invocation gives goes behind it.
   const log = redactingLogger(routedLogger(options.log ?? consoleLogger), scrubber);
   const store = options.store ?? createStateStore(config.state);
-  // Keyed by data centre and client: stable for one Zoho org's credentials, ready for more orgs.
-  const org = { key: orgKeyOf(config.zoho.dc, config.zoho.clientId), name: config.zoho.orgName };
+  const org = watchedOrgOf(config);
   const http = createRetryingHttp({
     ...options.http,
     onRetry: (retry) => log.warn(`retrying ${retry.url} (attempt ${retry.attempt}${retry.status ? `, HTTP ${retry.status}` : ''})`),
@@ -118,13 +118,22 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
 }
 
 /**
+ * The org's key is its name (shared/orgName.ts); release 0.1 kept its state under its data
+ * centre and client ID, which the first read adopts when this org's token was cached there.
+ */
+function watchedOrgOf(config: Config): WatchedOrg {
+  const legacy = { key: legacyOrgKeyOf(config.zoho.dc, config.zoho.clientId), credentialFingerprint: credentialFingerprint(config.zoho) };
+  return { key: orgIdentityKey(config.zoho.orgName), name: config.zoho.orgName, legacy };
+}
+
+/**
  * The archive's queue (for the watch) and the worker's collaborators: Blob storage with
  * ARCHIVE_ENABLED, or a folder with ARCHIVE_DIR, where the command line archives each part
  * itself after the check (archiveInFolder) and the queue only lets the watch record the parts.
  */
 function archiveRuntime(
   config: Config,
-  shared: { store: StateStore; org: { key: string; name: string }; tokens: ZohoTokenProvider; notifiers: Notifier[] },
+  shared: { store: StateStore; org: WatchedOrg; tokens: ZohoTokenProvider; notifiers: Notifier[] },
 ): { queue: ArchiveQueue; worker: Omit<ArchiveDeps, 'log'>; location: string } | undefined {
   const { downloadOrigins, dir, enabled, container } = config.archive;
   const blob = enabled && config.azureStorage ? { settings: config.azureStorage, container } : undefined;

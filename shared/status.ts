@@ -1,6 +1,7 @@
 /** What backupStatus and `zoho-backup-notifier status` show: the stored state, no secrets. */
 import { type BackupContents, changesSince, type ModuleRecords, totalRecords } from './inspect/backupContents';
 import { formatRelative } from './notify/notice';
+import { unadoptedRecord } from './state/adopt';
 import type { StateStore } from './state/store';
 import type { ArchiveProgress, ChannelDelivery, WatchState } from './state/watchState';
 import { parseWatchState } from './state/watchStateShape';
@@ -48,15 +49,21 @@ export interface StatusView {
     modules: Array<ModuleRecords & { change?: number }>;
     attachments: BackupContents['attachments'];
   } | null;
+  /** Only on a record a check adopted under the org's own key (shared/state/adopt.ts). */
+  movedTo?: string;
 }
 
+/** An org's status; before a check has adopted the state release 0.1 kept under `legacy`, that state. */
 export async function readStatus(
   store: StateStore,
-  org: { key: string; name: string },
+  org: { key: string; name: string; legacy?: { key: string } },
   extras: { zohoApi?: ApiDomainChoice; now?: Date; timezone?: string } = {},
 ): Promise<StatusView> {
   const now = extras.now ?? new Date();
-  const state = parseWatchState((await store.read<unknown>(org.key, 'watch'))?.value, org.key, store.location) ?? {};
+  const own = await store.read<unknown>(org.key, 'watch');
+  const legacyKey = org.legacy?.key;
+  const [key, record] = own || !legacyKey ? [org.key, own] : [legacyKey, await unadoptedRecord(store, legacyKey, org.key)];
+  const state = parseWatchState(record?.value, key, store.location) ?? {};
   const backup = state.backup;
   return {
     org: org.name,
@@ -91,6 +98,7 @@ export async function readStatus(
     checkInProgress: !!state.claim && Date.parse(state.claim.until) > now.getTime(),
     zohoApi: extras.zohoApi ?? null,
     contents: contentsOfState(state),
+    ...(state.movedTo ? { movedTo: state.movedTo } : {}),
   };
 }
 

@@ -233,7 +233,7 @@ describe('#7 untrusted text: control characters and bidi overrides from Zoho', (
 });
 
 describe('#9 untrusted text: org names that look the same', () => {
-  const org = (name: string, clientId: string) => ({ name, dc: 'us', clientId, clientSecret: 's', refreshToken: 'r' });
+  const org = (name: string, clientId: string) => ({ name, dc: 'us', clientId, clientSecret: 's', refreshToken: `r-${clientId}` });
 
   it('are refused: one name in NFC and NFD, and a name with an invisible character', async () => {
     const file = join(cwd, 'orgs.json');
@@ -249,9 +249,9 @@ describe('#9 untrusted text: org names that look the same', () => {
     );
     const run = await cli(['check'], { ZOHO_ORGS_FILE: file, SLACK_WEBHOOK_URL: chat.slackUrl }, cwd);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/org 2 \("Café"\): same name, or same dc and clientId, as org 1/);
+    expect(run.stderr).toMatch(/org 2 \("Café"\): same name, or same refreshToken, as org 1/);
     expect(run.stderr).toMatch(/org 3 .*name must not hold invisible or control characters \(it holds U\+200B\)/);
-    expect(run.stderr).toMatch(/org 5 \("acme corp"\): same name, or same dc and clientId, as org 4/);
+    expect(run.stderr).toMatch(/org 5 \("acme corp"\): same name, or same refreshToken, as org 4/);
   });
 
   it('are found as a person types them: status --org in another normal form', async () => {

@@ -163,7 +163,7 @@ describe('monitor health', () => {
     expect(failed.alerts).toEqual([expect.objectContaining({ kind: 'monitor-unhealthy' })]);
     const [alert] = titled(world, 'Zoho backup monitor cannot check backups');
     expect(alert).toContain('ZOHO_INVALID_REFRESH_TOKEN');
-    expect(alert).toContain('What to do: In api-console.zoho.com open your Self Client');
+    expect(alert).toContain('What to do: Authorize the org again: \\"zoho-backup-notifier auth\\"');
     expect(alert).not.toContain(world.settings.ZOHO_REFRESH_TOKEN);
 
     await world.check();

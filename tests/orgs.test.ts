@@ -60,7 +60,7 @@ describe('ZOHO_ORGS_FILE', () => {
     const own = 'https://hooks.slack.com/services/T0/B0/own';
     const file = orgsFile([
       { ...ORG, slackWebhookUrl: own, timezone: 'Europe/Berlin' },
-      { ...ORG, name: 'Zylker', dc: 'us', clientId: '1000.ZYLKER' },
+      { ...ORG, name: 'Zylker', dc: 'us', clientId: '1000.ZYLKER', refreshToken: '1000.zylker.refresh' },
     ]);
     const [acme, zylker] = loadOrgConfigs({ ...shared, ZOHO_ORGS_FILE: file, NOTIFY_TIMEZONE: 'UTC' });
     expect([acme?.zoho.orgName, acme?.zoho.dc, acme?.channels.slackWebhookUrl, acme?.timezone]).toEqual([
@@ -75,6 +75,23 @@ describe('ZOHO_ORGS_FILE', () => {
       shared.SLACK_WEBHOOK_URL,
       'UTC',
     ]);
+  });
+
+  it("takes a partner's orgs on one client, in one data centre or several, each with its own consent; one consent twice is refused", () => {
+    const partner = [
+      { ...ORG },
+      { ...ORG, name: 'Zylker', refreshToken: '1000.zylker.refresh' },
+      { ...ORG, name: 'Initech', dc: 'in', clientSecret: 'in-secret-value', refreshToken: '1000.initech.refresh' },
+    ];
+    const configs = loadOrgConfigs({ ...shared, ZOHO_ORGS_FILE: orgsFile(partner) });
+    expect(configs.map((c) => [c.zoho.orgName, c.zoho.clientId, c.zoho.dc])).toEqual([
+      ['Acme Ltd', '1000.ACME', 'eu'],
+      ['Zylker', '1000.ACME', 'eu'],
+      ['Initech', '1000.ACME', 'in'],
+    ]);
+    const twice = problemsOf({ ...shared, ZOHO_ORGS_FILE: orgsFile([...partner, { ...ORG, name: 'Globex' }]) });
+    expect(twice).toEqual([expect.stringMatching(/^org 4 \("Globex"\): same name, or same refreshToken, as org 1 \("Acme Ltd"\)/)]);
+    expect(twice.join()).not.toContain(ORG.refreshToken);
   });
 
   it('names the org and the field of every problem, and never a value', () => {
@@ -94,7 +111,7 @@ describe('ZOHO_ORGS_FILE', () => {
     expect(text).toMatch(/org 3 \("Zylker"\): unknown field "clientSecert"/);
     expect(text).toMatch(/org 3 \("Zylker"\): clientSecret is required/);
     expect(text).toMatch(/org 4 \("Initech"\): slackWebhookUrl must be an https/);
-    expect(text).toMatch(/org 5 \("Acme Ltd"\): same name, or same dc and clientId, as org 1/);
+    expect(text).toMatch(/org 5 \("Acme Ltd"\): same name, or same refreshToken, as org 1/);
     expect(text).toMatch(/org 6: must be an object/);
     expect(text).not.toMatch(/^org 1 /m);
     for (const secret of ['acme-secret-value', 'zylker-typo-secret', 'initech-secret-path', '1000.acme.refresh'])

@@ -4,12 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
+import { orgIdentityKey } from '../shared/orgName';
 import { OrgRegistry } from '../shared/orgs/registry';
 import type { OrgSecretStore, OrgSecrets } from '../shared/orgs/secrets';
 import { createOrgsWorker } from '../shared/orgs/worker';
 import { azuriteConnectionString, freshTableStore } from './support/azurite';
 
-const KEY = 'eu-1000.ACME';
+const KEY = orgIdentityKey('Acme Ltd');
 const SECRETS: OrgSecrets = {
   clientSecret: 'acme-secret-value',
   refreshToken: '1000.acme.refresh',
@@ -46,8 +47,11 @@ async function orgsWorker() {
     store: freshTableStore(),
     env: { AzureWebJobsStorage: azuriteConnectionString() },
   });
-  const add = () => registry.put({ key: KEY, entry: { name: 'Acme Ltd', dc: 'eu', clientId: '1000.ACME' }, secretName: 'zoho-org-acme' });
-  return { worker, secrets, add };
+  const entry = { name: 'Acme Ltd', dc: 'eu', clientId: '1000.ACME' };
+  const add = () => registry.put({ key: KEY, rowKey: KEY, entry, secretName: 'zoho-org-acme' });
+  // As release 0.1 registered it: its row keyed by data centre and client ID.
+  const addAsRelease01 = () => registry.put({ key: KEY, rowKey: 'eu-1000.ACME', entry, secretName: 'zoho-org-eu-1000-ACME' });
+  return { worker, secrets, add, addAsRelease01 };
 }
 
 describe('a registered org runtime on a warm worker', () => {
@@ -70,5 +74,13 @@ describe('a registered org runtime on a warm worker', () => {
     const runtime = await worker.runtimeFor(KEY);
     expect(runtime?.org.key).toBe(KEY);
     expect(secrets.reads).toBe(2);
+  });
+
+  it('finds an org release 0.1 registered (its row keyed by data centre and client) by its own key', async () => {
+    const { worker, addAsRelease01 } = await orgsWorker();
+    await addAsRelease01();
+    expect((await worker.list()).map((o) => o.key)).toEqual([KEY]);
+    const runtime = await worker.runtimeFor(KEY);
+    expect(runtime?.org).toMatchObject({ key: KEY, name: 'Acme Ltd', legacy: { key: 'eu-1000.ACME' } });
   });
 });

@@ -16,6 +16,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { WebhookReceiver } from '../sandbox/webhookReceiver';
 import { ZohoSandbox } from '../sandbox/zohoSandbox';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
+import { orgIdentityKey } from '../shared/orgName';
 import { CHECK_QUEUE } from '../shared/orgs/checkQueue';
 import { ORGS_TABLE } from '../shared/orgs/registry';
 import { type RunningAzurite, startAzurite } from './support/azuriteProcess';
@@ -236,7 +237,7 @@ describe('registered orgs on Azure', () => {
     const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
     const parts = receivedMessageItems.map((m) => Buffer.from(m.messageText, 'base64').toString('utf8'));
     const orgsOfParts = new Set(parts.map((p) => (JSON.parse(p) as { orgKey: string }).orgKey));
-    expect([...orgsOfParts].sort()).toEqual(['eu-1000.REG1', 'eu-1000.REG2']); // Initech announced nothing
+    expect([...orgsOfParts].sort()).toEqual([NAMES[0], NAMES[1]].map((n) => orgIdentityKey(n as string)).sort()); // Initech announced nothing
 
     const archive = await instance(parts.map((queueMessage) => ({ function: 'archivePart', queueMessage })));
     expect(archive.results.every((r) => r.ok)).toBe(true);
@@ -277,12 +278,57 @@ describe('registered orgs on Azure', () => {
     expect((await cli('orgs', 'remove', 'Zylker Corp')).code).toBe(0);
     expect(vault.deleted.size).toBe(1);
     await instance([{ function: 'backupWatch' }]);
-    expect((await takeChecks()).map((m) => (JSON.parse(m) as { orgKey: string }).orgKey).sort()).toEqual(['eu-1000.REG1', 'eu-1000.REG3']);
+    expect((await takeChecks()).map((m) => (JSON.parse(m) as { orgKey: string }).orgKey).sort()).toEqual(
+      [NAMES[0], NAMES[2]].map((n) => orgIdentityKey(n as string)).sort(),
+    );
 
     const file = join(work, 'zylker.json');
     writeFileSync(file, JSON.stringify(orgEntry(1)));
     expect((await cli('orgs', 'add', file)).code).toBe(0);
     expect([vault.secrets.size, vault.deleted.size]).toEqual([3, 0]);
     expect((await cli('orgs', 'remove', 'Nobody Inc')).stderr).toMatch(/no registered org is "Nobody Inc"/);
+  });
+
+  it("takes a partner's next orgs on the same client, refuses one consent twice, and warns as Zoho's 20-token limit nears", async () => {
+    const acme = orgEntry(0);
+    const file = join(work, 'partner.json');
+    writeFileSync(file, JSON.stringify({ ...acme, name: 'Globex' }));
+    const twice = await cli('orgs', 'add', file);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/"Globex" has the refresh token of the registered org "Acme Ltd": each org needs its own consent/);
+    expect(twice.stderr).not.toContain(acme.refreshToken);
+
+    const clients = Array.from({ length: 13 }, (_, i) => ({ ...acme, name: `Client ${i}`, refreshToken: `${acme.refreshToken}.${i}` }));
+    writeFileSync(file, JSON.stringify(clients));
+    const thirteen = await cli('orgs', 'add', file);
+    expect([thirteen.code, thirteen.stderr]).toEqual([0, '']); // 14 orgs on one client: still quiet
+    writeFileSync(file, JSON.stringify({ ...acme, name: 'Client 13', refreshToken: `${acme.refreshToken}.13` }));
+    const fifteenth = await cli('orgs', 'add', file);
+    expect(fifteenth.code).toBe(0);
+    expect(fifteenth.stderr).toMatch(
+      new RegExp(`warning: 15 orgs use the client ${acme.clientId!.replace('.', '\\.')}: Zoho keeps at most 20 refresh tokens per user`),
+    );
+    const listed = JSON.parse((await cli('orgs', 'list', '--json')).stdout) as Array<{ key: string; clientId: string }>;
+    expect(listed.filter((o) => o.clientId === acme.clientId)).toHaveLength(15);
+    for (let i = 0; i < 14; i += 1) expect((await cli('orgs', 'remove', `Client ${i}`)).code).toBe(0);
+  });
+
+  it('re-adding an org that release 0.1 registered (its row keyed by data centre and client) replaces that row and its secret', async () => {
+    const table = TableClient.fromConnectionString(azurite.connectionString, ORGS_TABLE, { allowInsecureConnection: true });
+    const { clientSecret, refreshToken, ...entry } = orgEntry(2) as { clientSecret: string; refreshToken: string; clientId: string };
+    const oldRow = `eu-${entry.clientId}`;
+    await cli('orgs', 'remove', 'Initech');
+    await table.upsertEntity({ partitionKey: 'org', rowKey: oldRow, entry: JSON.stringify(entry), secretName: 'zoho-org-old-initech' });
+    vault.secrets.set('zoho-org-old-initech', { value: JSON.stringify({ clientSecret, refreshToken }) });
+    const before = JSON.parse((await cli('orgs', 'list', '--json')).stdout) as Array<{ key: string; name: string }>;
+    expect(before.filter((o) => o.name === 'Initech')).toEqual([expect.objectContaining({ key: orgIdentityKey('Initech') })]);
+
+    const file = join(work, 'initech.json');
+    writeFileSync(file, JSON.stringify(orgEntry(2)));
+    expect((await cli('orgs', 'add', file)).code).toBe(0);
+    const rows: string[] = [];
+    for await (const e of table.listEntities<{ entry: string }>()) if (e.entry.includes('Initech')) rows.push(e.rowKey as string);
+    expect(rows).toEqual([orgIdentityKey('Initech')]);
+    expect(vault.secrets.has('zoho-org-old-initech')).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ interface FolderPartResult {
 }
 
 export async function archiveInFolder(deps: ArchiveDeps, log: Logger, now: Date = new Date()): Promise<FolderPartResult[]> {
-  const state = await new WatchStateRepository(deps.store, deps.org.key).read();
+  const state = await new WatchStateRepository(deps.store, deps.org.key, deps.org.legacy).read();
   const backup = state.backup;
   if (!backup?.archive || backup.archive.finishedAt || Date.parse(backup.expiresAt) <= now.getTime()) return [];
   // A refused part (a link to another host, a strange name) stays refused.

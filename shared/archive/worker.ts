@@ -5,6 +5,7 @@
  * Safe to run twice for the same part: a part stored whole is not copied again (and is read
  * again if the state lacks its contents); two workers racing each commit a complete copy or fail.
  */
+
 import type { Readable } from 'node:stream';
 import { type AxiosInstance, isAxiosError } from 'axios';
 import { type AlertSettings, DEFAULT_ALERT_SETTINGS } from '../defaults';
@@ -15,6 +16,7 @@ import { type Announcer, alertTarget, createAnnouncer } from '../notify/announce
 import { archiveFailedNotice } from '../notify/archiveNotices';
 import type { Notifier } from '../notify/delivery';
 import type { Notice } from '../notify/notice';
+import type { WatchedOrg } from '../orgName';
 import { WatchStateRepository } from '../state/repository';
 import type { StateStore } from '../state/store';
 import type { AlertKind, ArchivePart, ArchiveProgress, TrackedBackup } from '../state/watchState';
@@ -28,7 +30,7 @@ import { type ArchiveStore, archiveStoreOf } from './stores';
 
 export interface ArchiveDeps {
   store: StateStore;
-  org: { key: string; name: string };
+  org: WatchedOrg;
   tokens: AccessTokenSource;
   /** For downloads (streams); no redirects are followed. */
   http: AxiosInstance;
@@ -73,7 +75,8 @@ class ArchiveJob {
   ) {
     this.now = deps.now ?? (() => new Date());
     this.log = deps.log ?? silentLogger;
-    this.repo = new WatchStateRepository(deps.store, message.orgKey);
+    // The runtime's org, not the message's key: a message queued by release 0.1 names the old key.
+    this.repo = new WatchStateRepository(deps.store, deps.org.key, deps.org.legacy);
     this.announcer = createAnnouncer({ repo: this.repo, notifiers: deps.notifiers, now: this.now, log: this.log, timezone: deps.timezone });
   }
 

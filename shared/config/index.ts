@@ -180,7 +180,10 @@ export function parseOrThrow<T>(
   return result.data;
 }
 
-/** An org's key in the state store: its data centre and client, stable across runs. */
-export function orgKeyOf(dc: DataCentre, clientId: string): string {
+/**
+ * The key release 0.1 gave an org: its data centre and client ID. State kept under it
+ * is adopted by the org's own key (shared/state/adopt.ts); a registry row under it still reads.
+ */
+export function legacyOrgKeyOf(dc: DataCentre, clientId: string): string {
   return orgKey(`${dc}-${clientId}`);
 }

@@ -6,9 +6,9 @@
  * org and the field, never a value. Without ZOHO_ORGS_FILE the single-org settings apply.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { normalizeOrgName, orgNameKey } from '../orgName';
+import { normalizeOrgName, orgIdentityKey, orgNameKey } from '../orgName';
 import type { DataCentre } from '../zoho/datacentres';
-import { type Config, ConfigError, loadConfig, orgKeyOf } from './index';
+import { type Config, ConfigError, legacyOrgKeyOf, loadConfig } from './index';
 
 /** An org's field, and the single-org setting it stands for. */
 const FIELDS = {
@@ -82,13 +82,14 @@ function configsOf(entries: unknown[], env: Record<string, string | undefined>):
     const label = orgLabel(index + 1, entry);
     try {
       const config = orgConfig(entry, env, label);
-      const key = orgKeyOf(config.zoho.dc, config.zoho.clientId);
-      // Names that read alike are the same name (shared/orgName.ts).
+      // An org is its name (names that read alike are the same name: shared/orgName.ts) and
+      // its consent: orgs may share a client, but one refresh token is one org.
       const name = `name:${orgNameKey(config.zoho.orgName)}`;
-      const twin = seen.get(key) ?? seen.get(name);
-      if (twin) problems.push(`${label}: same name, or same dc and clientId, as ${twin}: each org needs its own`);
+      const token = `token:${config.zoho.refreshToken}`;
+      const twin = seen.get(name) ?? seen.get(token);
+      if (twin) problems.push(`${label}: same name, or same refreshToken, as ${twin}: each org needs its own name and its own consent`);
       else configs.push(config);
-      seen.set(key, label).set(name, label);
+      seen.set(name, label).set(token, label);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);
@@ -162,5 +163,12 @@ export function orgNamesInFile(env: Record<string, string | undefined>): Map<str
   const named = readOrgsFile((env.ZOHO_ORGS_FILE ?? '').trim()).filter(
     (e): e is Record<string, string> => isRecord(e) && [e.name, e.dc, e.clientId].every((v) => typeof v === 'string'),
   );
-  return new Map(named.map((e) => [orgKeyOf(e.dc as DataCentre, e.clientId as string), e.name as string]));
+  const names = new Map(named.map((e) => [orgIdentityKey(e.name as string), e.name as string]));
+  // Under its old key too, for state release 0.1 wrote that no check has adopted yet; an old key
+  // that orgs now share names none of them.
+  const legacyKeys = named.map((e) => legacyOrgKeyOf(e.dc as DataCentre, e.clientId as string));
+  legacyKeys.forEach((key, i) => {
+    if (legacyKeys.indexOf(key) === legacyKeys.lastIndexOf(key)) names.set(key, named[i]?.name as string);
+  });
+  return names;
 }

@@ -6,6 +6,7 @@
 
 import * as z from 'zod/mini';
 import type { AlertSettings } from '../defaults';
+import { orgIdentityKey } from '../orgName';
 import { type DataCentre, resolveZohoHosts, type ZohoHosts } from '../zoho/datacentres';
 import {
   type AzureStorageSettings,
@@ -13,7 +14,7 @@ import {
   type Config,
   ConfigError,
   crossSettingProblems,
-  orgKeyOf,
+  legacyOrgKeyOf,
   parseOrThrow,
   presentSettings,
   type StateSettings,
@@ -50,6 +51,8 @@ interface StatusSettings {
   orgName: string;
   /** Without ZOHO_CLIENT_ID, status lists every org the store holds. */
   orgKey?: string;
+  /** Where release 0.1 kept this org's state (until a check adopts it). */
+  legacyOrgKey?: string;
   apiHosts: ZohoHosts;
 }
 
@@ -71,7 +74,8 @@ export function loadStatusSettings(env: Record<string, string | undefined> = pro
     state: stateSettingsOf(s),
     timezone: s.NOTIFY_TIMEZONE,
     orgName: s.ZOHO_ORG_NAME,
-    orgKey: present.ZOHO_CLIENT_ID ? orgKeyOf(s.ZOHO_DC, present.ZOHO_CLIENT_ID) : undefined,
+    orgKey: present.ZOHO_CLIENT_ID ? orgIdentityKey(s.ZOHO_ORG_NAME) : undefined,
+    legacyOrgKey: present.ZOHO_CLIENT_ID ? legacyOrgKeyOf(s.ZOHO_DC, present.ZOHO_CLIENT_ID) : undefined,
     apiHosts: resolveZohoHosts(s.ZOHO_DC, { accountsUrl: s.ZOHO_ACCOUNTS_URL, apiDomain: s.ZOHO_API_DOMAIN }),
   };
 }

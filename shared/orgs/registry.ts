@@ -9,7 +9,7 @@ import { identityCredential } from '../azureStorage';
 import type { OrgEntry } from '../config/orgs';
 import type { RegistrySettings } from '../config/partial';
 import { CodedError } from '../errors';
-import { sameOrgName } from '../orgName';
+import { orgIdentityKey, sameOrgName } from '../orgName';
 import { isTableNotFound, tableClientFor, writeCreatingTable } from '../state/tableStore';
 import { KeyVaultOrgSecrets } from './secrets';
 
@@ -18,9 +18,14 @@ const PARTITION = 'org';
 
 /** An org's entry without its secrets, and where they are. */
 export interface RegisteredOrg {
+  /** The org's own key (its name: shared/orgName.ts), as the state and the queues know it. */
   key: string;
+  /** Its row: the key, or the data centre and client ID for an org release 0.1 registered. */
+  rowKey: string;
   entry: Omit<OrgEntry, 'clientSecret' | 'refreshToken' | 'slackWebhookUrl' | 'teamsWebhookUrl'>;
   secretName: string;
+  /** A hash of its client and refresh token (credentialFingerprint): one consent is one org. */
+  credential?: string;
 }
 
 interface OrgEntity {
@@ -28,6 +33,7 @@ interface OrgEntity {
   rowKey: string;
   entry: string;
   secretName: string;
+  credential?: string;
 }
 
 class UnknownOrgError extends CodedError {
@@ -61,9 +67,10 @@ export class OrgRegistry {
     try {
       return orgOf(await this.table.getEntity<OrgEntity>(PARTITION, key));
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
+      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
     }
+    // An org release 0.1 registered has its old row: found by its own key in the list.
+    return (await this.list()).find((o) => o.key === key);
   }
 
   /** The org with this name or key: what people type. */
@@ -74,12 +81,18 @@ export class OrgRegistry {
   }
 
   async put(org: RegisteredOrg): Promise<void> {
-    const entity: OrgEntity = { partitionKey: PARTITION, rowKey: org.key, entry: JSON.stringify(org.entry), secretName: org.secretName };
+    const entity: OrgEntity = {
+      partitionKey: PARTITION,
+      rowKey: org.rowKey,
+      entry: JSON.stringify(org.entry),
+      secretName: org.secretName,
+      ...(org.credential ? { credential: org.credential } : {}),
+    };
     await writeCreatingTable(this.table, () => this.table.upsertEntity(entity, 'Replace'));
   }
 
-  async remove(key: string): Promise<void> {
-    await this.table.deleteEntity(PARTITION, key).catch((error: unknown) => {
+  async remove(rowKey: string): Promise<void> {
+    await this.table.deleteEntity(PARTITION, rowKey).catch((error: unknown) => {
       if (!(error instanceof RestError && error.statusCode === 404)) throw error;
     });
   }
@@ -95,7 +108,14 @@ function orgOf(entity: OrgEntity): RegisteredOrg {
   }
   if (typeof entry !== 'object' || entry === null)
     throw new CodedError('ORG_UNKNOWN', `the registered org ${entity.rowKey} has an unreadable entry`, 'Remove the org and add it again.');
-  return { key: entity.rowKey, entry: entry as RegisteredOrg['entry'], secretName: entity.secretName };
+  const { name } = entry as { name?: unknown };
+  return {
+    key: typeof name === 'string' ? orgIdentityKey(name) : entity.rowKey,
+    rowKey: entity.rowKey,
+    entry: entry as RegisteredOrg['entry'],
+    secretName: entity.secretName,
+    ...(typeof entity.credential === 'string' ? { credential: entity.credential } : {}),
+  };
 }
 
 /**

@@ -25,10 +25,13 @@ export async function watchedOrgs(sources: OrgSources): Promise<OrgRef[]> {
   return [...own, ...registered.filter((o) => !own.some((x) => x.key === o.key))];
 }
 
-/** The runtime of the org with this key: the settings' own, or a registered one (undefined once removed). */
+/**
+ * The runtime of the org with this key: the settings' own, or a registered one (undefined once
+ * removed). A message release 0.1 queued names the settings' org by its old key.
+ */
 export async function runtimeOfKey(key: string, sources: OrgSources): Promise<Runtime | undefined> {
   const own = await sources.settingsRuntime();
-  return own?.org.key === key ? own : sources.orgs?.runtimeFor(key);
+  return own && (own.org.key === key || own.org.legacy?.key === key) ? own : sources.orgs?.runtimeFor(key);
 }
 
 /** Where the orgs' state is kept: the same store for all of them. */

@@ -3,6 +3,7 @@
  * (the watch, the announcer, the archive worker) goes through mutate(), so overlapping runs
  * never overwrite each other: a write that loses the race reads again and decides again.
  */
+import { adoptLegacyState, type LegacyKey } from './adopt';
 import { StateConflictError, type StateStore, StateStoreError, type StoredRecord } from './store';
 import type { WatchState } from './watchState';
 import { parseWatchState } from './watchStateShape';
@@ -13,10 +14,13 @@ const MAX_ATTEMPTS = 8;
 export class WatchStateRepository {
   /** The record this repository last read or wrote (absent: there was none), with its ETag. */
   private last?: { record: StoredRecord<WatchState> | undefined };
+  private adoptionTried = false;
 
   constructor(
     private readonly store: StateStore,
     readonly orgKey: string,
+    /** Where the org's state was kept before: adopted on the first read that finds none. */
+    private readonly legacy?: LegacyKey,
   ) {}
 
   async read(): Promise<WatchState> {
@@ -55,7 +59,12 @@ export class WatchStateRepository {
   }
 
   private async readFresh(): Promise<StoredRecord<WatchState> | undefined> {
-    const stored = await this.store.read<unknown>(this.orgKey, 'watch');
+    let stored = await this.store.read<unknown>(this.orgKey, 'watch');
+    if (!stored && this.legacy && !this.adoptionTried) {
+      this.adoptionTried = true;
+      await adoptLegacyState(this.store, this.orgKey, this.legacy);
+      stored = await this.store.read<unknown>(this.orgKey, 'watch');
+    }
     // A record of the wrong shape throws here, before any decision: it is never written over.
     const record = stored && { value: parseWatchState(stored.value, this.orgKey, this.store.location) ?? {}, etag: stored.etag };
     this.last = { record };

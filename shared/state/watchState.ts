@@ -127,6 +127,8 @@ export interface WatchState {
   /** The contents of the latest inspected backup, and of the one before it: the data-loss alarm compares them. */
   inspected?: InspectedBackup;
   inspectedBefore?: InspectedBackup;
+  /** This record was adopted under the org's own key (shared/state/adopt.ts): read that one. */
+  movedTo?: string;
 }
 
 /** The channels that have not had an announcement yet (a failed delivery is still pending). */

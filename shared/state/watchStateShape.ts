@@ -54,6 +54,7 @@ const watchStateSchema = z.looseObject({
   lastCheck: z.optional(z.looseObject({ at: text, outcome: text })),
   lastSuccessAt: z.optional(text),
   lastError: z.optional(z.looseObject({ at: text, code: text, message: text })),
+  movedTo: z.optional(text),
 });
 
 class StateInvalidError extends CodedError {

@@ -23,7 +23,7 @@ export interface Run {
 export function startRun(deps: WatchDeps): Run {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? silentLogger;
-  const repo = new WatchStateRepository(deps.store, deps.org.key);
+  const repo = new WatchStateRepository(deps.store, deps.org.key, deps.org.legacy);
   const { timezone, runId, claimTtlMs } = deps;
   const announcer = createAnnouncer({ repo, notifiers: deps.notifiers, now, log, timezone, runId, claimTtlMs });
   return {

@@ -1,4 +1,5 @@
 /** What a check needs (its collaborators, passed in) and what it reports. */
+
 import type { ArchiveQueue } from '../archive/queue';
 import type { AlertSettings } from '../defaults';
 import type { SafeError } from '../errors';
@@ -6,6 +7,7 @@ import type { Logger } from '../log';
 import type { DeliveryResult } from '../notify/announcer';
 import type { Notifier } from '../notify/delivery';
 import type { Channel } from '../notify/notice';
+import type { WatchedOrg } from '../orgName';
 import type { StateStore } from '../state/store';
 import type { AlertKind } from '../state/watchState';
 import type { Telemetry } from '../telemetry';
@@ -25,7 +27,7 @@ export interface WatchDeps {
   tokens?: { readonly mintedCount: number };
   store: StateStore;
   notifiers: readonly Notifier[];
-  org: { key: string; name: string };
+  org: WatchedOrg;
   timezone: string;
   alerts?: AlertSettings;
   /** With ARCHIVE_ENABLED: where announced backups' parts are queued for the archive worker. */

@@ -5,6 +5,7 @@
  */
 import { CodedError, type ErrorCode, type ZohoApiErrorCode } from '../errors';
 import { outsideText, type SecretScrubber } from '../secrets';
+import { REFRESH_TOKEN_LIMIT_CAUSE } from './refreshTokenLimit';
 
 /** Zoho's documented error codes for the backup API, with what a person should do. */
 const ZOHO_API_ERRORS: Record<ZohoApiErrorCode, { status: number; hint: string }> = {
@@ -107,8 +108,8 @@ export function zohoTokenError(zohoError: string, scrubber?: SecretScrubber): Zo
     case 'invalid_code':
       return new ZohoCredentialsError(
         'ZOHO_INVALID_REFRESH_TOKEN',
-        'Zoho refused the refresh token (invalid_code): it was revoked, mistyped, or belongs to another data centre.',
-        'In api-console.zoho.com open your Self Client, generate a grant code with scope ZohoCRM.bulk.backup.READ, exchange it for a refresh token (README "Create the Zoho credentials") and set ZOHO_REFRESH_TOKEN; check ZOHO_DC too.',
+        `Zoho refused the refresh token (invalid_code): it was revoked, mistyped, or belongs to another data centre. ${REFRESH_TOKEN_LIMIT_CAUSE}.`,
+        'Authorize the org again: "zoho-backup-notifier auth" (a server-based client) or a Self Client grant code with "auth --code" (README "Create the Zoho credentials"), then set ZOHO_REFRESH_TOKEN; check ZOHO_DC too.',
       );
     case 'invalid_client':
     case 'invalid_client_secret':

@@ -1,20 +1,22 @@
 /**
- * `auth --code <grant code>`: turns a Self Client grant code into a refresh token at the data
- * centre's accounts server, writes it into ./.env (mode 0600), and proves it by reading the
- * backup history. Never prints a secret.
+ * `auth`: gets a refresh token, writes it into ./.env (mode 0600), and proves it by reading the
+ * backup history. With --code, from a Self Client's grant code; without, for a server-based
+ * client, from the consent the user gives in the browser (loopbackAuth.ts), at the accounts
+ * server of the user's data centre. Never prints a secret.
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { ConfigError } from '../shared/config';
 import { type AuthSettings, loadAuthSettings } from '../shared/config/partial';
 import { CodedError } from '../shared/errors';
 import { createRetryingHttp, parseJson } from '../shared/http';
 import { SecretScrubber } from '../shared/secrets';
 import { ZohoBackupClient } from '../shared/zoho/client';
+import { type DataCentre, resolveZohoHosts } from '../shared/zoho/datacentres';
 import { zohoTokenError } from '../shared/zoho/errors';
 import { ZohoTokenProvider } from '../shared/zoho/tokens';
 import type { Io } from './commands';
+import { consentInBrowser } from './loopbackAuth';
 import { EXIT } from './usage';
 
 const REQUIRED_SCOPE = 'ZohoCRM.bulk.backup.READ';
@@ -35,11 +37,17 @@ class GrantCodeError extends CodedError {
   }
 }
 
-export async function authCommand(io: Io, code: string | undefined, dir: string): Promise<number> {
-  if (!code) throw new ConfigError(['auth needs --code <grant code>: generate one in the API console (Self Client > Generate Code)']);
-  const settings = loadAuthSettings(io.settings);
+export interface AuthOptions {
+  /** A Self Client's grant code; without one, the browser's consent. */
+  code?: string;
+  port: number;
+  openBrowser: boolean;
+}
+
+export async function authCommand(io: Io, options: AuthOptions, dir: string): Promise<number> {
+  const { settings, code, redirectUri } = await grantOf(io, options);
   const scrubber = new SecretScrubber([settings.clientSecret, code]);
-  const answer = await exchange(settings, code, scrubber);
+  const answer = await exchange(settings, code, scrubber, redirectUri);
   scrubber.add(answer.refresh_token);
   writeDotEnv(join(dir, '.env'), { ZOHO_REFRESH_TOKEN: answer.refresh_token, ZOHO_DC: settings.dc });
   const rows = await historyWith(settings, answer.refresh_token, scrubber);
@@ -49,31 +57,87 @@ export async function authCommand(io: Io, code: string | undefined, dir: string)
     ok: true,
     wrote: ['ZOHO_REFRESH_TOKEN', 'ZOHO_DC'],
     file: join(dir, '.env'),
+    dc: settings.dc,
     historyRows: rows,
     scopes: scopes ?? null,
     missingScopes: missing,
   };
   if (io.json) io.out(JSON.stringify(report, null, 2));
-  else {
-    io.out(`Saved ZOHO_REFRESH_TOKEN and ZOHO_DC=${settings.dc} in ${report.file} (readable by you only).`);
-    io.out(`The token works: Zoho's backup history answered with ${rows} row${rows === 1 ? '' : 's'} for the past year.`);
-    io.out(scopes ? `Scopes: ${scopes.join(', ')}` : `Scopes: Zoho did not list them; ${REQUIRED_SCOPE} is proven by the history call.`);
-    if (missing.length > 0)
-      io.err(`warning: ARCHIVE_ENABLED=true needs ${missing.join(', ')}: generate a new code with it and run auth again.`);
-    else if (!scopes && settings.archiveEnabled)
-      io.out(`With ARCHIVE_ENABLED=true the code also needs ${ARCHIVE_SCOPE}; the first archived part proves it.`);
-    io.out('Next: zoho-backup-notifier test-notify, then zoho-backup-notifier check.');
-  }
+  else describeAuth(io, report, settings.archiveEnabled);
   return EXIT.ok;
 }
 
-async function exchange(settings: AuthSettings, code: string, scrubber: SecretScrubber) {
+/**
+ * The grant code and where to exchange it: a Self Client's code at ZOHO_DC's accounts server,
+ * or the browser consent's at the accounts server of the data centre Zoho's redirect names
+ * (a user's org may live in another than ZOHO_DC says).
+ */
+async function grantOf(io: Io, options: AuthOptions): Promise<Grant> {
+  const configured = loadAuthSettings(io.settings);
+  if (options.code) return { settings: configured, code: options.code };
+  return consentGrant(io, configured, options, io.settings.ZOHO_API_DOMAIN || undefined);
+}
+
+interface Grant {
+  settings: AuthSettings;
+  code: string;
+  redirectUri?: string;
+}
+
+async function consentGrant(
+  io: Io,
+  configured: AuthSettings,
+  options: Omit<AuthOptions, 'code'>,
+  apiDomain: string | undefined,
+): Promise<Grant> {
+  const scopes = [REQUIRED_SCOPE, ...(configured.archiveEnabled ? [ARCHIVE_SCOPE] : [])];
+  const consent = await consentInBrowser({
+    ...configured,
+    scopes,
+    port: options.port,
+    openBrowser: options.openBrowser,
+    say: io.json ? io.err : io.out,
+  });
+  const hosts = resolveZohoHosts(consent.dc, { accountsUrl: consent.accountsUrl, apiDomain });
+  return { settings: { ...configured, dc: consent.dc, ...hosts }, code: consent.code, redirectUri: consent.redirectUri };
+}
+
+function describeAuth(
+  io: Io,
+  report: { file: string; dc: string; historyRows: number; scopes: string[] | null; missingScopes: string[] },
+  archiveEnabled: boolean,
+): void {
+  const { file, dc, historyRows: rows, scopes, missingScopes: missing } = report;
+  io.out(`Saved ZOHO_REFRESH_TOKEN and ZOHO_DC=${dc} in ${file} (readable by you only).`);
+  io.out(`The token works: Zoho's backup history answered with ${rows} row${rows === 1 ? '' : 's'} for the past year.`);
+  io.out(scopes ? `Scopes: ${scopes.join(', ')}` : `Scopes: Zoho did not list them; ${REQUIRED_SCOPE} is proven by the history call.`);
+  if (missing.length > 0) io.err(`warning: ARCHIVE_ENABLED=true needs ${missing.join(', ')}: run auth again and grant it.`);
+  else if (!scopes && archiveEnabled)
+    io.out(`With ARCHIVE_ENABLED=true the code also needs ${ARCHIVE_SCOPE}; the first archived part proves it.`);
+  io.out('Next: npx zoho-backup-notifier test-notify, then npx zoho-backup-notifier check.');
+}
+
+/** orgs add: a refresh token for an org of a file from its admin's consent in the browser, and the data centre Zoho named. */
+export async function authorizeInBrowser(
+  io: Io,
+  client: AuthSettings,
+  options: Omit<AuthOptions, 'code'>,
+  apiDomain: string | undefined,
+): Promise<{ refreshToken: string; dc: DataCentre }> {
+  const { settings, code, redirectUri } = await consentGrant(io, client, options, apiDomain);
+  const answer = await exchange(settings, code, new SecretScrubber([settings.clientSecret, code]), redirectUri);
+  return { refreshToken: answer.refresh_token, dc: settings.dc };
+}
+
+async function exchange(settings: AuthSettings, code: string, scrubber: SecretScrubber, redirectUri: string | undefined) {
   const http = createRetryingHttp({ retries: 1 });
   const form = new URLSearchParams({
     grant_type: 'authorization_code',
     client_id: settings.clientId,
     client_secret: settings.clientSecret,
     code,
+    // A code from the consent page is exchanged only with the redirect URI it was sent to.
+    ...(redirectUri ? { redirect_uri: redirectUri } : {}),
   });
   const response = await http
     .post(`${settings.accountsUrl}/oauth/v2/token`, form.toString(), {

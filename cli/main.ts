@@ -13,7 +13,7 @@ import { visibleText } from '../shared/visibleText';
 import type { Io } from './commands';
 import { describeSafeError } from './describe';
 import { cliSettings, unknownSettingWarnings } from './settings';
-import { COMMANDS, commandUsage, EXIT, mainUsage, nearest, parseCommand, type UsageError } from './usage';
+import { COMMANDS, commandUsage, DEFAULT_CALLBACK_PORT, EXIT, mainUsage, nearest, parseCommand, type UsageError } from './usage';
 
 export { EXIT } from './usage';
 
@@ -75,7 +75,8 @@ export async function main(
     if (parsed.command === 'test-notify') return await commands.testNotifyCommand(io);
     if (parsed.command === 'orgs') {
       const { orgsCommand } = require('./orgsCommand') as typeof import('./orgsCommand');
-      return await orgsCommand(io, parsed.positionals);
+      const { port, openBrowser } = authOptionsOf(parsed.values);
+      return await orgsCommand(io, parsed.positionals, { port, openBrowser });
     }
     if (parsed.command === 'inspect') {
       const { inspectCommand } = require('./inspectCommand') as typeof import('./inspectCommand');
@@ -83,7 +84,7 @@ export async function main(
     }
     if (parsed.command === 'auth') {
       const { authCommand } = require('./auth') as typeof import('./auth');
-      return await authCommand(io, parsed.values.code as string | undefined, process.cwd());
+      return await authCommand(io, authOptionsOf(parsed.values), process.cwd());
     }
     return await commands.checkCommand(io, parsed.values['dry-run'] === true);
   } catch (error) {
@@ -92,6 +93,13 @@ export async function main(
     if (json) return fail(code, safe.message, safe.hint, safe.code);
     return say(err, describeSafeError(safe), code);
   }
+}
+
+function authOptionsOf(values: Record<string, string | boolean | undefined>): import('./auth').AuthOptions {
+  const port = values.port === undefined ? DEFAULT_CALLBACK_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535)
+    throw new ConfigError([`--port must be a port number from 1024 to 65535 (not ${JSON.stringify(String(values.port).slice(0, 20))})`]);
+  return { code: values.code as string | undefined, port, openBrowser: values['no-browser'] !== true };
 }
 
 /** Log lines go to stderr so that --json output stays parseable; a warning repeated in one run prints once. */

@@ -13,6 +13,7 @@ import { type OrgRegistry, openRegistry, type RegisteredOrg } from '../shared/or
 import { type KeyVaultOrgSecrets, type OrgSecrets, secretNameOf } from '../shared/orgs/secrets';
 import { refreshTokenLimitWarning } from '../shared/zoho/refreshTokenLimit';
 import { credentialFingerprint } from '../shared/zoho/tokens';
+import type { AuthOptions } from './auth';
 import type { Io } from './commands';
 import { EXIT, UsageError } from './usage';
 
@@ -23,7 +24,7 @@ import { EXIT, UsageError } from './usage';
  */
 const VALIDATION_BASE = { STATE_FILE: 'orgs-add', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/shared' };
 
-export async function orgsCommand(io: Io, [action, argument]: string[]): Promise<number> {
+export async function orgsCommand(io: Io, [action, argument]: string[], consent: Omit<AuthOptions, 'code'>): Promise<number> {
   const settings = loadRegistrySettings(io.settings);
   if (!settings)
     throw new ConfigError([
@@ -32,7 +33,7 @@ export async function orgsCommand(io: Io, [action, argument]: string[]): Promise
   // The signed-in identity (az login), or a managed identity where the command runs on Azure.
   const { registry, secrets } = openRegistry(settings, undefined);
   if (action === 'list' && argument === undefined) return listOrgs(io, registry);
-  if (action === 'add' && argument) return addOrgs(io, registry, secrets, readOrgs(argument));
+  if (action === 'add' && argument) return addOrgs(io, registry, secrets, await withConsents(io, readOrgs(argument), consent));
   if (action === 'remove' && argument) {
     const org = await registry.find(argument);
     // The registry first: from then on no check is queued for it, and its secret can go.
@@ -68,6 +69,45 @@ function readOrgs(path: string): unknown[] {
     throw new ConfigError([`${path} cannot be read as JSON: it must hold one org, or an array of orgs as for ZOHO_ORGS_FILE`]);
   }
   return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+/**
+ * An org of the file without a refreshToken is authorized as `auth` does it: its admin's
+ * consent in the browser, one org at a time, once the rest of the file is known to be sound
+ * (so that a typo never costs anyone a consent). The data centre is the one Zoho names.
+ */
+async function withConsents(io: Io, entries: unknown[], options: Omit<AuthOptions, 'code'>): Promise<unknown[]> {
+  const pending = (entry: unknown): entry is OrgEntry =>
+    typeof entry === 'object' && entry !== null && (entry as OrgEntry).refreshToken === undefined;
+  if (!entries.some(pending)) return entries;
+  const problems = entries.flatMap((entry, i) => {
+    try {
+      registrationOf(pending(entry) ? { ...entry, refreshToken: `pending-consent-${i}` } : entry, orgLabel(i + 1, entry));
+      return [];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return error.problems;
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { authorizeInBrowser } = require('./auth') as typeof import('./auth');
+  const authorized: unknown[] = [];
+  for (const [i, entry] of entries.entries()) {
+    if (!pending(entry)) {
+      authorized.push(entry);
+      continue;
+    }
+    io.err(`${orgLabel(i + 1, entry)} has no refreshToken: an admin of that org authorizes it now.`);
+    const { zoho } = orgConfig({ ...entry, refreshToken: 'pending-consent' }, VALIDATION_BASE, orgLabel(i + 1, entry));
+    const { refreshToken, dc } = await authorizeInBrowser(
+      io,
+      { ...zoho, archiveEnabled: io.settings.ARCHIVE_ENABLED === 'true' },
+      options,
+      entry.apiDomain,
+    );
+    authorized.push({ ...entry, refreshToken, dc });
+  }
+  return authorized;
 }
 
 async function addOrgs(io: Io, registry: OrgRegistry, secrets: KeyVaultOrgSecrets, entries: unknown[]): Promise<number> {

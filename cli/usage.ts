@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
+/** Where `auth` takes Zoho's answer: http://localhost:<port>/callback, a redirect URI the client lists. */
+export const DEFAULT_CALLBACK_PORT = 8765;
+
 type OptionSpec = { type: 'boolean' | 'string'; short?: string; help: string };
 
 interface CommandSpec {
@@ -19,6 +22,12 @@ interface CommandSpec {
 
 const JSON_OPTION: OptionSpec = { type: 'boolean', help: 'print the result as JSON (errors too)' };
 const HELP_OPTION: OptionSpec = { type: 'boolean', short: 'h', help: 'show this help' };
+
+/** How `auth` and `orgs add` take a consent in the browser. */
+const CONSENT_OPTIONS: Record<string, OptionSpec> = {
+  port: { type: 'string', help: `the callback's port on localhost (default ${DEFAULT_CALLBACK_PORT})` },
+  'no-browser': { type: 'boolean', help: 'print the consent link without opening a browser' },
+};
 
 export const COMMANDS: Record<string, CommandSpec> = {
   check: {
@@ -41,18 +50,21 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: { json: JSON_OPTION },
   },
   auth: {
-    summary: 'Turn a Self Client grant code into a refresh token, saved in ./.env, and prove it works',
-    usage: 'auth --code <grant code> [--json]',
-    details:
-      'Needs ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_DC (or ZOHO_ACCOUNTS_URL). Writes ZOHO_REFRESH_TOKEN and ZOHO_DC into ./.env (mode 0600); prints no secret.',
-    options: { code: { type: 'string', help: 'the grant code from the API console (Self Client > Generate Code)' }, json: JSON_OPTION },
+    summary: 'Get a refresh token (browser consent, or a Self Client grant code), save it in ./.env, and prove it works',
+    usage: 'auth [--code <grant code>] [--port <n>] [--no-browser] [--json]',
+    details: `Needs ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET. Without --code (a server-based client): opens Zoho's consent page and takes the answer on http://localhost:<port>/callback, which must be a redirect URI of the client in the API console (default port ${DEFAULT_CALLBACK_PORT}); the data centre is the one Zoho names. With --code (a Self Client): that code, at ZOHO_DC's accounts server. Writes ZOHO_REFRESH_TOKEN and ZOHO_DC into ./.env (mode 0600); prints no secret.`,
+    options: {
+      code: { type: 'string', help: 'a Self Client grant code from the API console (Self Client > Generate Code)' },
+      ...CONSENT_OPTIONS,
+      json: JSON_OPTION,
+    },
   },
   orgs: {
     summary: 'Manage the orgs a deployment watches: secrets in its Key Vault, the rest in its registry table',
-    usage: 'orgs add <orgs.json> | orgs list | orgs remove <name> [--json]',
+    usage: 'orgs add <orgs.json> [--port <n>] [--no-browser] | orgs list | orgs remove <name> [--json]',
     details:
-      'Needs ZOHO_ORGS_VAULT_URI and the storage account (AzureWebJobsStorage__accountName or AzureWebJobsStorage), and "az login" as someone with Key Vault Secrets Officer and Storage Table Data Contributor. The file holds one org or an array, as for ZOHO_ORGS_FILE. Prints no secret.',
-    options: { json: JSON_OPTION },
+      'Needs ZOHO_ORGS_VAULT_URI and the storage account (AzureWebJobsStorage__accountName or AzureWebJobsStorage), and "az login" as someone with Key Vault Secrets Officer and Storage Table Data Contributor. The file holds one org or an array, as for ZOHO_ORGS_FILE; an org without refreshToken is authorized in the browser as "auth" does (one server-based client may serve every org). Prints no secret.',
+    options: { ...CONSENT_OPTIONS, json: JSON_OPTION },
     positionals: { min: 1, max: 2 },
   },
   inspect: {

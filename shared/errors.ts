@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'ZOHO_INVALID_REFRESH_TOKEN'
   | 'ZOHO_INVALID_CLIENT'
   | 'ZOHO_INVALID_GRANT_CODE'
+  /** The browser consent of `auth` was refused, answered wrongly, or not given in time. */
+  | 'ZOHO_CONSENT_FAILED'
   | 'ZOHO_TOKEN_RATE_LIMITED'
   | 'ZOHO_TOKEN_ERROR'
   | 'ZOHO_BAD_RESPONSE'

@@ -20,6 +20,7 @@ import { orgIdentityKey } from '../shared/orgName';
 import { CHECK_QUEUE } from '../shared/orgs/checkQueue';
 import { ORGS_TABLE } from '../shared/orgs/registry';
 import { type RunningAzurite, startAzurite } from './support/azuriteProcess';
+import { answerConsent, freePort, startCli } from './support/consent';
 import { buildDeployedPackages, type DeployedPackage, type DeployedPackages } from './support/deployedPackage';
 import { FakeKeyVault } from './support/keyVault';
 import { tempFolders } from './support/tempFolders';
@@ -330,5 +331,21 @@ describe('registered orgs on Azure', () => {
     for await (const e of table.listEntities<{ entry: string }>()) if (e.entry.includes('Initech')) rows.push(e.rowKey as string);
     expect(rows).toEqual([orgIdentityKey('Initech')]);
     expect(vault.secrets.has('zoho-org-old-initech')).toBe(false);
+  });
+
+  it("authorizes an org of the file that has no refreshToken with its admin's consent in the browser, then adds it", async () => {
+    expect((await cli('orgs', 'remove', 'Zylker Corp')).code).toBe(0);
+    const { refreshToken: _none, ...zylker } = orgEntry(1);
+    const file = join(work, 'consent.json');
+    writeFileSync(file, JSON.stringify(zylker));
+    const adding = startCli(['orgs', 'add', file, '--no-browser', '--port', String(await freePort())], appSettings(), work);
+    const link = await adding.link;
+    expect(link.origin).toBe(zohos[1]!.url);
+    await answerConsent(link, 'accept');
+    expect(await adding.exited).toBe(0);
+    expect(adding.output.stdout).toMatch(/Added Zylker Corp/);
+    const stored = [...vault.secrets.values()].map((s) => JSON.parse(s.value) as Record<string, string>);
+    expect(stored.find((s) => s.clientSecret === zylker.clientSecret)?.refreshToken).toBe(zohos[1]!.settings.ZOHO_REFRESH_TOKEN);
+    expect(adding.output.stdout + adding.output.stderr).not.toContain(zohos[1]!.settings.ZOHO_REFRESH_TOKEN);
   });
 });

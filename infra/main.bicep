@@ -80,9 +80,20 @@ param archiveEnabled bool = false
 @description('Blob container for the archive.')
 param archiveContainer string = 'archive'
 
-@description('Days the archive keeps a backup (moved to the Cool tier after 30 days).')
-@minValue(31)
-param archiveRetentionDays int = 365
+@description('Days the archive keeps every backup (and none can be changed or deleted before: the container\'s immutability policy).')
+@minValue(1)
+@maxValue(3650)
+param archiveKeepDailyDays int = 35
+
+@description('Months the archive keeps the first backup of each month.')
+@minValue(0)
+@maxValue(120)
+param archiveKeepMonthlyMonths int = 12
+
+@description('Years the archive keeps the first backup of each year.')
+@minValue(0)
+@maxValue(100)
+param archiveKeepYearlyYears int = 7
 
 @description('Origins allowed to receive the Zoho token for downloads; empty: the data centre\'s download*.zoho hosts.')
 param zohoDownloadHosts string = ''
@@ -130,7 +141,9 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: names.deploymentContainer
     archiveContainerName: archiveContainer
-    archiveRetentionDays: archiveRetentionDays
+    archiveKeepDailyDays: archiveKeepDailyDays
+    archiveKeepMonthlyMonths: archiveKeepMonthlyMonths
+    archiveKeepYearlyYears: archiveKeepYearlyYears
   }
 }
 
@@ -208,6 +221,9 @@ module functionApp 'modules/functionapp.bicep' = {
       // ARM renders string(bool) as True/False; the app reads either, but lowercase is what people expect to see.
       ARCHIVE_ENABLED: toLower(string(archiveEnabled))
       ARCHIVE_CONTAINER: archiveContainer
+      ARCHIVE_KEEP_DAILY_DAYS: string(archiveKeepDailyDays)
+      ARCHIVE_KEEP_MONTHLY_MONTHS: string(archiveKeepMonthlyMonths)
+      ARCHIVE_KEEP_YEARLY_YEARS: string(archiveKeepYearlyYears)
       ZOHO_DOWNLOAD_HOSTS: zohoDownloadHosts
     }
   }

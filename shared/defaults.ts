@@ -32,6 +32,8 @@ export const DEFAULTS = {
   zohoApiVersion: 'v8',
   orgName: 'Zoho CRM',
   archiveContainer: 'archive',
+  /** Retention by generations (shared/archive/retention.ts): every backup, the first of each month, of each year. */
+  archiveRetention: { keepDailyDays: 35, keepMonthlyMonths: 12, keepYearlyYears: 7 },
   timezone: 'UTC',
   ...DEFAULT_ALERT_SETTINGS,
   /** How long a claim holds off other runs; a crashed run's claim lapses after it. */

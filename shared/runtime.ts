@@ -147,6 +147,7 @@ function archiveRuntime(
     trustedHosts: trustedDownloadHostsLabel(config.zoho.dc, downloadOrigins),
     timezone: config.timezone,
     alerts: config.alerts,
+    retention: config.archive.retention,
   };
   if (dir) return { queue: { enqueue: async () => {} }, worker, location: dir };
   // The queue client is built on first use, and the Blob client by the archive worker itself:

@@ -6,13 +6,14 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { patternBytes, patternChunks } from '../sandbox/zohoSandbox';
-import { archiveContainer } from '../shared/archive/container';
+import { archiveContainer, type BlobArchiveStorage } from '../shared/archive/container';
 import { isTrustedDownloadUrl } from '../shared/archive/plan';
 import { archivePart, reportArchiveFailure } from '../shared/archive/worker';
 import { PartInspector } from '../shared/inspect/partInspector';
 import type { Logger } from '../shared/log';
 import { readStatus } from '../shared/status';
 import { hoursAgo, startWorld, type World } from './support/world';
+import { writeOnceContainer } from './support/writeOnceContainer';
 
 const MB = 1024 * 1024;
 let world: World;
@@ -107,11 +108,22 @@ describe('the archive', () => {
       const expected = patternBytes(file, size);
       const stored = await blobBytes(world, `${prefix}/${file}`);
       expect(stored.equals(expected)).toBe(true);
-      const properties = await archiveContainer(deps.storage).getBlockBlobClient(`${prefix}/${file}`).getProperties();
-      expect(properties.metadata).toMatchObject({ sha256: sha256(expected), size: String(size) });
+      const blob = archiveContainer(deps.storage).getBlockBlobClient(`${prefix}/${file}`);
+      // Marked as it was written (an immutable blob takes no later change): its source, and its generation as an index tag.
+      expect((await blob.getProperties()).metadata).toMatchObject({
+        historyid: messages[0]!.historyId,
+        source: expect.stringContaining(file),
+      });
+      expect((await blob.getTags()).tags).toEqual({ generation: 'yearly' }); // the org's first archived backup
     }
     const manifest = JSON.parse((await blobBytes(world, `${prefix}/manifest.json`)).toString('utf8'));
-    expect(manifest).toMatchObject({ location: `${world.settings.ARCHIVE_CONTAINER}/${prefix}`, totalSize: 3 * size });
+    expect(manifest).toMatchObject({
+      location: `${world.settings.ARCHIVE_CONTAINER}/${prefix}`,
+      totalSize: 3 * size,
+      generation: 'yearly',
+      keptUntil: expect.stringMatching(/^\d{4}-/),
+    });
+    expect(Date.parse(manifest.keptUntil) - Date.parse(manifest.completedAt)).toBe(7 * 366 * 86_400_000);
     expect(manifest.parts).toEqual(
       expect.arrayContaining([
         {
@@ -236,5 +248,28 @@ describe('the archive', () => {
     await expect(world.check({ now: new Date(expiresAt - 23 * 3_600_000) })).resolves.toMatchObject({
       alerts: [expect.objectContaining({ kind: 'links-expiring' })],
     });
+  });
+
+  it('writes each part once under its final name: a re-delivered message and two workers on one part need no delete and no overwrite', async () => {
+    world = await startWorld({ archive: true, channels: ['slack'] });
+    world.sandbox.completeBackup({ at: hoursAgo(1), dataParts: 2, attachmentParts: 1, partSize: MB + 7 });
+    await world.check();
+    const refused: string[] = [];
+    const { deps } = workerDeps(world);
+    const storage = { ...(deps.storage as BlobArchiveStorage) };
+    storage.client = writeOnceContainer(archiveContainer(storage), refused);
+    const writeOnce = { ...deps, storage };
+    const [first, ...rest] = await world.takeArchiveMessages();
+    // Two workers take the same message at once (scale-out and at-least-once delivery).
+    const outcomes = await Promise.all([archivePart(writeOnce, first!), archivePart(writeOnce, first!)]);
+    expect(outcomes.sort()).toEqual(expect.arrayContaining(['archived']));
+    for (const message of rest) await expect(archivePart(writeOnce, message)).resolves.toBe('archived');
+    // Every message again, after the backup finished (its manifest is written once too).
+    for (const message of [first!, ...rest]) await expect(archivePart(writeOnce, message)).resolves.toBe('already-archived');
+    expect(refused).toEqual([]);
+    const state = await world.watchState();
+    expect(state?.backup?.archive).toMatchObject({ finishedAt: expect.any(String), generation: 'yearly' });
+    const archived = world.receiver.received('slack').filter((m) => JSON.stringify(m.body).includes('archived'));
+    expect(archived).toHaveLength(1);
   });
 });

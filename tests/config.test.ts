@@ -119,7 +119,7 @@ describe('loadConfig', () => {
       AzureWebJobsStorage: 'UseDevelopmentStorage=true',
       ZOHO_DOWNLOAD_HOSTS: 'http://127.0.0.1:9000/, https://download.example.com',
     });
-    expect(config.archive).toEqual({
+    expect(config.archive).toMatchObject({
       enabled: true,
       container: 'archive',
       downloadOrigins: ['http://127.0.0.1:9000', 'https://download.example.com'],

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Node } from 'web-tree-sitter';
 import { ARCHIVE_QUEUE } from '../shared/archive/plan';
+import { type Generation, keptDays } from '../shared/archive/retention';
 import { SETTING_NAMES } from '../shared/config';
 import { STATE_TABLE } from '../shared/state/tableStore';
 import { DATA_CENTRE_NAMES } from '../shared/zoho/datacentres';
@@ -149,19 +150,53 @@ describe('security properties', () => {
     expect(literal(p?.defaultValue)).toBe(STATE_TABLE);
   });
 
-  it('storage: a private archive container, its queue, and a lifecycle rule (Cool after 30 days, then delete)', async () => {
+  it('storage: a private archive container, write once (version-level immutability, an unlocked time-based policy), and its queue', async () => {
     const root = await tree('modules/storage.bicep');
     const containers = resourceOfType(root, 'Microsoft.Storage/storageAccounts/blobServices/containers');
     expect(containers.map((c) => property(c.body, 'name')?.text).sort()).toEqual(['archiveContainerName', 'deploymentContainerName']);
     for (const c of containers) expect(literal(property(c.body, 'properties.publicAccess'))).toBe('None');
+    const archive = containers.find((c) => property(c.body, 'name')?.text === 'archiveContainerName')!;
+    expect(literal(property(archive.body, 'properties.immutableStorageWithVersioning.enabled'))).toBe(true);
+    const [policy] = resourceOfType(root, 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies');
+    expect(literal(property(policy!.body, 'name'))).toBe('default');
+    expect(property(policy!.body, 'properties.immutabilityPeriodSinceCreationInDays')?.text).toBe('archiveKeepDailyDays');
+    expect(literal(property(policy!.body, 'properties.allowProtectedAppendWrites'))).toBe(false);
+    // Unlocked: no lock action in the template (README "Archive" says how to lock it).
+    expect(readFileSync(join(__dirname, '../infra/modules/storage.bicep'), 'utf8')).not.toMatch(/\/lock\b|immutabilityPolicies\/lock/);
+    const [blobService] = resourceOfType(root, 'Microsoft.Storage/storageAccounts/blobServices');
+    expect(literal(property(blobService!.body, 'properties.isVersioningEnabled'))).toBe(true);
+    expect(literal(property(blobService!.body, 'properties.deleteRetentionPolicy.enabled'))).toBe(true);
+    expect(literal(property(blobService!.body, 'properties.containerDeleteRetentionPolicy.enabled'))).toBe(true);
     const queueParam = params(root).find((p) => p.name === 'archiveQueueName');
     expect(literal(queueParam?.defaultValue)).toBe(ARCHIVE_QUEUE);
     resourceOfType(root, 'Microsoft.Storage/storageAccounts/queueServices/queues');
+  });
+
+  it('storage: lifecycle rules per generation tag tier and delete the archive as retention.ts counts it', async () => {
+    const root = await tree('modules/storage.bicep');
     const [policy] = resourceOfType(root, 'Microsoft.Storage/storageAccounts/managementPolicies');
-    const rule = descendants(policy!.body, 'object').find((o) => property(o, 'type') && literal(property(o, 'type')) === 'Lifecycle')!;
-    expect(literal(property(rule, 'definition.actions.baseBlob.tierToCool.daysAfterModificationGreaterThan'))).toBe(30);
-    expect(property(rule, 'definition.actions.baseBlob.delete.daysAfterModificationGreaterThan')?.text).toBe('archiveRetentionDays');
-    expect(literal(params(root).find((p) => p.name === 'archiveRetentionDays')?.defaultValue)).toBe(365);
+    const loop = descendants(policy!.body, 'for_statement')[0]!;
+    expect(loop.text).toMatch(/for generation in \[\s*'daily', 'monthly', 'yearly'\s*\]/);
+    const rule = descendants(loop, 'object').find((o) => literal(property(o, 'type')) === 'Lifecycle')!;
+    expect(property(rule, 'definition.filters.blobIndexMatch')?.text.replace(/\s+/g, ' ')).toBe(
+      "[ { name: 'generation', op: '==', value: generation } ]",
+    );
+    expect(property(rule, 'definition.filters.prefixMatch')?.text).toBe("[ '${archiveContainerName}/' ]");
+    expect(property(rule, 'definition.actions.version.delete.daysAfterCreationGreaterThan')?.text).toBe('keptDays[generation]');
+    const kept = descendants(root, 'variable_declaration')
+      .find((v) => v.text.startsWith('var keptDays'))!
+      .text.replace(/\s+/g, ' ');
+    expect(kept).toContain('daily: archiveKeepDailyDays');
+    expect(kept).toContain('monthly: max(archiveKeepDailyDays, archiveKeepMonthlyMonths * 31)');
+    expect(kept).toContain('yearly: max(archiveKeepDailyDays, archiveKeepMonthlyMonths * 31, archiveKeepYearlyYears * 366)');
+    const retention = { keepDailyDays: 35, keepMonthlyMonths: 12, keepYearlyYears: 7 };
+    expect(['daily', 'monthly', 'yearly'].map((g) => keptDays(g as Generation, retention))).toEqual([35, 372, 2562]);
+    for (const [name, value] of [
+      ['archiveKeepDailyDays', 35],
+      ['archiveKeepMonthlyMonths', 12],
+      ['archiveKeepYearlyYears', 7],
+    ] as const)
+      expect(literal(params(root).find((p) => p.name === name)?.defaultValue)).toBe(value);
   });
 
   it('key vault: RBAC authorization, soft delete and purge protection', async () => {

@@ -14,9 +14,21 @@ param archiveContainerName string = 'archive'
 @description('Queue the archive worker reads, one message per zip part (must match the app).')
 param archiveQueueName string = 'zoho-backup-archive'
 
-@description('Days an archived backup is kept before the lifecycle rule deletes it.')
-@minValue(31)
-param archiveRetentionDays int = 365
+@description('Days every archived backup is kept; none can be changed or deleted before (the immutability policy).')
+param archiveKeepDailyDays int = 35
+
+@description('Months the first backup of each month is kept (blob index tag generation=monthly).')
+param archiveKeepMonthlyMonths int = 12
+
+@description('Years the first backup of each year is kept (generation=yearly).')
+param archiveKeepYearlyYears int = 7
+
+// As shared/archive/retention.ts counts them: the longest month and year, so no copy goes early.
+var keptDays = {
+  daily: archiveKeepDailyDays
+  monthly: max(archiveKeepDailyDays, archiveKeepMonthlyMonths * 31)
+  yearly: max(archiveKeepDailyDays, archiveKeepMonthlyMonths * 31, archiveKeepYearlyYears * 366)
+}
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -41,7 +53,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   resource blobService 'blobServices' = {
     name: 'default'
     properties: {
+      // Version-level immutability needs versioning; soft delete keeps a deleted blob or container a week.
+      isVersioningEnabled: true
       deleteRetentionPolicy: { enabled: true, days: 7 }
+      containerDeleteRetentionPolicy: { enabled: true, days: 7 }
     }
 
     resource deploymentContainer 'containers' = {
@@ -49,9 +64,23 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       properties: { publicAccess: 'None' }
     }
 
+    // Write once, read many: no one (the app's identity included) can change or delete an
+    // archived blob version before its retention ends. The policy is unlocked, so an owner can
+    // shorten it; README "Archive" says how to lock it, after which it can only be extended.
     resource archiveContainer 'containers' = {
       name: archiveContainerName
-      properties: { publicAccess: 'None' }
+      properties: {
+        publicAccess: 'None'
+        immutableStorageWithVersioning: { enabled: true }
+      }
+
+      resource immutability 'immutabilityPolicies' = {
+        name: 'default'
+        properties: {
+          immutabilityPeriodSinceCreationInDays: archiveKeepDailyDays
+          allowProtectedAppendWrites: false
+        }
+      }
     }
   }
 
@@ -63,26 +92,33 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     }
   }
 
-  // Archived backups: to the Cool tier after 30 days, deleted after the retention period.
+  // Retention by generations, done by Azure: the app tags each archived blob with its
+  // generation, and these rules tier and delete by the tag. No timer of ours deletes anything.
   resource lifecycle 'managementPolicies' = {
     name: 'default'
     properties: {
       policy: {
         rules: [
-          {
-            name: 'archive-cool-then-delete'
+          for generation in [ 'daily', 'monthly', 'yearly' ]: {
+            name: 'archive-${generation}'
             enabled: true
             type: 'Lifecycle'
             definition: {
               filters: {
                 blobTypes: [ 'blockBlob' ]
                 prefixMatch: [ '${archiveContainerName}/' ]
+                blobIndexMatch: [ { name: 'generation', op: '==', value: generation } ]
               }
               actions: {
-                baseBlob: {
-                  tierToCool: { daysAfterModificationGreaterThan: 30 }
-                  delete: { daysAfterModificationGreaterThan: archiveRetentionDays }
-                }
+                // Cool, then Cold (online: archive get and the drills still read it at once); only
+                // copies kept longer than the tier's minimum days move at all.
+                baseBlob: union(
+                  keptDays[generation] > 60 ? { tierToCool: { daysAfterModificationGreaterThan: 30 } } : {},
+                  keptDays[generation] > 180 ? { tierToCold: { daysAfterModificationGreaterThan: 90 } } : {},
+                  { delete: { daysAfterModificationGreaterThan: keptDays[generation] } }
+                )
+                // A deleted base blob stays as a version (versioning is on): it goes at the same age.
+                version: { delete: { daysAfterCreationGreaterThan: keptDays[generation] } }
               }
             }
           }

@@ -13,6 +13,8 @@ export type ArchiveStorage = BlobArchiveStorage | { folder: string };
 export interface BlobArchiveStorage {
   settings: AzureStorageSettings;
   container: string;
+  /** A client to use instead of one built from the settings (tests give one that refuses deletes and overwrites). */
+  client?: ContainerClient;
 }
 
 const clients = new WeakMap<BlobArchiveStorage, ContainerClient>();
@@ -20,7 +22,7 @@ const clients = new WeakMap<BlobArchiveStorage, ContainerClient>();
 /** The container client of a runtime's archive storage, built on first use and then kept. */
 export function archiveContainer(storage: ArchiveStorage): ContainerClient {
   if ('folder' in storage) throw new Error(`the archive is the folder ${storage.folder}, not a Blob container`);
-  let client = clients.get(storage);
+  let client = storage.client ?? clients.get(storage);
   if (!client) {
     client = containerClient(storage.settings, storage.container);
     clients.set(storage, client);

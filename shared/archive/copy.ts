@@ -97,7 +97,7 @@ export async function streamToBlob(
   blob: BlockBlobClient,
   fileName: string,
   expectedBytes: number | undefined,
-  metadata: Record<string, string>,
+  marks: { metadata: Record<string, string>; tags: Record<string, string> },
   stall: StallWatch = DEFAULT_STALL,
 ): Promise<CopiedPart> {
   const hashing = new VerifyingStream(fileName, expectedBytes);
@@ -112,7 +112,13 @@ export async function streamToBlob(
     failure = error;
     abort.abort();
   });
-  const options = { blobHTTPHeaders: { blobContentType: 'application/zip' }, metadata, abortSignal: abort.signal };
+  // Never over an existing blob (If-None-Match: *): a part is written once, under its final name.
+  const options = {
+    blobHTTPHeaders: { blobContentType: 'application/zip' },
+    ...marks,
+    conditions: { ifNoneMatch: '*' },
+    abortSignal: abort.signal,
+  };
   try {
     // A stream, not a factory: the SDK cannot replay it, so a failed upload is the queue's to retry.
     if (expectedBytes !== undefined && expectedBytes <= MAX_SINGLE_PUT_BYTES) await blob.upload(hashing, expectedBytes, options);

@@ -13,6 +13,7 @@ import { recordsDroppedNotice } from '../notify/contentsNotices';
 import type { MessageContext, Notice } from '../notify/notice';
 import type { WatchStateRepository } from '../state/repository';
 import type { AlertKind, ArchiveProgress, TrackedBackup } from '../state/watchState';
+import { expiryOf, type Retention } from './retention';
 
 interface FinishDeps {
   repo: WatchStateRepository;
@@ -23,6 +24,7 @@ interface FinishDeps {
   announce(kind: AlertKind, occurrence: string, notice: Notice): Promise<void>;
   messageContext(): MessageContext;
   alerts: Pick<AlertSettings, 'recordDropPercent' | 'recordDropMin'>;
+  retention: Retention;
 }
 
 export async function finishArchive(deps: FinishDeps, backup: TrackedBackup, archive: ArchiveProgress): Promise<void> {
@@ -38,6 +40,8 @@ export async function finishArchive(deps: FinishDeps, backup: TrackedBackup, arc
   // Parts archived by an earlier release were not inspected: no counts rather than wrong ones.
   const contents = inspections.every((i): i is PartInspection => !!i) ? contentsOf(inspections) : undefined;
   const totalSize = parts.reduce((sum, p) => sum + (p.size ?? 0), 0);
+  const generation = archive.generation ?? 'daily';
+  const archivedAt = new Date(archive.completedAt ?? archive.queuedAt);
   const manifest = {
     org: deps.orgName,
     historyId: backup.historyId,
@@ -49,6 +53,8 @@ export async function finishArchive(deps: FinishDeps, backup: TrackedBackup, arc
     completedAt: archive.completedAt,
     totalSize,
     parts,
+    generation,
+    keptUntil: expiryOf(archivedAt, generation, deps.retention).toISOString(),
     ...contents,
   };
   await deps.writeManifest(`${JSON.stringify(manifest, null, 2)}\n`);

@@ -3,8 +3,9 @@
  * `<org>/<backup date>_<job id>/<file>`, and which hosts may receive the Zoho token.
  */
 
-import type { TrackedBackup } from '../state/watchState';
+import type { ArchiveProgress, TrackedBackup, WatchState } from '../state/watchState';
 import type { DataCentre } from '../zoho/datacentres';
+import { type Generation, generationOf } from './retention';
 
 export const ARCHIVE_QUEUE = 'zoho-backup-archive';
 export const ARCHIVE_POISON_QUEUE = `${ARCHIVE_QUEUE}-poison`;
@@ -21,6 +22,33 @@ export interface ArchivePartMessage {
 export function archivePrefix(backup: Pick<TrackedBackup, 'zgid' | 'jobId' | 'historyId' | 'logTime'>, orgKey: string): string {
   const date = new Date(backup.logTime).toISOString().slice(0, 10);
   return `${backup.zgid ?? orgKey}/${date}_${backup.jobId ?? backup.historyId}`;
+}
+
+/**
+ * The backup's generation, from the backup archived before it: the latest inspected one, or
+ * the one before that once this backup is the latest. The watch (queueing) and the worker
+ * (which may run first) decide it alike.
+ */
+export function archiveGenerationOf(state: WatchState, backup: Pick<TrackedBackup, 'historyId' | 'logTime'>, timeZone: string): Generation {
+  const previous = state.inspected?.historyId === backup.historyId ? state.inspectedBefore : state.inspected;
+  return generationOf(new Date(backup.logTime), previous ? new Date(previous.completedAt) : undefined, timeZone);
+}
+
+/** A backup's archive progress before any part is stored: every part queued, at `at`. */
+export function progressFromLinks(
+  state: WatchState,
+  backup: TrackedBackup,
+  where: { container: string; prefix: string; at: Date; timeZone: string },
+): ArchiveProgress {
+  const at = where.at.toISOString();
+  const files = [...backup.links.data, ...backup.links.attachments].map(fileNameOf);
+  return {
+    container: where.container,
+    prefix: where.prefix,
+    queuedAt: at,
+    parts: Object.fromEntries(files.map((f) => [f, { status: 'queued' as const, at }])),
+    generation: archiveGenerationOf(state, backup, where.timeZone),
+  };
 }
 
 export function fileNameOf(url: string): string {

@@ -6,9 +6,11 @@
 import { Readable } from 'node:stream';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { PartInspection } from '../inspect/partInspector';
+import type { ArchivePart } from '../state/watchState';
 import { type ArchiveStorage, archiveContainer } from './container';
 import { type CopiedPart, DEFAULT_STALL, type StallWatch, streamToBlob } from './copy';
 import { FolderArchiveStore } from './folderStore';
+import type { Generation } from './retention';
 import { readStored } from './verifyingStream';
 
 export interface StoredPart {
@@ -21,10 +23,10 @@ export interface StoredPart {
 export interface ArchiveStore {
   /** Where a backup is, as people read it: container/prefix, or the folder's path. */
   location(prefix: string): string;
-  /** The part at `path`, if it is stored whole already; read again when the state lacks what it holds. */
-  storedPart(path: string, fileName: string, readAgain: boolean): Promise<StoredPart | undefined>;
+  /** The part at `path`, if it is stored whole already: `known` when it matches, else read again. */
+  storedPart(path: string, fileName: string, known: StoredPart | undefined): Promise<StoredPart | undefined>;
   writePart(path: string, source: Readable, part: PartToWrite): Promise<CopiedPart>;
-  writeManifest(path: string, body: string): Promise<void>;
+  writeManifest(path: string, body: string, generation: Generation): Promise<void>;
 }
 
 export interface PartToWrite {
@@ -34,6 +36,14 @@ export interface PartToWrite {
   /** The link it came from, without its query. */
   source: string;
   stall?: StallWatch;
+  generation: Generation;
+}
+
+/** What the state knows of a stored part, when it knows all of it: the store then need not read it again. */
+export function storedFromState(part: ArchivePart | undefined): StoredPart | undefined {
+  return part?.status === 'archived' && part.inspection && part.sha256 && part.size !== undefined
+    ? { size: part.size, sha256: part.sha256, inspection: part.inspection }
+    : undefined;
 }
 
 class BlobArchiveStore implements ArchiveStore {
@@ -45,7 +55,12 @@ class BlobArchiveStore implements ArchiveStore {
     return `${this.container.containerName}/${prefix}`;
   }
 
-  async storedPart(path: string, fileName: string, readAgain: boolean): Promise<StoredPart | undefined> {
+  /**
+   * A blob here is whole and sound: Put Blob and a block list commit only once the part proved
+   * sound, and never over another blob. The state's record of it stands when the size agrees;
+   * without one (the worker stopped before recording it), it is read again, hash and contents.
+   */
+  async storedPart(path: string, fileName: string, known: StoredPart | undefined): Promise<StoredPart | undefined> {
     await this.ensureContainer();
     const existing = await this.blob(path)
       .getProperties()
@@ -53,27 +68,50 @@ class BlobArchiveStore implements ArchiveStore {
         if (error.statusCode === 404) return undefined;
         throw error;
       });
-    const size = existing?.metadata?.size;
-    // The hash lands in metadata only after the commit: a blob without it is not archived yet.
-    if (!existing?.metadata?.sha256 || size === undefined || Number(size) !== existing.contentLength) return undefined;
-    const stored = { size: Number(size), sha256: existing.metadata.sha256 };
-    if (!readAgain) return stored;
-    // Committed, but the worker that copied it stopped before the state had its contents: read it once more.
+    const size = existing?.contentLength;
+    if (size === undefined) return undefined;
+    if (known && known.size === size) return known;
     const body = (await this.blob(path).download()).readableStreamBody;
-    const read = body && (await readStored(Readable.from(body), fileName, stored.size));
-    return read?.sha256 === stored.sha256 ? read : undefined;
+    return body ? readStored(Readable.from(body), fileName, size) : undefined;
   }
 
+  /**
+   * Once, under its final name: with If-None-Match: *, a blob already there (a second worker on
+   * the same part) is never overwritten, which the archive's immutability policy forbids anyway.
+   * Metadata and the generation tag go with the upload: an immutable blob takes no later change.
+   */
   async writePart(path: string, source: Readable, part: PartToWrite): Promise<CopiedPart> {
     const blob = this.blob(path);
-    const metadata = { historyid: part.historyId };
-    const copied = await streamToBlob(source, blob, part.fileName, part.expectedBytes, metadata, part.stall ?? DEFAULT_STALL);
-    await blob.setMetadata({ ...metadata, sha256: copied.sha256, size: String(copied.size), source: part.source });
-    return copied;
+    const metadata = { historyid: part.historyId, source: part.source };
+    try {
+      return await streamToBlob(
+        source,
+        blob,
+        part.fileName,
+        part.expectedBytes,
+        { metadata, tags: { generation: part.generation } },
+        part.stall ?? DEFAULT_STALL,
+      );
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      source.destroy();
+      const stored = await this.storedPart(path, part.fileName, undefined);
+      if (!stored?.inspection) throw error;
+      return { size: stored.size, sha256: stored.sha256, inspection: stored.inspection };
+    }
   }
 
-  async writeManifest(path: string, body: string): Promise<void> {
-    await this.blob(path).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+  /** Once: a manifest already there is this backup's, written by a worker that stopped before recording it. */
+  async writeManifest(path: string, body: string, generation: Generation): Promise<void> {
+    await this.blob(path)
+      .upload(body, Buffer.byteLength(body), {
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+        tags: { generation },
+        conditions: { ifNoneMatch: '*' },
+      })
+      .catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 409) throw error;
+      });
   }
 
   private blob(path: string): BlockBlobClient {

@@ -8,7 +8,7 @@
 
 import type { Readable } from 'node:stream';
 import { type AxiosInstance, isAxiosError } from 'axios';
-import { type AlertSettings, DEFAULT_ALERT_SETTINGS } from '../defaults';
+import { type AlertSettings, DEFAULT_ALERT_SETTINGS, DEFAULTS } from '../defaults';
 import { networkReason, safeUrl } from '../http';
 import { PartDamagedError } from '../inspect/partDamaged';
 import { type Logger, silentLogger, warnOfFailure } from '../log';
@@ -19,14 +19,15 @@ import type { Notice } from '../notify/notice';
 import type { WatchedOrg } from '../orgName';
 import { WatchStateRepository } from '../state/repository';
 import type { StateStore } from '../state/store';
-import type { AlertKind, ArchivePart, ArchiveProgress, TrackedBackup } from '../state/watchState';
+import type { AlertKind, ArchivePart, ArchiveProgress, TrackedBackup, WatchState } from '../state/watchState';
 import { UntrustedHostError, type ZohoApiError, ZohoUnreachableError, zohoApiError } from '../zoho/errors';
 import type { AccessTokenSource } from '../zoho/tokens';
 import type { ArchiveStorage } from './container';
 import { type CopiedPart, contentLength, type StallWatch } from './copy';
 import { finishArchive } from './finish';
-import { type ArchivePartMessage, fileNameOf } from './plan';
-import { type ArchiveStore, archiveStoreOf } from './stores';
+import { type ArchivePartMessage, archiveGenerationOf, progressFromLinks } from './plan';
+import type { Retention } from './retention';
+import { type ArchiveStore, archiveStoreOf, storedFromState } from './stores';
 
 export interface ArchiveDeps {
   store: StateStore;
@@ -45,6 +46,8 @@ export interface ArchiveDeps {
   stall?: StallWatch;
   /** The data-loss alarm's thresholds (ALERT_RECORD_DROP_PERCENT, ALERT_RECORD_DROP_MIN). */
   alerts?: Pick<AlertSettings, 'recordDropPercent' | 'recordDropMin'>;
+  /** How long each generation is kept (ARCHIVE_KEEP_*): the manifest says until when. */
+  retention?: Retention;
 }
 
 /** What a part may be called on disk: Zoho's are Data_001.zip, Attachments_001.zip. */
@@ -101,8 +104,8 @@ class ArchiveJob {
       return 'refused';
     }
     const path = `${this.message.prefix}/${fileName}`;
-    const known = (await this.repo.read()).backup?.archive?.parts[fileName]?.inspection;
-    const stored = await this.store.storedPart(path, fileName, !known);
+    const state = await this.repo.read();
+    const stored = await this.store.storedPart(path, fileName, storedFromState(state.backup?.archive?.parts[fileName]));
     if (stored) {
       await this.recordPart({ status: 'archived', at: this.now().toISOString(), ...stored });
       return 'already-archived';
@@ -114,6 +117,8 @@ class ArchiveJob {
       historyId: this.message.historyId,
       source: safeUrl(url),
       stall: this.deps.stall,
+      generation:
+        state.backup?.archive?.generation ?? (state.backup ? archiveGenerationOf(state, state.backup, this.deps.timezone) : 'daily'),
     };
     let copied: CopiedPart;
     try {
@@ -156,7 +161,7 @@ class ArchiveJob {
     const written = await this.repo.mutate((state) => {
       const backup = state.backup;
       if (backup?.historyId !== historyId) return undefined;
-      const progress = backup.archive ?? this.progressFor(backup);
+      const progress = backup.archive ?? this.progressFor(backup, state);
       // A part found archived again keeps what its first copy read inside it, and no old error.
       const cleared = part.status === 'archived' ? { error: undefined } : {};
       const parts = { ...progress.parts, [fileName]: { ...progress.parts[fileName], ...part, ...cleared } };
@@ -171,15 +176,9 @@ class ArchiveJob {
   }
 
   /** This worker got here before the watch recorded the queueing: derive the progress from the links. */
-  private progressFor(backup: TrackedBackup): NonNullable<TrackedBackup['archive']> {
-    const at = this.now().toISOString();
-    const files = [...backup.links.data, ...backup.links.attachments].map(fileNameOf);
-    return {
-      container: 'folder' in this.deps.storage ? this.deps.storage.folder : this.deps.storage.container,
-      prefix: this.message.prefix,
-      queuedAt: at,
-      parts: Object.fromEntries(files.map((f) => [f, { status: 'queued' as const, at }])),
-    };
+  private progressFor(backup: TrackedBackup, state: WatchState): ArchiveProgress {
+    const container = 'folder' in this.deps.storage ? this.deps.storage.folder : this.deps.storage.container;
+    return progressFromLinks(state, backup, { container, prefix: this.message.prefix, at: this.now(), timeZone: this.deps.timezone });
   }
 
   /**
@@ -193,10 +192,11 @@ class ArchiveJob {
         repo: this.repo,
         orgName: this.deps.org.name,
         location: this.store.location(archive.prefix),
-        writeManifest: (body) => this.store.writeManifest(`${archive.prefix}/manifest.json`, body),
+        writeManifest: (body) => this.store.writeManifest(`${archive.prefix}/manifest.json`, body, archive.generation ?? 'daily'),
         announce: (kind, occurrence, notice) => this.announce(kind, occurrence, notice),
         messageContext: () => this.messageContext(),
         alerts: this.deps.alerts ?? DEFAULT_ALERT_SETTINGS,
+        retention: this.deps.retention ?? DEFAULTS.archiveRetention,
       },
       backup,
       archive,
@@ -219,7 +219,7 @@ class ArchiveJob {
       await this.repo.mutate((state) => {
         const backup = state.backup;
         if (backup?.historyId !== historyId) return undefined;
-        const progress = backup.archive ?? this.progressFor(backup);
+        const progress = backup.archive ?? this.progressFor(backup, state);
         const part: ArchivePart = { status, at: this.now().toISOString(), error: reason };
         return { ...state, backup: { ...backup, archive: { ...progress, parts: { ...progress.parts, [fileName]: part } } } };
       });

@@ -26,6 +26,12 @@ function parseDuration(text: string): number | undefined {
   return match && unit ? Number(match[1]) * unit : undefined;
 }
 
+/** A whole number from min to max, written as digits only; otherwise undefined. */
+export function wholeIn(value: string, min: number, max: number): number | undefined {
+  const n = /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  return n >= min && n <= max ? n : undefined;
+}
+
 /** A string setting read by `read`; undefined from it means the value is wrong, and `message` says why. */
 export function parsedSetting<T>(message: string, read: (value: string) => T | undefined) {
   return z.pipe(

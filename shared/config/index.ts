@@ -3,6 +3,8 @@
  * Everything is validated at once so that a misconfigured app fails with a single message
  * naming every bad setting, and a secret's value is never repeated back.
  */
+
+import type { Retention } from '../archive/retention';
 import type { AlertSettings } from '../defaults';
 import { CodedError } from '../errors';
 import { orgKey } from '../state/store';
@@ -33,6 +35,7 @@ export interface Config {
     dir?: string;
     /** Origins allowed to receive the Zoho token with a download; empty: the DC's download hosts. */
     downloadOrigins: string[];
+    retention: Retention;
   };
   timezone: string;
   telemetry: {
@@ -149,7 +152,17 @@ function toConfig(s: Settings): Config {
     checkDeadlineMs: s.CHECK_DEADLINE,
     state,
     azureStorage,
-    archive: { enabled: s.ARCHIVE_ENABLED, container: s.ARCHIVE_CONTAINER, dir: s.ARCHIVE_DIR, downloadOrigins: s.ZOHO_DOWNLOAD_HOSTS },
+    archive: {
+      enabled: s.ARCHIVE_ENABLED,
+      container: s.ARCHIVE_CONTAINER,
+      dir: s.ARCHIVE_DIR,
+      downloadOrigins: s.ZOHO_DOWNLOAD_HOSTS,
+      retention: {
+        keepDailyDays: s.ARCHIVE_KEEP_DAILY_DAYS,
+        keepMonthlyMonths: s.ARCHIVE_KEEP_MONTHLY_MONTHS,
+        keepYearlyYears: s.ARCHIVE_KEEP_YEARLY_YEARS,
+      },
+    },
     timezone: s.NOTIFY_TIMEZONE,
     telemetry: { connectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING, identityClientId: s.APPLICATIONINSIGHTS_AUTHENTICATION_STRING },
   };

@@ -7,7 +7,7 @@ import { DEFAULTS } from '../defaults';
 import { normalizeOrgName, orgNameProblem } from '../orgName';
 import { isAllowedUrl } from '../urls';
 import { DATA_CENTRE_NAMES, type DataCentre } from '../zoho/datacentres';
-import { booleanSetting, durationSetting, isTimeZone, optionalUrl, parsedSetting, required } from './fields';
+import { booleanSetting, durationSetting, isTimeZone, optionalUrl, parsedSetting, required, wholeIn } from './fields';
 
 const dataCentre = z._default(
   parsedSetting(`ZOHO_DC must be one of ${DATA_CENTRE_NAMES.join(', ')}`, (value) =>
@@ -123,6 +123,26 @@ export const settingsSchema = z.object({
       }),
     ),
     DEFAULTS.archiveContainer,
+  ),
+  ARCHIVE_KEEP_DAILY_DAYS: z._default(
+    parsedSetting('ARCHIVE_KEEP_DAILY_DAYS must be a whole number of days from 1 to 3650 (how long every archived backup is kept)', (v) =>
+      wholeIn(v, 1, 3650),
+    ),
+    DEFAULTS.archiveRetention.keepDailyDays,
+  ),
+  ARCHIVE_KEEP_MONTHLY_MONTHS: z._default(
+    parsedSetting(
+      'ARCHIVE_KEEP_MONTHLY_MONTHS must be a whole number of months from 0 to 120 (how long the first backup of each month is kept)',
+      (v) => wholeIn(v, 0, 120),
+    ),
+    DEFAULTS.archiveRetention.keepMonthlyMonths,
+  ),
+  ARCHIVE_KEEP_YEARLY_YEARS: z._default(
+    parsedSetting(
+      'ARCHIVE_KEEP_YEARLY_YEARS must be a whole number of years from 0 to 100 (how long the first backup of each year is kept)',
+      (v) => wholeIn(v, 0, 100),
+    ),
+    DEFAULTS.archiveRetention.keepYearlyYears,
   ),
   ARCHIVE_DIR: z.optional(z.string().check(z.refine((value) => !value.includes('\0'), { error: 'ARCHIVE_DIR must be a folder path' }))),
   ZOHO_DOWNLOAD_HOSTS: downloadOrigins,

@@ -1,5 +1,6 @@
 /** What the watch remembers per org between runs (the 'watch' record of the state store). */
 
+import type { Generation } from '../archive/retention';
 import type { InspectedBackup } from '../inspect/backupContents';
 import type { PartInspection } from '../inspect/partInspector';
 import type { Channel, Notice } from '../notify/notice';
@@ -65,6 +66,8 @@ export interface ArchiveProgress {
   completedAt?: string;
   /** The manifest is written and the messages sent: nothing is left to do. */
   finishedAt?: string;
+  /** Which copies retention keeps longest: shared/archive/retention.ts. */
+  generation?: Generation;
 }
 
 export type AlertKind =

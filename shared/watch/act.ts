@@ -4,7 +4,7 @@
  * the notices the plan wrote.
  */
 import { cacheSchedule } from '../alerts/schedule';
-import { archiveMessages, archivePrefix } from '../archive/plan';
+import { archiveGenerationOf, archiveMessages, archivePrefix } from '../archive/plan';
 import { warnOfFailure } from '../log';
 import { type AnnouncementTarget, alertTarget } from '../notify/announcer';
 import { type TrackedBackup, trackedRecord, type WatchState } from '../state/watchState';
@@ -72,7 +72,19 @@ async function queueArchive(run: Run, backup: TrackedBackup): Promise<void> {
   const parts = Object.fromEntries(messages.map((m) => [m.fileName, { status: 'queued' as const, at }]));
   await run.repo.mutate((state) =>
     state.backup?.historyId === backup.historyId && !state.backup.archive
-      ? { ...state, backup: { ...state.backup, archive: { container: archive.container, prefix, queuedAt: at, parts } } }
+      ? {
+          ...state,
+          backup: {
+            ...state.backup,
+            archive: {
+              container: archive.container,
+              prefix,
+              queuedAt: at,
+              parts,
+              generation: archiveGenerationOf(state, backup, run.deps.timezone),
+            },
+          },
+        }
       : undefined,
   );
 }

@@ -181,7 +181,7 @@ describe('security properties', () => {
     expect(property(rule, 'definition.filters.blobIndexMatch')?.text.replace(/\s+/g, ' ')).toBe(
       "[ { name: 'generation', op: '==', value: generation } ]",
     );
-    expect(property(rule, 'definition.filters.prefixMatch')?.text).toBe("[ '${archiveContainerName}/' ]");
+    expect(property(rule, 'definition.filters.prefixMatch')?.text).toMatch(/^\[ '\$\{archiveContainerName\}\/' \]$/);
     expect(property(rule, 'definition.actions.version.delete.daysAfterCreationGreaterThan')?.text).toBe('keptDays[generation]');
     const kept = descendants(root, 'variable_declaration')
       .find((v) => v.text.startsWith('var keptDays'))!

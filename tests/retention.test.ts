@@ -27,7 +27,8 @@ describe('retention by generations', () => {
   it("keeps, of 2026's 52 weekly backups on 31 December: the last five weeks', each month's first, and the year's first", () => {
     const backups = aYearOfWeeklyBackups('UTC');
     expect(backups).toHaveLength(52);
-    const counts = backups.reduce<Record<string, number>>((c, b) => ({ ...c, [b.generation]: (c[b.generation] ?? 0) + 1 }), {});
+    const counts: Record<string, number> = {};
+    for (const b of backups) counts[b.generation] = (counts[b.generation] ?? 0) + 1;
     expect(counts).toEqual({ yearly: 1, monthly: 11, daily: 40 });
     const endOfYear = new Date('2026-12-31T12:00:00Z');
     const kept = backups.filter((b) => b.keptUntil > endOfYear);

@@ -176,6 +176,7 @@ module rbac 'modules/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     keyVaultName: keyVault.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
+    archiveContainerName: archiveContainer
     adminPrincipalId: adminPrincipalId
   }
 }

@@ -172,6 +172,26 @@ describe('security properties', () => {
     resourceOfType(root, 'Microsoft.Storage/storageAccounts/queueServices/queues');
   });
 
+  it("rbac: the app identity's Blob role cannot delete in the archive container (a condition on the assignment)", async () => {
+    const root = await tree('modules/rbac.bicep');
+    const owner = resourceOfType(root, 'Microsoft.Authorization/roleAssignments').find((r) => r.symbol === 'blobOwner')!;
+    expect(property(owner.body, 'properties.condition')?.text).toBe('noArchiveDeletes');
+    expect(literal(property(owner.body, 'properties.conditionVersion'))).toBe('2.0');
+    const actions = descendants(root, 'variable_declaration').find((v) => v.text.startsWith('var archiveDeleteActions'))!;
+    const listed = descendants(actions, 'string').map((n) => literal(n));
+    expect(listed).toEqual([
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/deleteBlobVersion/action',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/permanentDelete/action',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/runAsSuperUser/action',
+    ]);
+    const text = descendants(root, 'variable_declaration')
+      .map((v) => v.text)
+      .join('\n');
+    expect(text).toContain("containers:name] StringNotEquals \\'${archiveContainerName}\\'");
+    expect(text).toMatch(/join\(map\(archiveDeleteActions, action => '!\(ActionMatches\{\\'\$\{action\}\\'\}\)'\), ' AND '\)/);
+  });
+
   it('storage: lifecycle rules per generation tag tier and delete the archive as retention.ts counts it', async () => {
     const root = await tree('modules/storage.bicep');
     const [policy] = resourceOfType(root, 'Microsoft.Storage/storageAccounts/managementPolicies');

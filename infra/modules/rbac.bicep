@@ -4,6 +4,8 @@ param principalId string
 param storageAccountName string
 param keyVaultName string
 param appInsightsName string
+@description('The archive container: the app may write blobs there once, never delete them.')
+param archiveContainerName string
 @description('Who runs `zoho-backup-notifier orgs add|remove` (az login); empty for nobody.')
 param adminPrincipalId string = ''
 @allowed([ 'User', 'Group', 'ServicePrincipal' ])
@@ -30,7 +32,20 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
-// Blob: the host's leases and the deployment package (and the archive, later).
+// The archive is the copy that outlives Zoho's links: the app's identity must not be able to
+// destroy it, even before the immutability policy would stop it. A role assignment condition
+// (ABAC) takes every kind of delete, and the super-user bypass of conditions, off the
+// identity's Blob role for the archive container only.
+var archiveDeleteActions = [
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete'
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/deleteBlobVersion/action'
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/permanentDelete/action'
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/runAsSuperUser/action'
+]
+var notInArchive = '@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringNotEquals \'${archiveContainerName}\''
+var noArchiveDeletes = '((${join(map(archiveDeleteActions, action => '!(ActionMatches{\'${action}\'})'), ' AND ')}) OR (${notInArchive}))'
+
+// Blob: the host's leases, the deployment package, and the archive (written once, tagged by generation).
 resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, principalId, roles.storageBlobDataOwner)
   scope: storage
@@ -38,6 +53,8 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    condition: noArchiveDeletes
+    conditionVersion: '2.0'
   }
 }
 

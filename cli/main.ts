@@ -82,6 +82,10 @@ export async function main(
       const { inspectCommand } = require('./inspectCommand') as typeof import('./inspectCommand');
       return await inspectCommand(io, parsed.positionals, parsed.values.against as string | undefined);
     }
+    if (parsed.command === 'archive') {
+      const { archiveCommand } = require('./archiveCommand') as typeof import('./archiveCommand');
+      return await archiveCommand(io, parsed.positionals, archiveOptionsOf(parsed.values));
+    }
     if (parsed.command === 'auth') {
       const { authCommand } = require('./auth') as typeof import('./auth');
       return await authCommand(io, authOptionsOf(parsed.values), process.cwd());
@@ -93,6 +97,19 @@ export async function main(
     if (json) return fail(code, safe.message, safe.hint, safe.code);
     return say(err, describeSafeError(safe), code);
   }
+}
+
+function archiveOptionsOf(values: Record<string, string | boolean | undefined>): import('./archiveCommand').ArchiveOptions {
+  const gigabytes = values.budget === undefined ? 10 : Number(values.budget);
+  if (!(gigabytes > 0))
+    throw new ConfigError([`--budget must be a number of gigabytes above 0 (not ${JSON.stringify(String(values.budget).slice(0, 20))})`]);
+  return {
+    org: values.org as string | undefined,
+    to: values.to as string | undefined,
+    force: values.force === true,
+    all: values.all === true,
+    budgetBytes: gigabytes * 1e9,
+  };
 }
 
 function authOptionsOf(values: Record<string, string | boolean | undefined>): import('./auth').AuthOptions {

@@ -39,6 +39,14 @@ export type ErrorCode =
   | 'STATE_INVALID'
   | 'ARCHIVE_TRUNCATED'
   | 'ARCHIVE_MESSAGE_INVALID'
+  /** archive get/verify: the backup named matches none, or several. */
+  | 'ARCHIVE_NOT_FOUND'
+  /** archive get: the backup's manifest is missing or not one this app writes. */
+  | 'ARCHIVE_MANIFEST_INVALID'
+  /** archive get: the target folder holds other files (without --force). */
+  | 'ARCHIVE_TARGET_NOT_EMPTY'
+  /** archive get/verify: a stored part no longer matches its manifest (SHA-256, or its zip entries). */
+  | 'ARCHIVE_COPY_MISMATCH'
   | 'CHECK_FAILED'
   | 'CHECK_TIMED_OUT'
   | 'ARCHIVE_STALLED'

@@ -5,6 +5,7 @@
  */
 
 import * as z from 'zod/mini';
+import type { ArchiveStorage } from '../archive/container';
 import type { AlertSettings } from '../defaults';
 import { orgIdentityKey } from '../orgName';
 import { type DataCentre, resolveZohoHosts, type ZohoHosts } from '../zoho/datacentres';
@@ -129,6 +130,24 @@ export function loadRegistrySettings(env: Record<string, string | undefined> = p
       'ZOHO_ORGS_VAULT_URI needs AzureWebJobsStorage (or AzureWebJobsStorage__accountName): the registry is a table there',
     ]);
   return { vaultUrl: s.ZOHO_ORGS_VAULT_URI, storage };
+}
+
+export interface ArchiveReadSettings {
+  storage: ArchiveStorage;
+  timezone: string;
+}
+
+/** Where the archive is, for archive list|get|verify: ARCHIVE_DIR, or ARCHIVE_CONTAINER in the app's storage; no Zoho secret. */
+export function loadArchiveReadSettings(env: Record<string, string | undefined> = process.env): ArchiveReadSettings {
+  const schema = z.pick(settingsSchema, { ARCHIVE_DIR: true, ARCHIVE_CONTAINER: true, NOTIFY_TIMEZONE: true, ...STORAGE_SETTINGS });
+  const s = parseOrThrow(schema.safeParse(presentSettings(env)), []);
+  if (s.ARCHIVE_DIR) return { storage: { folder: s.ARCHIVE_DIR }, timezone: s.NOTIFY_TIMEZONE };
+  const storage = azureStorageSettings(s);
+  if (!storage)
+    throw new ConfigError([
+      'archive needs ARCHIVE_DIR (the folder the command line archives into) or AzureWebJobsStorage / AzureWebJobsStorage__accountName (the storage account with ARCHIVE_CONTAINER)',
+    ]);
+  return { storage: { settings: storage, container: s.ARCHIVE_CONTAINER }, timezone: s.NOTIFY_TIMEZONE };
 }
 
 /** Only the data-loss alarm's thresholds (inspect --against). */

@@ -1,0 +1,124 @@
+/**
+ * `archive list | get <backup> --to <dir> | verify [--all]`: the archive from a terminal, from
+ * ARCHIVE_DIR or the app's Blob container (identity or connection string). It needs no Zoho
+ * secret and no webhook: only where the archive is.
+ */
+import { type ArchivedBackup, archiveReaderOf, type Catalog } from '../shared/archive/catalog';
+import { backupDay, type PartResult, restoreBackup, selectBackup, verifyBackup } from '../shared/archive/restore';
+import { loadArchiveReadSettings } from '../shared/config/partial';
+import { CodedError } from '../shared/errors';
+import { sameOrgName } from '../shared/orgName';
+import type { Io } from './commands';
+import { EXIT, UsageError } from './usage';
+
+export interface ArchiveOptions {
+  org?: string;
+  to?: string;
+  force: boolean;
+  all: boolean;
+  /** Bytes a verify run may read without --all. */
+  budgetBytes: number;
+}
+
+export async function archiveCommand(io: Io, [action, which]: string[], options: ArchiveOptions): Promise<number> {
+  const settings = loadArchiveReadSettings(io.settings);
+  const reader = archiveReaderOf(settings.storage);
+  const catalog = await reader.catalog();
+  if (action === 'list' && which === undefined) return listBackups(io, catalog, options.org, settings.timezone);
+  if (action === 'get' && which) {
+    if (!options.to) throw new UsageError('archive get needs --to <folder>: where the backup goes');
+    const backup = selectBackup(catalog, which, { org: options.org, timeZone: settings.timezone });
+    const progress = (r: PartResult) =>
+      io.err(
+        `${r.file}: ${r.bytes.toLocaleString('en-US')} bytes, ${r.outcome === 'copied' ? 'copied and verified' : 'already there, verified'}`,
+      );
+    const parts = await restoreBackup(reader, backup, options.to, { force: options.force, onPart: progress });
+    const report = { ok: true, org: backup.manifest.org, jobId: backup.manifest.jobId, to: options.to, parts };
+    io.out(
+      io.json
+        ? JSON.stringify(report, null, 2)
+        : `Restored ${backup.manifest.org}'s backup of ${backupDay(backup.manifest, settings.timezone)} into ${options.to}: ${parts.length} parts, each SHA-256 verified.`,
+    );
+    return EXIT.ok;
+  }
+  if (action === 'verify' && which === undefined) return verifyBackups(io, reader, catalog, options);
+  throw new UsageError('unknown use of archive: try "archive list", "archive get <backup> --to <folder>" or "archive verify [--all]"');
+}
+
+function listBackups(io: Io, catalog: Catalog, org: string | undefined, timeZone: string): number {
+  const backups = catalog.backups.filter((b) => org === undefined || sameOrgName(b.manifest.org, org));
+  const rows = backups.map((b) => listing(b, timeZone));
+  if (io.json) io.out(JSON.stringify(rows, null, 2));
+  else if (rows.length === 0) io.out('The archive holds no backup yet.');
+  else
+    io.out(
+      rows
+        .map(
+          (r) =>
+            `${r.org.padEnd(24)} ${r.date}  job ${(r.jobId ?? '').padEnd(20)} ${String(r.parts.length).padStart(3)} parts ${formatBytes(r.parts.reduce((n, p) => n + p.bytes, 0)).padStart(10)}  ${r.records === null ? '' : `${r.records.toLocaleString('en-US')} records  `}${r.generation ?? 'daily'} until ${r.expires?.slice(0, 10) ?? '?'}`,
+        )
+        .join('\n'),
+    );
+  for (const u of catalog.unreadable) io.err(`warning: ${u.prefix}: ${u.problem}`);
+  return EXIT.ok;
+}
+
+function listing(b: ArchivedBackup, timeZone: string) {
+  const m = b.manifest;
+  return {
+    org: m.org,
+    jobId: m.jobId ?? m.historyId,
+    date: backupDay(m, timeZone),
+    parts: m.parts.map((p) => ({ file: p.file, bytes: p.size, sha256: p.sha256 })),
+    records: m.modules ? m.modules.reduce((n, x) => n + x.records, 0) : null,
+    // Every part was hashed and inspected as it was written: the manifest exists only then.
+    verified: m.parts.length > 0,
+    generation: m.generation ?? null,
+    expires: m.keptUntil ?? null,
+  };
+}
+
+/** The drill: oldest first, within the byte budget (or every backup with --all); exit 1 when any copy no longer reads. */
+async function verifyBackups(
+  io: Io,
+  reader: ReturnType<typeof archiveReaderOf>,
+  catalog: Catalog,
+  options: ArchiveOptions,
+): Promise<number> {
+  let budget = options.all ? Number.POSITIVE_INFINITY : options.budgetBytes;
+  const results: Array<{ org: string; jobId: string; parts: PartResult[] }> = [];
+  for (const backup of catalog.backups.filter((b) => options.org === undefined || sameOrgName(b.manifest.org, options.org))) {
+    const size = backup.manifest.parts.reduce((n, p) => n + p.size, 0);
+    if (size > budget && results.length > 0) break;
+    budget -= size;
+    const parts = await verifyBackup(reader, backup);
+    results.push({ org: backup.manifest.org, jobId: backup.manifest.jobId ?? backup.manifest.historyId, parts });
+    if (!io.json) for (const p of parts) io.out(`${backup.prefix}/${p.file}: ${p.outcome}${p.problem ? ` (${p.problem})` : ''}`);
+  }
+  const bad = results.flatMap((r) => r.parts.filter((p) => p.outcome !== 'verified').map((p) => ({ ...p, org: r.org, jobId: r.jobId })));
+  if (io.json) io.out(JSON.stringify({ ok: bad.length === 0, verified: results, unreadable: catalog.unreadable }, null, 2));
+  else
+    io.out(
+      `${results.length} backup${results.length === 1 ? '' : 's'} read again: ${bad.length === 0 ? 'every part matches its manifest' : `${bad.length} part(s) no longer match`}.`,
+    );
+  if (bad.length > 0 && !io.json)
+    io.err(
+      new CodedError(
+        'ARCHIVE_COPY_MISMATCH',
+        `${bad.length} archived part(s) no longer match their manifest`,
+        'Restore from another generation; see README "Restore".',
+      ).message,
+    );
+  return bad.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,126 @@
+/**
+ * The archive as `archive list|get|verify` read it: each backup's manifest.json (written last,
+ * once every part is stored and verified), and its parts as streams, from the Blob container or
+ * the ARCHIVE_DIR folder. A manifest is untrusted like everything read back: its shape is
+ * checked, and one that does not read is reported by its place, never taken as empty.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import * as z from 'zod/mini';
+import { type ArchiveStorage, archiveContainer } from './container';
+
+const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+const manifestSchema = z.looseObject({
+  org: z.string(),
+  historyId: z.string(),
+  jobId: z.optional(z.string()),
+  zgid: z.optional(z.string()),
+  backupCompletedAt: z.string(),
+  completedAt: z.optional(z.string()),
+  parts: z.array(z.looseObject({ file: z.string().check(z.regex(/^[A-Za-z0-9][\w.-]{0,99}$/)), size: z.number(), sha256 })),
+  generation: z.optional(z.enum(['daily', 'monthly', 'yearly'])),
+  keptUntil: z.optional(z.string()),
+  modules: z.optional(z.array(z.looseObject({ module: z.string(), records: z.number() }))),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export interface ArchivedBackup {
+  /** `<zgid>/<date>_<job id>`: where its parts are. */
+  prefix: string;
+  manifest: Manifest;
+}
+
+export interface Catalog {
+  backups: ArchivedBackup[];
+  /** Manifests that do not read: their place, and why. */
+  unreadable: Array<{ prefix: string; problem: string }>;
+}
+
+export interface ArchiveReader {
+  /** Where the archive is, as people read it. */
+  readonly location: string;
+  catalog(): Promise<Catalog>;
+  openPart(prefix: string, file: string): Promise<Readable>;
+}
+
+/** At most this much of a manifest is read: one lists parts and module counts, a few kilobytes. */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+function parseManifest(prefix: string, text: string): ArchivedBackup | { prefix: string; problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { prefix, problem: 'manifest.json is not JSON' };
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success)
+    return { prefix, problem: `manifest.json is not one this app writes (${parsed.error.issues[0]?.path.join('.') || 'its shape'})` };
+  return { prefix, manifest: parsed.data };
+}
+
+function catalogOf(read: Array<ArchivedBackup | { prefix: string; problem: string }>): Catalog {
+  const backups = read.filter((r): r is ArchivedBackup => 'manifest' in r);
+  backups.sort((a, b) => Date.parse(a.manifest.backupCompletedAt) - Date.parse(b.manifest.backupCompletedAt));
+  return { backups, unreadable: read.filter((r): r is { prefix: string; problem: string } => 'problem' in r) };
+}
+
+class FolderReader implements ArchiveReader {
+  constructor(readonly location: string) {}
+
+  async catalog(): Promise<Catalog> {
+    const read: Array<ArchivedBackup | { prefix: string; problem: string }> = [];
+    for (const org of await fs.readdir(this.location, { withFileTypes: true })) {
+      if (!org.isDirectory()) continue;
+      for (const backup of await fs.readdir(join(this.location, org.name), { withFileTypes: true })) {
+        if (!backup.isDirectory()) continue;
+        const prefix = `${org.name}/${backup.name}`;
+        const file = join(this.location, prefix, 'manifest.json');
+        const stat = await fs.stat(file).catch(() => undefined);
+        if (!stat) read.push({ prefix, problem: 'no manifest.json: the backup was not archived whole' });
+        else if (stat.size > MAX_MANIFEST_BYTES) read.push({ prefix, problem: 'manifest.json is larger than any this app writes' });
+        else read.push(parseManifest(prefix, await fs.readFile(file, 'utf8')));
+      }
+    }
+    return catalogOf(read);
+  }
+
+  async openPart(prefix: string, file: string): Promise<Readable> {
+    return createReadStream(join(this.location, prefix, file));
+  }
+}
+
+class BlobReader implements ArchiveReader {
+  readonly location: string;
+
+  constructor(private readonly storage: Exclude<ArchiveStorage, { folder: string }>) {
+    this.location = `the Blob container ${storage.container}`;
+  }
+
+  async catalog(): Promise<Catalog> {
+    const container = archiveContainer(this.storage);
+    const read: Array<ArchivedBackup | { prefix: string; problem: string }> = [];
+    for await (const blob of container.listBlobsFlat()) {
+      if (!blob.name.endsWith('/manifest.json')) continue;
+      const prefix = blob.name.slice(0, -'/manifest.json'.length);
+      if ((blob.properties.contentLength ?? 0) > MAX_MANIFEST_BYTES) {
+        read.push({ prefix, problem: 'manifest.json is larger than any this app writes' });
+        continue;
+      }
+      read.push(parseManifest(prefix, (await container.getBlockBlobClient(blob.name).downloadToBuffer()).toString('utf8')));
+    }
+    return catalogOf(read);
+  }
+
+  async openPart(prefix: string, file: string): Promise<Readable> {
+    const body = (await archiveContainer(this.storage).getBlockBlobClient(`${prefix}/${file}`).download()).readableStreamBody;
+    if (!body) throw new Error(`${prefix}/${file} has no body`);
+    return Readable.from(body);
+  }
+}
+
+export function archiveReaderOf(storage: ArchiveStorage): ArchiveReader {
+  return 'folder' in storage ? new FolderReader(storage.folder) : new BlobReader(storage);
+}

@@ -1,0 +1,141 @@
+/**
+ * Getting a backup back out, as users run it: `check` archives into a real folder (ARCHIVE_DIR)
+ * and `archive list|get|verify` (the command line as a child process) read it back, every part
+ * verified against its manifest; a tampered copy, a name that matches nothing, a folder with
+ * the user's files and a missing manifest each get their code, and nothing is overwritten with
+ * unverified bytes. The same commands read the app's Blob container (Azurite).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import type { ZohoSandbox } from '../sandbox/zohoSandbox';
+import { azuriteConnectionString } from './support/azurite';
+import { cli, cliWorldPerTest } from './support/cli';
+import { tempFolders } from './support/tempFolders';
+import { hoursAgo } from './support/world';
+
+const tempFolder = tempFolders();
+let zoho: ZohoSandbox;
+let cwd: string;
+let env: Record<string, string>;
+cliWorldPerTest({ teams: false, folder: () => tempFolder('archive-restore-') }, (world) => {
+  ({ zoho, cwd, env } = world);
+});
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** A backup archived by `check` into a folder: where it is, and its job id. */
+async function archivedBackup(): Promise<{ vault: string; folder: string; jobId: string; archiveEnv: Record<string, string> }> {
+  const vault = join(cwd, 'vault');
+  mkdirSync(vault);
+  const at = hoursAgo(2);
+  const { jobId } = zoho.completeBackup({ at, dataParts: 2, attachmentParts: 1 });
+  const archiveEnv = { ...env, ARCHIVE_DIR: vault, ZOHO_DOWNLOAD_HOSTS: zoho.url };
+  expect((await cli(['check'], archiveEnv, cwd)).code).toBe(0);
+  return { vault, folder: join(vault, `${zoho.zgid}/${at.toISOString().slice(0, 10)}_${jobId}`), jobId, archiveEnv };
+}
+
+describe('archive list | get | verify on ARCHIVE_DIR', () => {
+  it('lists the backup, gets it back verified (and resumes), and the drill reads it again', async () => {
+    const { folder, jobId, archiveEnv } = await archivedBackup();
+    const listed = await cli(['archive', 'list', '--json'], archiveEnv, cwd);
+    expect(listed.code).toBe(0);
+    const [entry] = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+    expect(entry).toEqual({
+      org: 'Zoho CRM',
+      jobId,
+      date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      parts: expect.arrayContaining([
+        { file: 'Data_001.zip', bytes: expect.any(Number), sha256: sha256(readFileSync(join(folder, 'Data_001.zip'))) },
+      ]),
+      records: 2310,
+      verified: true,
+      generation: 'yearly',
+      expires: expect.stringMatching(/^\d{4}-/),
+    });
+
+    const target = join(cwd, 'restored');
+    const got = await cli(['archive', 'get', 'latest', '--to', target], archiveEnv, cwd);
+    expect(got).toMatchObject({ code: 0 });
+    expect(got.stderr).toContain('Data_002.zip');
+    for (const file of ['Data_001.zip', 'Data_002.zip', 'Attachments_001.zip'])
+      expect(readFileSync(join(target, file)).equals(readFileSync(join(folder, file)))).toBe(true);
+    expect(readdirSync(target).sort()).toEqual(['Attachments_001.zip', 'Data_001.zip', 'Data_002.zip', 'manifest.json']);
+    // Again, by job id: every part is there and verified, nothing copied.
+    const again = await cli(['archive', 'get', jobId, '--to', target, '--json'], archiveEnv, cwd);
+    expect((JSON.parse(again.stdout) as { parts: Array<{ outcome: string }> }).parts.map((p) => p.outcome)).toEqual([
+      'already there',
+      'already there',
+      'already there',
+    ]);
+
+    const drill = await cli(['archive', 'verify', '--all'], archiveEnv, cwd);
+    expect(drill).toMatchObject({ code: 0, stdout: expect.stringContaining('1 backup read again: every part matches its manifest') });
+  });
+
+  it('a tampered copy: get writes nothing under its name, verify says which part, both exit 1', async () => {
+    const { folder, archiveEnv } = await archivedBackup();
+    const part = join(folder, 'Data_002.zip');
+    const bytes = readFileSync(part);
+    const middle = Math.floor(bytes.length / 2);
+    bytes.writeUInt8(bytes.readUInt8(middle) ^ 0xff, middle);
+    writeFileSync(part, bytes);
+    const target = join(cwd, 'restored');
+    const got = await cli(['archive', 'get', 'latest', '--to', target, '--json'], archiveEnv, cwd);
+    expect(got.code).toBe(1);
+    expect(JSON.parse(got.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'ARCHIVE_COPY_MISMATCH', message: expect.stringContaining('Data_002.zip') },
+    });
+    expect(existsSync(join(target, 'Data_002.zip'))).toBe(false);
+    expect(readdirSync(target).filter((f) => f.includes('.partial-'))).toEqual([]);
+    const drill = await cli(['archive', 'verify'], archiveEnv, cwd);
+    expect(drill.code).toBe(1);
+    expect(drill.stdout).toMatch(/Data_002\.zip: (unreadable|mismatch)/);
+  });
+
+  it('refuses a name that matches nothing, a folder with your files (unless --force, and keeps them), and a missing manifest', async () => {
+    const { folder, jobId, archiveEnv } = await archivedBackup();
+    const none = await cli(['archive', 'get', '1999-01-01', '--to', join(cwd, 'x'), '--json'], archiveEnv, cwd);
+    expect(JSON.parse(none.stdout)).toMatchObject({ ok: false, error: { code: 'ARCHIVE_NOT_FOUND' } });
+
+    const target = join(cwd, 'mine');
+    mkdirSync(target);
+    writeFileSync(join(target, 'notes.txt'), 'my notes');
+    const refused = await cli(['archive', 'get', 'latest', '--to', target, '--json'], archiveEnv, cwd);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'ARCHIVE_TARGET_NOT_EMPTY', message: expect.stringContaining('notes.txt') },
+    });
+    expect(readdirSync(target)).toEqual(['notes.txt']);
+    expect((await cli(['archive', 'get', 'latest', '--to', target, '--force'], archiveEnv, cwd)).code).toBe(0);
+    expect(readFileSync(join(target, 'notes.txt'), 'utf8')).toBe('my notes');
+
+    rmSync(join(folder, 'manifest.json'));
+    const unmanifested = await cli(['archive', 'get', jobId, '--to', join(cwd, 'y'), '--json'], archiveEnv, cwd);
+    expect(JSON.parse(unmanifested.stdout)).toMatchObject({ ok: false, error: { code: 'ARCHIVE_MANIFEST_INVALID' } });
+    expect((await cli(['archive', 'list'], archiveEnv, cwd)).stderr).toMatch(/no manifest\.json/);
+  });
+});
+
+describe('archive get from the Blob container', () => {
+  it('reads the backup the folder archive wrote, copied into Blob storage, and refuses a blob changed since', async () => {
+    const { folder, archiveEnv } = await archivedBackup();
+    const container = BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(`r${Date.now().toString(36)}`);
+    await container.create();
+    const prefix = folder.split('/').slice(-2).join('/');
+    for (const file of readdirSync(folder)) await container.getBlockBlobClient(`${prefix}/${file}`).uploadFile(join(folder, file));
+    const blobEnv = { ...env, AzureWebJobsStorage: azuriteConnectionString(), ARCHIVE_CONTAINER: container.containerName };
+    const target = join(cwd, 'from-blob');
+    expect((await cli(['archive', 'get', 'latest', '--to', target], blobEnv, cwd)).code).toBe(0);
+    expect(readFileSync(join(target, 'Data_001.zip')).equals(readFileSync(join(folder, 'Data_001.zip')))).toBe(true);
+
+    const tampered = readFileSync(join(folder, 'Attachments_001.zip'));
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 30) ^ 0x01, tampered.length - 30);
+    await container.getBlockBlobClient(`${prefix}/Attachments_001.zip`).uploadData(tampered);
+    const got = await cli(['archive', 'get', 'latest', '--to', join(cwd, 'again'), '--json'], blobEnv, cwd);
+    expect(JSON.parse(got.stdout)).toMatchObject({ ok: false, error: { code: 'ARCHIVE_COPY_MISMATCH' } });
+    expect(archiveEnv.ARCHIVE_DIR).toBeDefined();
+  });
+});

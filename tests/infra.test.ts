@@ -188,7 +188,7 @@ describe('security properties', () => {
     const text = descendants(root, 'variable_declaration')
       .map((v) => v.text)
       .join('\n');
-    expect(text).toContain("containers:name] StringNotEquals \\'${archiveContainerName}\\'");
+    expect(text).toMatch(/containers:name\] StringNotEquals \\'\$\{archiveContainerName\}\\'/);
     expect(text).toMatch(/join\(map\(archiveDeleteActions, action => '!\(ActionMatches\{\\'\$\{action\}\\'\}\)'\), ' AND '\)/);
   });
 

@@ -322,7 +322,7 @@ describe('security properties', () => {
     expect(settings.has('AzureWebJobsStorage')).toBe(false);
   });
 
-  it("rbac: the app identity's five least-privilege roles and, for the orgs' administrator only, two more; each named by a deterministic guid()", async () => {
+  it("rbac: the app identity's five least-privilege roles and, for the orgs' administrator only, three more; each named by a deterministic guid()", async () => {
     const assignments = resourceOfType(await tree('modules/rbac.bicep'), 'Microsoft.Authorization/roleAssignments');
     const roleVar = descendants(await tree('modules/rbac.bicep'), 'variable_declaration').find(
       (v) => v.namedChildren[0]?.text === 'roles',
@@ -336,9 +336,10 @@ describe('security properties', () => {
         '4633458b-17de-408a-b874-0445c86b69e6', // Key Vault Secrets User
         '3913510d-42f4-4e42-8a64-420c390055eb', // Monitoring Metrics Publisher
         'b86a8fe4-44ce-4948-aee5-eccb2c155cd7', // Key Vault Secrets Officer (the orgs' administrator)
+        '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1', // Storage Blob Data Reader (the administrator, on the archive)
       ].sort(),
     );
-    expect(assignments).toHaveLength(7);
+    expect(assignments).toHaveLength(8);
     const byPrincipal = new Map<string, string[]>();
     for (const a of assignments) {
       const name = property(a.body, 'name')!;
@@ -351,11 +352,17 @@ describe('security properties', () => {
     }
     expect(byPrincipal.get('principalId')?.sort()).toEqual(
       Object.keys(roleIds)
-        .filter((r) => r !== 'keyVaultSecretsOfficer')
+        .filter((r) => r !== 'keyVaultSecretsOfficer' && r !== 'storageBlobDataReader')
         .sort(),
     );
     // The administrator writes org secrets and registry entries; nothing else, and only when named.
-    expect(byPrincipal.get('adminPrincipalId')?.sort()).toEqual(['keyVaultSecretsOfficer', 'storageTableDataContributor']);
+    expect(byPrincipal.get('adminPrincipalId')?.sort()).toEqual([
+      'keyVaultSecretsOfficer',
+      'storageBlobDataReader',
+      'storageTableDataContributor',
+    ]);
+    const reader = assignments.find((a) => a.symbol === 'adminArchiveReader')!;
+    expect(property(reader.body, 'scope')?.text).toBe('archive');
   });
 
   it.each(['main.bicep', 'modules/alerts.bicep'])(

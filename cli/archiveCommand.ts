@@ -3,9 +3,13 @@
  * ARCHIVE_DIR or the app's Blob container (identity or connection string). It needs no Zoho
  * secret and no webhook: only where the archive is.
  */
+
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { type ArchivedBackup, archiveReaderOf, type Catalog } from '../shared/archive/catalog';
+import { planPrune } from '../shared/archive/prune';
 import { backupDay, type PartResult, restoreBackup, selectBackup, verifyBackup } from '../shared/archive/restore';
-import { loadArchiveReadSettings } from '../shared/config/partial';
+import { type ArchiveReadSettings, loadArchiveReadSettings } from '../shared/config/partial';
 import { CodedError } from '../shared/errors';
 import { sameOrgName } from '../shared/orgName';
 import type { Io } from './commands';
@@ -18,6 +22,8 @@ export interface ArchiveOptions {
   all: boolean;
   /** Bytes a verify run may read without --all. */
   budgetBytes: number;
+  /** prune: remove what it lists (without: only list). */
+  yes: boolean;
 }
 
 export async function archiveCommand(io: Io, [action, which]: string[], options: ArchiveOptions): Promise<number> {
@@ -42,7 +48,10 @@ export async function archiveCommand(io: Io, [action, which]: string[], options:
     return EXIT.ok;
   }
   if (action === 'verify' && which === undefined) return verifyBackups(io, reader, catalog, options);
-  throw new UsageError('unknown use of archive: try "archive list", "archive get <backup> --to <folder>" or "archive verify [--all]"');
+  if (action === 'prune' && which === undefined) return pruneBackups(io, settings, catalog, options.yes);
+  throw new UsageError(
+    'unknown use of archive: try "archive list", "archive get <backup> --to <folder>", "archive verify [--all]" or "archive prune [--yes]"',
+  );
 }
 
 function listBackups(io: Io, catalog: Catalog, org: string | undefined, timeZone: string): number {
@@ -110,6 +119,30 @@ async function verifyBackups(
       ).message,
     );
   return bad.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/** ARCHIVE_DIR's retention: what would go, and with --yes, gone. Blob storage has Azure's lifecycle rules instead. */
+async function pruneBackups(io: Io, settings: ArchiveReadSettings, catalog: Catalog, yes: boolean): Promise<number> {
+  if (!('folder' in settings.storage))
+    throw new UsageError(
+      'archive prune is for ARCHIVE_DIR: in Blob storage, the lifecycle rules delete by generation (README "Protection and retention")',
+    );
+  const root = settings.storage.folder;
+  const plan = planPrune(catalog, settings.retention, new Date());
+  if (yes) for (const r of plan.remove) await fs.rm(join(root, r.prefix), { recursive: true });
+  if (io.json) io.out(JSON.stringify({ removed: yes ? plan.remove : [], wouldRemove: yes ? [] : plan.remove, kept: plan.keep }, null, 2));
+  else {
+    for (const r of plan.remove)
+      io.out(
+        `${yes ? 'removed' : 'would remove'} ${join(root, r.prefix)} (${r.org}, ${r.generation}, its time was up ${r.expiredAt.slice(0, 10)})`,
+      );
+    for (const k of plan.keep) io.out(`keep ${join(root, k.prefix)}: ${k.reason}`);
+    if (!yes && plan.remove.length > 0)
+      io.out(
+        `Run "zoho-backup-notifier archive prune --yes" to remove ${plan.remove.length} backup${plan.remove.length === 1 ? '' : 's'}.`,
+      );
+  }
+  return EXIT.ok;
 }
 
 function formatBytes(bytes: number): string {

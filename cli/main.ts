@@ -109,6 +109,7 @@ function archiveOptionsOf(values: Record<string, string | boolean | undefined>):
     force: values.force === true,
     all: values.all === true,
     budgetBytes: gigabytes * 1e9,
+    yes: values.yes === true,
   };
 }
 

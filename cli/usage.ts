@@ -79,16 +79,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: { min: 1, max: 200 },
   },
   archive: {
-    summary: 'List the archived backups, get one back into a folder (every part verified), or read old copies again',
-    usage: 'archive list [--org <name>] | archive get <backup> --to <folder> [--force] | archive verify [--all] [--json]',
+    summary: 'List the archived backups, get one back (every part verified), read old copies again, or prune a folder archive',
+    usage:
+      'archive list [--org <name>] | archive get <backup> --to <folder> [--force] | archive verify [--all] | archive prune [--yes] [--json]',
     details:
-      '<backup> is a job id, a backup date (YYYY-MM-DD, in NOTIFY_TIMEZONE) or latest. Needs ARCHIVE_DIR, or AzureWebJobsStorage (or AzureWebJobsStorage__accountName with az login) and ARCHIVE_CONTAINER; no Zoho secret. get writes each part as <file>.partial-* and renames it only once its SHA-256 matches the manifest, and a second run resumes. verify reads backups oldest first, up to --budget GB (default 10), or all with --all. Exit codes: 0 done, 1 a copy no longer matches, 2 usage.',
+      '<backup> is a job id, a backup date (YYYY-MM-DD, in NOTIFY_TIMEZONE) or latest. Needs ARCHIVE_DIR, or AzureWebJobsStorage (or AzureWebJobsStorage__accountName with az login) and ARCHIVE_CONTAINER; no Zoho secret. get writes each part as <file>.partial-* and renames it only once its SHA-256 matches the manifest, and a second run resumes. verify reads backups oldest first, up to --budget GB (default 10), or all with --all. prune (ARCHIVE_DIR only) lists the backups whose time is up by generation (ARCHIVE_KEEP_*), never the newest of an org, and removes them with --yes. Exit codes: 0 done, 1 a copy no longer matches, 2 usage.',
     options: {
       org: { type: 'string', help: 'the org, when the archive holds several' },
       to: { type: 'string', help: 'get: the folder to restore into' },
       force: { type: 'boolean', help: 'get: write into a folder that holds other files (none is removed)' },
       all: { type: 'boolean', help: 'verify: every backup, whatever the budget' },
       budget: { type: 'string', help: 'verify: gigabytes to read in this run (default 10)' },
+      yes: { type: 'boolean', help: 'prune: remove what it lists (without: list only)' },
       json: JSON_OPTION,
     },
     positionals: { min: 1, max: 2 },

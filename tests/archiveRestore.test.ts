@@ -119,6 +119,64 @@ describe('archive list | get | verify on ARCHIVE_DIR', () => {
   });
 });
 
+describe('archive prune on ARCHIVE_DIR', () => {
+  it('lists what retention lets go, removes it only with --yes, and keeps the newest, the unreadable and the pre-generation ones', async () => {
+    const { vault, folder, archiveEnv } = await archivedBackup();
+    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    const org = folder.split('/').slice(-2)[0] as string;
+    const older = (name: string, daysAgo: number, changes: Record<string, unknown>, inOrg = org) => {
+      const at = new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+      mkdirSync(join(vault, inOrg, name), { recursive: true });
+      writeFileSync(
+        join(vault, inOrg, name, 'manifest.json'),
+        JSON.stringify({ ...manifest, backupCompletedAt: at, completedAt: at, ...changes }),
+      );
+    };
+    older('2026-01-01_1', 60, { jobId: '1', generation: 'daily' }); // past 35 days: goes
+    older('2026-01-02_2', 60, { jobId: '2', generation: 'monthly' }); // within 372 days: stays
+    older('2026-01-03_3', 400, { jobId: '3', generation: undefined }); // archived before generations: stays
+    mkdirSync(join(vault, org, '2026-01-04_4')); // no manifest: stays
+    older('2026-01-05_5', 60, { jobId: '5', generation: 'daily', org: 'Other Org' }, '900000009'); // past its time, but Other Org's newest: stays
+
+    const dry = await cli(['archive', 'prune', '--json'], archiveEnv, cwd);
+    expect(dry.code).toBe(0);
+    const plan = JSON.parse(dry.stdout) as {
+      wouldRemove: Array<{ prefix: string }>;
+      removed: unknown[];
+      kept: Array<{ prefix: string; reason: string }>;
+    };
+    expect(plan.wouldRemove.map((r) => r.prefix)).toEqual([`${org}/2026-01-01_1`]);
+    expect(plan.removed).toEqual([]);
+    expect(existsSync(join(vault, org, '2026-01-01_1'))).toBe(true);
+    expect(plan.kept.map((k) => k.prefix).sort()).toEqual(
+      [
+        `${org}/2026-01-02_2`,
+        `${org}/2026-01-03_3`,
+        `${org}/2026-01-04_4`,
+        '900000009/2026-01-05_5',
+        folder.split('/').slice(-2).join('/'),
+      ].sort(),
+    );
+    expect(plan.kept.find((k) => k.prefix === '900000009/2026-01-05_5')?.reason).toBe('kept: the newest backup of Other Org');
+
+    const done = await cli(['archive', 'prune', '--yes'], archiveEnv, cwd);
+    expect(done).toMatchObject({ code: 0, stdout: expect.stringContaining('removed') });
+    expect(existsSync(join(vault, org, '2026-01-01_1'))).toBe(false);
+    expect(existsSync(join(vault, org, '2026-01-02_2'))).toBe(true);
+
+    // Stricter settings apply to what is there, as Azure's rules do; each org's newest still stays.
+    const strict = await cli(
+      ['archive', 'prune', '--yes', '--json'],
+      { ...archiveEnv, ARCHIVE_KEEP_DAILY_DAYS: '1', ARCHIVE_KEEP_MONTHLY_MONTHS: '0', ARCHIVE_KEEP_YEARLY_YEARS: '0' },
+      cwd,
+    );
+    expect((JSON.parse(strict.stdout) as { removed: Array<{ prefix: string }> }).removed.map((r) => r.prefix)).toEqual([
+      `${org}/2026-01-02_2`,
+    ]);
+    expect(existsSync(folder)).toBe(true);
+  });
+});
+
 describe('archive get from the Blob container', () => {
   it('reads the backup the folder archive wrote, copied into Blob storage, and refuses a blob changed since', async () => {
     const { folder, archiveEnv } = await archivedBackup();

@@ -6,6 +6,7 @@
 
 import * as z from 'zod/mini';
 import type { ArchiveStorage } from '../archive/container';
+import type { Retention } from '../archive/retention';
 import type { AlertSettings } from '../defaults';
 import { orgIdentityKey } from '../orgName';
 import { type DataCentre, resolveZohoHosts, type ZohoHosts } from '../zoho/datacentres';
@@ -135,19 +136,33 @@ export function loadRegistrySettings(env: Record<string, string | undefined> = p
 export interface ArchiveReadSettings {
   storage: ArchiveStorage;
   timezone: string;
+  retention: Retention;
 }
 
 /** Where the archive is, for archive list|get|verify: ARCHIVE_DIR, or ARCHIVE_CONTAINER in the app's storage; no Zoho secret. */
 export function loadArchiveReadSettings(env: Record<string, string | undefined> = process.env): ArchiveReadSettings {
-  const schema = z.pick(settingsSchema, { ARCHIVE_DIR: true, ARCHIVE_CONTAINER: true, NOTIFY_TIMEZONE: true, ...STORAGE_SETTINGS });
+  const schema = z.pick(settingsSchema, {
+    ARCHIVE_DIR: true,
+    ARCHIVE_CONTAINER: true,
+    NOTIFY_TIMEZONE: true,
+    ARCHIVE_KEEP_DAILY_DAYS: true,
+    ARCHIVE_KEEP_MONTHLY_MONTHS: true,
+    ARCHIVE_KEEP_YEARLY_YEARS: true,
+    ...STORAGE_SETTINGS,
+  });
   const s = parseOrThrow(schema.safeParse(presentSettings(env)), []);
-  if (s.ARCHIVE_DIR) return { storage: { folder: s.ARCHIVE_DIR }, timezone: s.NOTIFY_TIMEZONE };
+  const retention = {
+    keepDailyDays: s.ARCHIVE_KEEP_DAILY_DAYS,
+    keepMonthlyMonths: s.ARCHIVE_KEEP_MONTHLY_MONTHS,
+    keepYearlyYears: s.ARCHIVE_KEEP_YEARLY_YEARS,
+  };
+  if (s.ARCHIVE_DIR) return { storage: { folder: s.ARCHIVE_DIR }, timezone: s.NOTIFY_TIMEZONE, retention };
   const storage = azureStorageSettings(s);
   if (!storage)
     throw new ConfigError([
       'archive needs ARCHIVE_DIR (the folder the command line archives into) or AzureWebJobsStorage / AzureWebJobsStorage__accountName (the storage account with ARCHIVE_CONTAINER)',
     ]);
-  return { storage: { settings: storage, container: s.ARCHIVE_CONTAINER }, timezone: s.NOTIFY_TIMEZONE };
+  return { storage: { settings: storage, container: s.ARCHIVE_CONTAINER }, timezone: s.NOTIFY_TIMEZONE, retention };
 }
 
 /** Only the data-loss alarm's thresholds (inspect --against). */

@@ -6,12 +6,13 @@
 
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { type ArchivedBackup, archiveReaderOf, type Catalog } from '../shared/archive/catalog';
+import { type ArchivedBackup, type ArchiveReader, archiveReaderOf, type Catalog } from '../shared/archive/catalog';
+import { runDrill } from '../shared/archive/drill';
 import { planPrune } from '../shared/archive/prune';
-import { backupDay, type PartResult, restoreBackup, selectBackup, verifyBackup } from '../shared/archive/restore';
-import { type ArchiveReadSettings, loadArchiveReadSettings } from '../shared/config/partial';
-import { CodedError } from '../shared/errors';
+import { backupDay, type PartResult, restoreBackup, selectBackup } from '../shared/archive/restore';
+import { type ArchiveReadSettings, loadArchiveReadSettings, loadStatusSettings } from '../shared/config/partial';
 import { sameOrgName } from '../shared/orgName';
+import { createStateStore } from '../shared/runtime';
 import type { Io } from './commands';
 import { EXIT, UsageError } from './usage';
 
@@ -87,37 +88,46 @@ function listing(b: ArchivedBackup, timeZone: string) {
   };
 }
 
-/** The drill: oldest first, within the byte budget (or every backup with --all); exit 1 when any copy no longer reads. */
-async function verifyBackups(
-  io: Io,
-  reader: ReturnType<typeof archiveReaderOf>,
-  catalog: Catalog,
-  options: ArchiveOptions,
-): Promise<number> {
-  let budget = options.all ? Number.POSITIVE_INFINITY : options.budgetBytes;
-  const results: Array<{ org: string; jobId: string; parts: PartResult[] }> = [];
-  for (const backup of catalog.backups.filter((b) => options.org === undefined || sameOrgName(b.manifest.org, options.org))) {
-    const size = backup.manifest.parts.reduce((n, p) => n + p.size, 0);
-    if (size > budget && results.length > 0) break;
-    budget -= size;
-    const parts = await verifyBackup(reader, backup);
-    results.push({ org: backup.manifest.org, jobId: backup.manifest.jobId ?? backup.manifest.historyId, parts });
-    if (!io.json) for (const p of parts) io.out(`${backup.prefix}/${p.file}: ${p.outcome}${p.problem ? ` (${p.problem})` : ''}`);
-  }
-  const bad = results.flatMap((r) => r.parts.filter((p) => p.outcome !== 'verified').map((p) => ({ ...p, org: r.org, jobId: r.jobId })));
-  if (io.json) io.out(JSON.stringify({ ok: bad.length === 0, verified: results, unreadable: catalog.unreadable }, null, 2));
-  else
+/**
+ * The drill (shared/archive/drill.ts): backups verified longest ago first, within the byte
+ * budget (or every one with --all), each result kept in the state store for the next run and
+ * for status; exit 1 when any copy no longer reads.
+ */
+async function verifyBackups(io: Io, reader: ArchiveReader, catalog: Catalog, options: ArchiveOptions): Promise<number> {
+  const store = createStateStore(loadStatusSettings(io.settings).state);
+  const inOrg = {
+    ...catalog,
+    backups: catalog.backups.filter((b) => options.org === undefined || sameOrgName(b.manifest.org, options.org)),
+  };
+  const report = await runDrill({ reader, store, budgetBytes: options.all ? Number.POSITIVE_INFINITY : options.budgetBytes }, inOrg);
+  const bad = report.read.filter((r) => !r.ok);
+  if (io.json)
     io.out(
-      `${results.length} backup${results.length === 1 ? '' : 's'} read again: ${bad.length === 0 ? 'every part matches its manifest' : `${bad.length} part(s) no longer match`}.`,
+      JSON.stringify(
+        {
+          ok: bad.length === 0,
+          verified: report.read.map((r) => ({
+            org: r.backup.manifest.org,
+            jobId: r.backup.manifest.jobId ?? r.backup.manifest.historyId,
+            ok: r.ok,
+            parts: r.parts,
+          })),
+          unreadable: catalog.unreadable,
+        },
+        null,
+        2,
+      ),
     );
+  else {
+    for (const r of report.read)
+      for (const p of r.parts) io.out(`${r.backup.prefix}/${p.file}: ${p.outcome}${p.problem ? ` (${p.problem})` : ''}`);
+    const n = report.read.length;
+    io.out(
+      `${n} backup${n === 1 ? '' : 's'} read again (${formatBytes(report.bytes)}): ${bad.length === 0 ? 'every part matches its manifest' : `${bad.length} no longer match`}.`,
+    );
+  }
   if (bad.length > 0 && !io.json)
-    io.err(
-      new CodedError(
-        'ARCHIVE_COPY_MISMATCH',
-        `${bad.length} archived part(s) no longer match their manifest`,
-        'Restore from another generation; see README "Restore".',
-      ).message,
-    );
+    io.err(`ARCHIVE_COPY_MISMATCH: ${bad.map((r) => r.backup.prefix).join(', ')}: restore from another generation (README "Restore").`);
   return bad.length === 0 ? EXIT.ok : EXIT.failed;
 }
 

@@ -61,6 +61,10 @@ export function describeStatus(status: StatusView, timezone: string): string {
         );
     }
   }
+  if (status.lastVerified)
+    lines.push(
+      `Last drill: ${formatDateTime(new Date(status.lastVerified.at), timezone)}, ${status.lastVerified.ok ? 'every part still matches its manifest' : `does not read: ${(status.lastVerified.problems ?? []).join('; ')}`}`,
+    );
   if (status.contents) {
     const c = status.contents;
     const attachments = c.attachments.files ? `; ${c.attachments.files} attachments` : '';

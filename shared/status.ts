@@ -1,4 +1,5 @@
 /** What backupStatus and `zoho-backup-notifier status` show: the stored state, no secrets. */
+import { type DrillRecord, type DrillResult, drillKeyOf } from './archive/drillRecord';
 import { type BackupContents, changesSince, type ModuleRecords, totalRecords } from './inspect/backupContents';
 import { formatRelative } from './notify/notice';
 import { unadoptedRecord } from './state/adopt';
@@ -49,6 +50,8 @@ export interface StatusView {
     modules: Array<ModuleRecords & { change?: number }>;
     attachments: BackupContents['attachments'];
   } | null;
+  /** When the drill last read the latest archived backup again, and whether it still matched. */
+  lastVerified: DrillResult | null;
   /** Only on a record a check adopted under the org's own key (shared/state/adopt.ts). */
   movedTo?: string;
 }
@@ -98,8 +101,15 @@ export async function readStatus(
     checkInProgress: !!state.claim && Date.parse(state.claim.until) > now.getTime(),
     zohoApi: extras.zohoApi ?? null,
     contents: contentsOfState(state),
+    lastVerified: backup?.archive ? await lastDrillOf(store, backup.archive.prefix) : null,
     ...(state.movedTo ? { movedTo: state.movedTo } : {}),
   };
+}
+
+async function lastDrillOf(store: StateStore, prefix: string): Promise<DrillResult | null> {
+  const record = await store.read<DrillRecord>(drillKeyOf(prefix), 'drill').catch(() => undefined);
+  const result = record?.value?.backups?.[prefix];
+  return result && typeof result.at === 'string' ? result : null;
 }
 
 function contentsOfState({ inspected, inspectedBefore }: WatchState): StatusView['contents'] {

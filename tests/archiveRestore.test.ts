@@ -71,7 +71,32 @@ describe('archive list | get | verify on ARCHIVE_DIR', () => {
     ]);
 
     const drill = await cli(['archive', 'verify', '--all'], archiveEnv, cwd);
-    expect(drill).toMatchObject({ code: 0, stdout: expect.stringContaining('1 backup read again: every part matches its manifest') });
+    expect(drill).toMatchObject({ code: 0, stdout: expect.stringMatching(/1 backup read again \(.*\): every part matches its manifest/) });
+    const status = JSON.parse((await cli(['status', '--json'], archiveEnv, cwd)).stdout) as { lastVerified: { at: string; ok: boolean } };
+    expect(status.lastVerified).toEqual({ at: expect.any(String), ok: true });
+    expect((await cli(['status'], archiveEnv, cwd)).stdout).toMatch(/Last drill: .*every part still matches its manifest/);
+  });
+
+  it('the drill takes turns: each run reads the backup verified longest ago, within its budget', async () => {
+    const { vault, folder, archiveEnv } = await archivedBackup();
+    const org = folder.split('/').slice(-2)[0] as string;
+    const earlier = join(vault, org, '2026-01-01_1');
+    mkdirSync(earlier);
+    for (const file of readdirSync(folder)) writeFileSync(join(earlier, file), readFileSync(join(folder, file)));
+    const manifest = JSON.parse(readFileSync(join(earlier, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(earlier, 'manifest.json'), JSON.stringify({ ...manifest, jobId: '1', backupCompletedAt: '2026-01-01T02:00:00Z' }));
+    const run = async () => {
+      const out = JSON.parse((await cli(['archive', 'verify', '--budget', '0.000001', '--json'], archiveEnv, cwd)).stdout) as {
+        verified: Array<{ jobId: string }>;
+      };
+      return out.verified.map((v) => v.jobId);
+    };
+    const first = await run();
+    expect(first).toEqual(['1']); // never verified, and the oldest
+    const second = await run();
+    expect(second).toHaveLength(1);
+    expect(second).not.toEqual(first);
+    expect(await run()).toEqual(first);
   });
 
   it('a tampered copy: get writes nothing under its name, verify says which part, both exit 1', async () => {

@@ -6,7 +6,7 @@
  */
 import { CodedError } from '../errors';
 
-export type StateKind = 'watch' | 'token';
+export type StateKind = 'watch' | 'token' | 'drill';
 
 export interface StoredRecord<T> {
   value: T;

@@ -7,7 +7,7 @@
  * no longer reads is reported to `onBroken` once, when it first fails.
  */
 import { mapWithConcurrency } from '../concurrency';
-import { orgKey, StateConflictError, type StateStore } from '../state/store';
+import { StateConflictError, type StateStore } from '../state/store';
 import type { ArchivedBackup, ArchiveReader, Catalog } from './catalog';
 import { type DrillRecord, type DrillResult, drillKeyOf } from './drillRecord';
 import { type PartResult, verifyBackup } from './restore';

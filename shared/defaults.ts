@@ -49,6 +49,8 @@ export const DEFAULTS = {
    * 21st: from this many orgs on one client, adding or authorizing another warns.
    */
   refreshTokensWarnAt: 15,
+  /** Bytes the weekly drill (archiveDrill) reads again per run: about 5 minutes at 70 MB/s, well inside functionTimeout. */
+  drillBudgetBytes: 20e9,
   /** Orgs whose state a status view reads at once: a thousand must not open a thousand requests. */
   statusReadConcurrency: 16,
   /** A cached Zoho access token is refreshed this long before it expires (it lives an hour). */

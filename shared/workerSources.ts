@@ -5,6 +5,7 @@
  * worker load on first use (shared/lazy.ts), each a chunk of its own in the bundle. Nothing here
  * imports @azure/functions, so the core stays host-agnostic.
  */
+import type * as ArchiveDrill from './archive/drillRun';
 import type * as ArchiveWorker from './archive/worker';
 import { onFirstUse } from './lazy';
 import { type OrgSources, runtimeOfKey } from './orgs/select';
@@ -56,6 +57,9 @@ export async function runtimeOfOrg(orgKey: string, getRuntime: RuntimeSource, ge
 
 /** The status view, for backupStatus. */
 export const statusView: () => Promise<typeof Status> = onFirstUse(() => import('./status.js'));
+
+/** The drill, for archiveDrill only: it brings the Blob SDK and the zip reader. */
+export const archiveDrill: () => Promise<typeof ArchiveDrill> = onFirstUse(() => import('./archive/drillRun.js'));
 
 /** The archive worker, for the queue triggers only: it brings the Blob SDK. */
 export const archiveWorker: () => Promise<typeof ArchiveWorker> = onFirstUse(() => import('./archive/worker.js'));

@@ -12,7 +12,7 @@ import { type AlertSettings, DEFAULT_ALERT_SETTINGS, DEFAULTS } from '../default
 import { networkReason, safeUrl } from '../http';
 import { PartDamagedError } from '../inspect/partDamaged';
 import { type Logger, silentLogger, warnOfFailure } from '../log';
-import { type Announcer, alertTarget, createAnnouncer } from '../notify/announcer';
+import { type Announcer, alertTarget, createAnnouncer, recordAndAnnounce } from '../notify/announcer';
 import { archiveFailedNotice } from '../notify/archiveNotices';
 import type { Notifier } from '../notify/delivery';
 import type { Notice } from '../notify/notice';
@@ -235,9 +235,7 @@ class ArchiveJob {
   private async announce(kind: AlertKind, occurrence: string, notice: Notice, key: string = kind): Promise<void> {
     const target = alertTarget(kind, occurrence, notice, this.now(), key);
     try {
-      // Recorded before the claim: if a check holds the claim now, the next check delivers it.
-      await this.repo.mutate((state) => (target.find(state) ? undefined : target.adopt(state)));
-      await this.announcer.announce(target, notice);
+      await recordAndAnnounce(this.repo, this.announcer, target, notice);
     } catch (error) {
       warnOfFailure(this.log, `could not announce ${kind}`, error);
     }

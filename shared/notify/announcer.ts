@@ -171,3 +171,17 @@ export function alertTarget(
     },
   };
 }
+
+/**
+ * An alert from outside a check (the archive worker, the drill): recorded in the org's state
+ * before the claim, so that if a check holds the claim now, that check or the next delivers it.
+ */
+export async function recordAndAnnounce(
+  repo: WatchStateRepository,
+  announcer: Announcer,
+  target: AnnouncementTarget,
+  notice: Notice,
+): Promise<void> {
+  await repo.mutate((state) => (target.find(state) ? undefined : target.adopt(state)));
+  await announcer.announce(target, notice);
+}

@@ -65,3 +65,26 @@ export function archiveFailedNotice(
     note: `What to do: download ${fileName} yourself from the "backup ready" message${deadline}; check backupStatus and the function logs for the cause.`,
   };
 }
+
+/** The drill read an archived copy again and it no longer matches what was archived. */
+export function copyUnreadableNotice(
+  orgName: string,
+  backupCompletedAt: string,
+  where: string,
+  problems: string[],
+  ctx: MessageContext,
+): Notice {
+  const when = formatDateTime(new Date(backupCompletedAt), ctx.timezone);
+  return {
+    title: 'Zoho CRM archived copy no longer reads',
+    tone: 'danger',
+    summary: `The archived copy of the ${orgName} backup of ${when} no longer matches what was archived: ${problems.slice(0, 3).join('; ')}.`,
+    facts: [
+      { label: 'Org', value: orgName },
+      { label: 'Backup', value: when },
+      { label: 'Where', value: where },
+    ],
+    links: [],
+    note: 'What to do: restore from another generation ("zoho-backup-notifier archive list"), and find out what changed the storage: the archive is write-once, so this should not happen. README "Restore".',
+  };
+}

@@ -80,6 +80,7 @@ export type AlertKind =
   | 'backup-archived'
   | 'records-dropped'
   | 'archive-failed'
+  | 'archive-unreadable'
   | 'channel-failing'
   | 'channel-recovered';
 

@@ -12,7 +12,6 @@ import { planPrune } from '../shared/archive/prune';
 import { backupDay, type PartResult, restoreBackup, selectBackup } from '../shared/archive/restore';
 import { type ArchiveReadSettings, loadArchiveReadSettings, loadStatusSettings } from '../shared/config/partial';
 import { sameOrgName } from '../shared/orgName';
-import { createStateStore } from '../shared/runtime';
 import type { Io } from './commands';
 import { EXIT, UsageError } from './usage';
 
@@ -94,6 +93,8 @@ function listing(b: ArchivedBackup, timeZone: string) {
  * for status; exit 1 when any copy no longer reads.
  */
 async function verifyBackups(io: Io, reader: ArchiveReader, catalog: Catalog, options: ArchiveOptions): Promise<number> {
+  // Only the drill keeps results: get and list load no state store (nor its Table SDK).
+  const { createStateStore } = require('../shared/state/createStore') as typeof import('../shared/state/createStore');
   const store = createStateStore(loadStatusSettings(io.settings).state);
   const inOrg = {
     ...catalog,

@@ -70,9 +70,6 @@ export async function main(
   const io: Io = { out, err, json, settings, log: stderrLogger(err) };
   try {
     // Loaded per command: --version, help and usage errors answer without the core's modules.
-    const commands = require('./commands') as typeof import('./commands');
-    if (parsed.command === 'status') return await commands.statusCommand(io, parsed.values.org as string | undefined);
-    if (parsed.command === 'test-notify') return await commands.testNotifyCommand(io);
     if (parsed.command === 'orgs') {
       const { orgsCommand } = require('./orgsCommand') as typeof import('./orgsCommand');
       const { port, openBrowser } = authOptionsOf(parsed.values);
@@ -90,6 +87,10 @@ export async function main(
       const { authCommand } = require('./auth') as typeof import('./auth');
       return await authCommand(io, authOptionsOf(parsed.values), process.cwd());
     }
+    // The core's commands (and the runtime they bring) load only for them: archive and inspect stay light.
+    const commands = require('./commands') as typeof import('./commands');
+    if (parsed.command === 'status') return await commands.statusCommand(io, parsed.values.org as string | undefined);
+    if (parsed.command === 'test-notify') return await commands.testNotifyCommand(io);
     return await commands.checkCommand(io, parsed.values['dry-run'] === true);
   } catch (error) {
     const safe = describeError(error);

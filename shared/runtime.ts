@@ -8,8 +8,8 @@ import type { ArchiveStorage } from './archive/container';
 import { ARCHIVE_QUEUE, isTrustedDownloadUrl, trustedDownloadHostsLabel } from './archive/plan';
 import type { ArchiveQueue } from './archive/queue';
 import type { ArchiveDeps } from './archive/worker';
-import { identityCredential, queueClient } from './azureStorage';
-import { type Config, legacyOrgKeyOf, loadConfig, type StateSettings, secretsOf } from './config';
+import { queueClient } from './azureStorage';
+import { type Config, legacyOrgKeyOf, loadConfig, secretsOf } from './config';
 import { DEFAULTS } from './defaults';
 import { createRetryingHttp, type RetryingHttpOptions } from './http';
 import { consoleLogger, type Logger, logTo, redactingLogger, routedLogger } from './log';
@@ -19,9 +19,8 @@ import { TeamsNotifier } from './notify/teams';
 import { orgIdentityKey, type WatchedOrg } from './orgName';
 import { JsonQueue } from './queueMessages';
 import { SecretScrubber } from './secrets';
-import { FileStateStore } from './state/fileStore';
+import { createStateStore } from './state/createStore';
 import type { StateStore } from './state/store';
-import { TableStateStore } from './state/tableStore';
 import { StoredTokenCache } from './state/tokenCache';
 import { createTelemetry, type Telemetry } from './telemetry';
 import type { WatchDeps } from './watch';
@@ -163,14 +162,6 @@ export function createNotifiers(channels: Config['channels']): Notifier[] {
     ...(slackWebhookUrl ? [new SlackNotifier(slackWebhookUrl)] : []),
     ...(teamsWebhookUrl ? [new TeamsNotifier(teamsWebhookUrl)] : []),
   ];
-}
-
-export function createStateStore(settings: StateSettings): StateStore {
-  if (settings.kind === 'file') return new FileStateStore(settings.path);
-  const storage = settings.storage;
-  return storage.kind === 'connection-string'
-    ? TableStateStore.fromConnectionString(storage.connectionString)
-    : TableStateStore.withIdentity(storage.tableServiceUri, identityCredential(storage.clientId));
 }
 
 let workerRuntime: Runtime | undefined;

@@ -7,8 +7,9 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type { ContainerClient } from '@azure/storage-blob';
 import * as z from 'zod/mini';
-import { type ArchiveStorage, archiveContainer } from './container';
+import type { ArchiveStorage } from './container';
 
 const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 const manifestSchema = z.looseObject({
@@ -88,7 +89,7 @@ class FolderReader implements ArchiveReader {
   }
 
   async openPart(prefix: string, file: string): Promise<Readable> {
-    return createReadStream(join(this.location, prefix, file));
+    return createReadStream(join(this.location, prefix, file), { highWaterMark: 1 << 20 });
   }
 }
 
@@ -99,8 +100,14 @@ class BlobReader implements ArchiveReader {
     this.location = `the Blob container ${storage.container}`;
   }
 
+  /** The Blob SDK loads only for a Blob archive: a folder's commands do without its megabytes. */
+  private async container(): Promise<ContainerClient> {
+    const { archiveContainer } = await import('./container.js');
+    return archiveContainer(this.storage);
+  }
+
   async catalog(): Promise<Catalog> {
-    const container = archiveContainer(this.storage);
+    const container = await this.container();
     const read: Array<ArchivedBackup | { prefix: string; problem: string }> = [];
     for await (const blob of container.listBlobsFlat()) {
       if (!blob.name.endsWith('/manifest.json')) continue;
@@ -115,9 +122,10 @@ class BlobReader implements ArchiveReader {
   }
 
   async openPart(prefix: string, file: string): Promise<Readable> {
-    const body = (await archiveContainer(this.storage).getBlockBlobClient(`${prefix}/${file}`).download()).readableStreamBody;
+    const body = (await (await this.container()).getBlockBlobClient(`${prefix}/${file}`).download()).readableStreamBody;
     if (!body) throw new Error(`${prefix}/${file} has no body`);
-    return Readable.from(body);
+    // The SDK's body is a Node stream already: wrapping it (Readable.from) would add a promise per chunk.
+    return body instanceof Readable ? body : Readable.from(body);
   }
 }
 

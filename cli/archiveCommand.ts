@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { type ArchivedBackup, type ArchiveReader, archiveReaderOf, type Catalog } from '../shared/archive/catalog';
-import { runDrill } from '../shared/archive/drill';
+import { readDrillRecords, runDrill } from '../shared/archive/drill';
+import { type DrillResult, drillKeyOf } from '../shared/archive/drillRecord';
 import { planPrune } from '../shared/archive/prune';
 import { backupDay, type PartResult, restoreBackup, selectBackup } from '../shared/archive/restore';
 import { type ArchiveReadSettings, loadArchiveReadSettings, loadStatusSettings } from '../shared/config/partial';
@@ -30,7 +31,8 @@ export async function archiveCommand(io: Io, [action, which]: string[], options:
   const settings = loadArchiveReadSettings(io.settings);
   const reader = archiveReaderOf(settings.storage);
   const catalog = await reader.catalog();
-  if (action === 'list' && which === undefined) return listBackups(io, catalog, options.org, settings.timezone);
+  if (action === 'list' && which === undefined)
+    return listBackups(io, catalog, options.org, settings.timezone, await drillResults(io, catalog));
   if (action === 'get' && which) {
     if (!options.to) throw new UsageError('archive get needs --to <folder>: where the backup goes');
     const backup = selectBackup(catalog, which, { org: options.org, timeZone: settings.timezone });
@@ -54,9 +56,22 @@ export async function archiveCommand(io: Io, [action, which]: string[], options:
   );
 }
 
-function listBackups(io: Io, catalog: Catalog, org: string | undefined, timeZone: string): number {
+/** When the drill last read each backup, from the state store (none yet: an empty map). */
+async function drillResults(io: Io, catalog: Catalog): Promise<(prefix: string) => DrillResult | undefined> {
+  const { createStateStore } = require('../shared/state/createStore') as typeof import('../shared/state/createStore');
+  const records = await readDrillRecords(createStateStore(loadStatusSettings(io.settings).state), catalog);
+  return (prefix) => records.get(drillKeyOf(prefix))?.backups[prefix];
+}
+
+function listBackups(
+  io: Io,
+  catalog: Catalog,
+  org: string | undefined,
+  timeZone: string,
+  lastDrill: (prefix: string) => DrillResult | undefined,
+): number {
   const backups = catalog.backups.filter((b) => org === undefined || sameOrgName(b.manifest.org, org));
-  const rows = backups.map((b) => listing(b, timeZone));
+  const rows = backups.map((b) => ({ ...listing(b, timeZone), lastVerified: lastDrill(b.prefix) ?? null }));
   if (io.json) io.out(JSON.stringify(rows, null, 2));
   else if (rows.length === 0) io.out('The archive holds no backup yet.');
   else
@@ -64,7 +79,7 @@ function listBackups(io: Io, catalog: Catalog, org: string | undefined, timeZone
       rows
         .map(
           (r) =>
-            `${r.org.padEnd(24)} ${r.date}  job ${(r.jobId ?? '').padEnd(20)} ${String(r.parts.length).padStart(3)} parts ${formatBytes(r.parts.reduce((n, p) => n + p.bytes, 0)).padStart(10)}  ${r.records === null ? '' : `${r.records.toLocaleString('en-US')} records  `}${r.generation ?? 'daily'} until ${r.expires?.slice(0, 10) ?? '?'}`,
+            `${r.org.padEnd(24)} ${r.date}  job ${(r.jobId ?? '').padEnd(20)} ${String(r.parts.length).padStart(3)} parts ${formatBytes(r.parts.reduce((n, p) => n + p.bytes, 0)).padStart(10)}  ${r.records === null ? '' : `${r.records.toLocaleString('en-US')} records  `}${r.generation ?? 'daily'} until ${r.expires?.slice(0, 10) ?? '?'}${r.lastVerified ? `, drill ${r.lastVerified.at.slice(0, 10)} ${r.lastVerified.ok ? 'ok' : 'FAILED'}` : ''}`,
         )
         .join('\n'),
     );

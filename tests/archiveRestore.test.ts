@@ -53,6 +53,7 @@ describe('archive list | get | verify on ARCHIVE_DIR', () => {
       verified: true,
       generation: 'yearly',
       expires: expect.stringMatching(/^\d{4}-/),
+      lastVerified: null,
     });
 
     const target = join(cwd, 'restored');
@@ -75,6 +76,8 @@ describe('archive list | get | verify on ARCHIVE_DIR', () => {
     const status = JSON.parse((await cli(['status', '--json'], archiveEnv, cwd)).stdout) as { lastVerified: { at: string; ok: boolean } };
     expect(status.lastVerified).toEqual({ at: expect.any(String), ok: true });
     expect((await cli(['status'], archiveEnv, cwd)).stdout).toMatch(/Last drill: .*every part still matches its manifest/);
+    const relisted = JSON.parse((await cli(['archive', 'list', '--json'], archiveEnv, cwd)).stdout) as Array<{ lastVerified: unknown }>;
+    expect(relisted[0]?.lastVerified).toEqual({ at: expect.any(String), ok: true });
   });
 
   it('the drill takes turns: each run reads the backup verified longest ago, within its budget', async () => {

@@ -7,8 +7,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { type ArchivedBackup, type ArchiveReader, archiveReaderOf, type Catalog } from '../shared/archive/catalog';
-import { readDrillRecords, runDrill } from '../shared/archive/drill';
-import { type DrillResult, drillKeyOf } from '../shared/archive/drillRecord';
+import { runDrill } from '../shared/archive/drill';
+import { type DrillResult, drillKeyOf, readDrillRecords } from '../shared/archive/drillRecord';
 import { planPrune } from '../shared/archive/prune';
 import { backupDay, type PartResult, restoreBackup, selectBackup } from '../shared/archive/restore';
 import { type ArchiveReadSettings, loadArchiveReadSettings, loadStatusSettings } from '../shared/config/partial';

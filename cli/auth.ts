@@ -7,13 +7,14 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { type AuthSettings, loadAuthSettings } from '../shared/config/partial';
+import { type AuthSettings, loadAuthSettings, loadRegistrySettings } from '../shared/config/partial';
 import { CodedError } from '../shared/errors';
 import { createRetryingHttp, parseJson } from '../shared/http';
 import { SecretScrubber } from '../shared/secrets';
 import { ZohoBackupClient } from '../shared/zoho/client';
 import { type DataCentre, resolveZohoHosts } from '../shared/zoho/datacentres';
 import { zohoTokenError } from '../shared/zoho/errors';
+import { refreshTokenLimitWarning } from '../shared/zoho/refreshTokenLimit';
 import { ZohoTokenProvider } from '../shared/zoho/tokens';
 import type { Io } from './commands';
 import { consentInBrowser } from './loopbackAuth';
@@ -64,6 +65,8 @@ export async function authCommand(io: Io, options: AuthOptions, dir: string): Pr
   };
   if (io.json) io.out(JSON.stringify(report, null, 2));
   else describeAuth(io, report, settings.archiveEnabled);
+  const warning = await refreshTokenWarning(io, settings.clientId);
+  if (warning) io.err(`warning: ${warning}`);
   return EXIT.ok;
 }
 
@@ -127,6 +130,22 @@ export async function authorizeInBrowser(
   const { settings, code, redirectUri } = await consentGrant(io, client, options, apiDomain);
   const answer = await exchange(settings, code, new SecretScrubber([settings.clientSecret, code]), redirectUri);
   return { refreshToken: answer.refresh_token, dc: settings.dc };
+}
+
+/**
+ * Each consent makes a refresh token, and Zoho keeps 20 per user per client. A deployment with
+ * a registry (ZOHO_ORGS_VAULT_URI) knows how many orgs use this client; without one, or when
+ * it cannot be read (no az login), there is nothing to count and nothing is said.
+ */
+async function refreshTokenWarning(io: Io, clientId: string): Promise<string | undefined> {
+  const registry = loadRegistrySettings(io.settings);
+  if (!registry) return undefined;
+  const { openRegistry } = require('../shared/orgs/registry') as typeof import('../shared/orgs/registry');
+  const orgs = await openRegistry(registry, undefined)
+    .registry.list()
+    .catch(() => undefined);
+  const onClient = orgs?.filter((o) => o.entry.clientId === clientId).length;
+  return onClient === undefined ? undefined : refreshTokenLimitWarning(onClient + 1, clientId);
 }
 
 async function exchange(settings: AuthSettings, code: string, scrubber: SecretScrubber, redirectUri: string | undefined) {

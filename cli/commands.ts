@@ -72,14 +72,18 @@ async function checkAllOrgs(io: Io, dryRun: boolean): Promise<number> {
  */
 type StatusOrg = Parameters<typeof readStatus>[1];
 
-export async function statusCommand(io: Io, orgName?: string): Promise<number> {
+/**
+ * The orgs the state knows (the settings' org, or every org the store holds, named from
+ * ZOHO_ORGS_FILE), or the one named: what status and report show. Needs no secret.
+ */
+export async function orgsOfState(io: Io, orgName?: string) {
   const settings = loadStatusSettings(io.settings);
   const store = createStateStore(settings.state);
   const names = orgNamesInFile(io.settings);
   if (settings.orgKey) names.set(settings.orgKey, settings.orgName);
   const keys = settings.orgKey ? [settings.orgKey] : await store.orgs('watch');
   const legacy = settings.legacyOrgKey ? { key: settings.legacyOrgKey } : undefined;
-  const orgs = keys.map((key) => ({ key, name: names.get(key) ?? key, legacy }));
+  const orgs: StatusOrg[] = keys.map((key) => ({ key, name: names.get(key) ?? key, legacy }));
   const chosen = orgName === undefined ? orgs : orgs.filter((o) => sameOrgName(o.name, orgName) || o.key === orgName);
   // A lookup that found nothing, not a setting to fix.
   if (orgName !== undefined && chosen.length === 0)
@@ -88,6 +92,11 @@ export async function statusCommand(io: Io, orgName?: string): Promise<number> {
       `no org in the state is named ${JSON.stringify(orgName)}`,
       `Run "zoho-backup-notifier status" for the orgs it holds: ${orgs.map((o) => o.name).join(', ') || 'none yet'}.`,
     );
+  return { settings, store, chosen };
+}
+
+export async function statusCommand(io: Io, orgName?: string): Promise<number> {
+  const { settings, store, chosen } = await orgsOfState(io, orgName);
   const view = async (org: StatusOrg) => {
     const token = await store.read<CachedToken>(org.key, 'token').catch(() => undefined);
     const zohoApi = chooseApiDomain(settings.apiHosts, token?.value.apiDomain);

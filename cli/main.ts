@@ -83,6 +83,12 @@ export async function main(
       const { archiveCommand } = require('./archiveCommand') as typeof import('./archiveCommand');
       return await archiveCommand(io, parsed.positionals, archiveOptionsOf(parsed.values));
     }
+    if (parsed.command === 'report' || parsed.command === 'serve') {
+      const report = require('./reportCommand') as typeof import('./reportCommand');
+      const org = parsed.values.org as string | undefined;
+      if (parsed.command === 'report') return await report.reportCommand(io, parsed.values.out as string | undefined, org);
+      return await report.serveCommand(io, portOf(parsed.values.port, 0), org);
+    }
     if (parsed.command === 'auth') {
       const { authCommand } = require('./auth') as typeof import('./auth');
       return await authCommand(io, authOptionsOf(parsed.values), process.cwd());
@@ -114,11 +120,21 @@ function archiveOptionsOf(values: Record<string, string | boolean | undefined>):
   };
 }
 
-function authOptionsOf(values: Record<string, string | boolean | undefined>): import('./auth').AuthOptions {
-  const port = values.port === undefined ? DEFAULT_CALLBACK_PORT : Number(values.port);
+/** --port: from 1024 to 65535 (0, where allowed: any free port). */
+function portOf(value: string | boolean | undefined, fallback: number): number {
+  const port = value === undefined ? fallback : Number(value);
+  if (port === 0 && fallback === 0) return 0;
   if (!Number.isInteger(port) || port < 1024 || port > 65535)
-    throw new ConfigError([`--port must be a port number from 1024 to 65535 (not ${JSON.stringify(String(values.port).slice(0, 20))})`]);
-  return { code: values.code as string | undefined, port, openBrowser: values['no-browser'] !== true };
+    throw new ConfigError([`--port must be a port number from 1024 to 65535 (not ${JSON.stringify(String(value).slice(0, 20))})`]);
+  return port;
+}
+
+function authOptionsOf(values: Record<string, string | boolean | undefined>): import('./auth').AuthOptions {
+  return {
+    code: values.code as string | undefined,
+    port: portOf(values.port, DEFAULT_CALLBACK_PORT),
+    openBrowser: values['no-browser'] !== true,
+  };
 }
 
 /** Log lines go to stderr so that --json output stays parseable; a warning repeated in one run prints once. */

@@ -95,6 +95,26 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
     positionals: { min: 1, max: 2 },
   },
+  report: {
+    summary: 'Write the report page: every org, its backups, records per module and alerts over time, as one HTML file',
+    usage: 'report [--out <file.html>] [--org <name>] [--json]',
+    details:
+      'Needs only where the state is kept (and the archive: ARCHIVE_DIR, or ARCHIVE_ENABLED=true with the storage account). The page has no script and loads nothing from anywhere; it holds no secret and no link token. Without --out, the HTML goes to standard output.',
+    options: {
+      out: { type: 'string', help: 'the file to write (mode 0600)' },
+      org: { type: 'string', help: 'one org only (its name, or its key)' },
+      json: JSON_OPTION,
+    },
+  },
+  serve: {
+    summary: 'Serve the report page on this machine (127.0.0.1) until Ctrl-C',
+    usage: 'serve [--port <n>] [--org <name>]',
+    details: 'The page is read afresh on every request. It listens on loopback only and answers only requests for 127.0.0.1 or localhost.',
+    options: {
+      port: { type: 'string', help: 'the port (default: any free one)' },
+      org: { type: 'string', help: 'one org only' },
+    },
+  },
   sandbox: {
     summary: 'Run a local Zoho stand-in and Slack/Teams receivers until Ctrl-C, to try every command without an account',
     usage: 'sandbox',

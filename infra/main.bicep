@@ -95,6 +95,12 @@ param archiveKeepMonthlyMonths int = 12
 @maxValue(100)
 param archiveKeepYearlyYears int = 7
 
+@description('Client ID of an Entra ID app registration for the report page (/api/report): App Service Authentication signs owners in with it. Empty: the page answers 401 to everyone.')
+param reportAuthClientId string = ''
+
+@description('Object IDs of the users (or service principals) allowed to open the report page; empty: anyone in the tenant who signs in.')
+param reportAllowedPrincipals array = []
+
 @description('Origins allowed to receive the Zoho token for downloads; empty: the data centre\'s download*.zoho hosts.')
 param zohoDownloadHosts string = ''
 
@@ -198,6 +204,8 @@ module functionApp 'modules/functionapp.bicep' = {
     // With the archive on: V8 collects the download's socket Buffers every 8 MB, not every 32,
     // keeping a 1 GB part's copy under 120 MB (npm run bench; README "Archive").
     nodeWorkerArguments: archiveEnabled ? '--scavenger-max-new-space-capacity-mb=2' : ''
+    reportAuthClientId: reportAuthClientId
+    reportAllowedPrincipals: reportAllowedPrincipals
     contractSettings: {
       ZOHO_CLIENT_ID: zohoClientId
       ZOHO_CLIENT_SECRET: empty(zohoClientSecret) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.zohoClientSecretUri})'

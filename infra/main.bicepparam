@@ -19,3 +19,4 @@ param archiveKeepMonthlyMonths = int(readEnvironmentVariable('ARCHIVE_KEEP_MONTH
 param archiveKeepYearlyYears = int(readEnvironmentVariable('ARCHIVE_KEEP_YEARLY_YEARS', '7'))
 // azd sets AZURE_PRINCIPAL_ID to the signed-in user: they may then run `orgs add|list|remove`.
 param adminPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+param reportAuthClientId = readEnvironmentVariable('REPORT_AUTH_CLIENT_ID', '')

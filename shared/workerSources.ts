@@ -10,6 +10,7 @@ import type * as ArchiveWorker from './archive/worker';
 import { onFirstUse } from './lazy';
 import { type OrgSources, runtimeOfKey } from './orgs/select';
 import type { OrgsWorker } from './orgs/worker';
+import type * as ReportView from './report/serveReport';
 import type { Runtime } from './runtime';
 import type * as Status from './status';
 
@@ -57,6 +58,9 @@ export async function runtimeOfOrg(orgKey: string, getRuntime: RuntimeSource, ge
 
 /** The status view, for backupStatus. */
 export const statusView: () => Promise<typeof Status> = onFirstUse(() => import('./status.js'));
+
+/** The report page, for backupReport only. */
+export const reportView: () => Promise<typeof ReportView> = onFirstUse(() => import('./report/serveReport.js'));
 
 /** The drill, for archiveDrill only: it brings the Blob SDK and the zip reader. */
 export const archiveDrill: () => Promise<typeof ArchiveDrill> = onFirstUse(() => import('./archive/drillRun.js'));

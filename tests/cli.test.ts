@@ -83,7 +83,10 @@ describe('zoho-backup-notifier check', () => {
     [['status', '--org'], "option '--org' of 'status' needs a value: status [--org <name>] [--json]"],
     [['check', '--dry-run=yes'], "option '--dry-run' of 'check' takes no value: write just '--dry-run'"],
     [['CHECK'], "unknown command 'CHECK'. Did you mean 'check'?"],
-    [['help', 'nonsense'], "no command 'nonsense'\nThe commands: check, status, test-notify, auth, orgs, inspect, archive, sandbox, demo."],
+    [
+      ['help', 'nonsense'],
+      "no command 'nonsense'\nThe commands: check, status, test-notify, auth, orgs, inspect, archive, report, serve, sandbox, demo.",
+    ],
   ])('says what is wrong with %j, and what was meant (exit 2)', async (args, message) => {
     const run = await cli(args, env, cwd);
     expect(run.code).toBe(2);

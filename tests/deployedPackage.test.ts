@@ -23,7 +23,16 @@ import { buildDeployedPackages, type DeployedPackage, type DeployedPackages } fr
 import { HOUR } from './support/world';
 
 const root = join(__dirname, '..');
-const FUNCTIONS = ['archiveDrill', 'archiveFailed', 'archivePart', 'backupCheck', 'backupStatus', 'backupWatch', 'orgCheck'];
+const FUNCTIONS = [
+  'archiveDrill',
+  'archiveFailed',
+  'archivePart',
+  'backupCheck',
+  'backupReport',
+  'backupStatus',
+  'backupWatch',
+  'orgCheck',
+];
 
 interface HostReport {
   node: string;

@@ -192,6 +192,22 @@ describe('security properties', () => {
     expect(text).toMatch(/join\(map\(archiveDeleteActions, action => '!\(ActionMatches\{\\'\$\{action\}\\'\}\)'\), ' AND '\)/);
   });
 
+  it('function app: the report page signs owners in with Entra ID (only when a client ID is given), and leaves the key-protected functions to their keys', async () => {
+    const root = await tree('modules/functionapp.bicep');
+    const auth = resourceOfType(root, 'Microsoft.Web/sites/config').find((r) => r.symbol === 'auth')!;
+    expect(auth.conditional).toBe(true);
+    expect(literal(property(auth.body, 'name'))).toBe('authsettingsV2');
+    expect(literal(property(auth.body, 'properties.platform.enabled'))).toBe(true);
+    expect(literal(property(auth.body, 'properties.globalValidation.requireAuthentication'))).toBe(true);
+    expect(literal(property(auth.body, 'properties.globalValidation.unauthenticatedClientAction'))).toBe('RedirectToLoginPage');
+    const excluded = descendants(property(auth.body, 'properties.globalValidation.excludedPaths')!, 'string').map((n) => literal(n));
+    expect(excluded).toEqual(['/api/backupCheck', '/api/backupStatus', '/admin', '/runtime']);
+    expect(property(auth.body, 'properties.identityProviders.azureActiveDirectory.registration.clientId')?.text).toBe('reportAuthClientId');
+    expect(property(auth.body, 'properties.identityProviders.azureActiveDirectory.validation.defaultAuthorizationPolicy')?.text).toContain(
+      'allowedPrincipals: { identities: reportAllowedPrincipals }',
+    );
+  });
+
   it('storage: lifecycle rules per generation tag tier and delete the archive as retention.ts counts it', async () => {
     const root = await tree('modules/storage.bicep');
     const [policy] = resourceOfType(root, 'Microsoft.Storage/storageAccounts/managementPolicies');

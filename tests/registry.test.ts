@@ -311,6 +311,14 @@ describe('registered orgs on Azure', () => {
     );
     const listed = JSON.parse((await cli('orgs', 'list', '--json')).stdout) as Array<{ key: string; clientId: string }>;
     expect(listed.filter((o) => o.clientId === acme.clientId)).toHaveLength(15);
+    // auth, run for one more org of this deployment, says the same.
+    const authFolder = tempFolder('registry-auth-');
+    const { ZOHO_REFRESH_TOKEN: _none, ...client } = zohos[0]!.settings;
+    const auth = await run(process.execPath, [join(root, 'dist/cli/main.js'), 'auth', '--code', zohos[0]!.issueGrantCode()], {
+      cwd: authFolder,
+      env: { ...appSettings(), ...client },
+    });
+    expect(auth.stderr).toMatch(/warning: 16 orgs use the client .*Zoho keeps at most 20 refresh tokens per user/);
     for (let i = 0; i < 14; i += 1) expect((await cli('orgs', 'remove', `Client ${i}`)).code).toBe(0);
   });
 

@@ -30,6 +30,12 @@ param contractSettings object
 @description('Options the Functions host passes to the Node.js worker; empty for none.')
 param nodeWorkerArguments string = ''
 
+@description('Client ID of the Entra ID app registration that signs owners in to /api/report (App Service Authentication); empty: the report answers 401 to everyone.')
+param reportAuthClientId string = ''
+
+@description('Object IDs of the users or groups-as-identities allowed to open /api/report; empty: anyone in the tenant who signs in.')
+param reportAllowedPrincipals array = []
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -87,6 +93,34 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
     }, empty(nodeWorkerArguments) ? {} : { languageWorkers__node__arguments: nodeWorkerArguments })
+  }
+
+  // The report page is for the deployment's owners: built-in authentication with Entra ID. It
+  // covers the app, so the key-protected HTTP functions and the host's own paths are excluded.
+  resource auth 'config' = if (!empty(reportAuthClientId)) {
+    name: 'authsettingsV2'
+    properties: {
+      platform: { enabled: true }
+      globalValidation: {
+        requireAuthentication: true
+        unauthenticatedClientAction: 'RedirectToLoginPage'
+        redirectToProvider: 'azureactivedirectory'
+        excludedPaths: [ '/api/backupCheck', '/api/backupStatus', '/admin', '/runtime' ]
+      }
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: true
+          registration: {
+            clientId: reportAuthClientId
+            openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+          }
+          validation: {
+            defaultAuthorizationPolicy: empty(reportAllowedPrincipals) ? {} : { allowedPrincipals: { identities: reportAllowedPrincipals } }
+          }
+        }
+      }
+      login: { tokenStore: { enabled: false } }
+    }
   }
 
   resource ftpPublishing 'basicPublishingCredentialsPolicies' = {

@@ -6,10 +6,9 @@
  * (kind 'drill'), so runs take turns through the archive and `status` can say it; a copy that
  * no longer reads is reported to `onBroken` once, when it first fails.
  */
-import { mapWithConcurrency } from '../concurrency';
 import { StateConflictError, type StateStore } from '../state/store';
 import type { ArchivedBackup, ArchiveReader, Catalog } from './catalog';
-import { type DrillRecord, type DrillResult, drillKeyOf } from './drillRecord';
+import { type DrillRecord, type DrillResult, drillKeyOf, readDrillRecords } from './drillRecord';
 import { type PartResult, verifyBackup } from './restore';
 
 export interface DrillDeps {
@@ -46,12 +45,6 @@ export function planDrill(
     left -= sizeOf(backup);
   }
   return chosen;
-}
-
-export async function readDrillRecords(store: StateStore, catalog: Catalog): Promise<Map<string, DrillRecord>> {
-  const keys = [...new Set(catalog.backups.map((b) => drillKeyOf(b.prefix)))];
-  const records = await mapWithConcurrency(keys, 16, async (key) => [key, (await store.read<DrillRecord>(key, 'drill'))?.value] as const);
-  return new Map(records.map(([key, value]) => [key, value && typeof value === 'object' && value.backups ? value : { backups: {} }]));
 }
 
 export async function runDrill(deps: DrillDeps, catalog: Catalog): Promise<DrillReport> {

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BENCHES = ['watch', 'coldStart', 'archive', 'inspect', 'restore', 'orgs', 'lockRace'];
+const BENCHES = ['watch', 'coldStart', 'archive', 'inspect', 'restore', 'report', 'orgs', 'lockRace'];
 
 function runBench(name) {
   return new Promise((resolve, reject) => {

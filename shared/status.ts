@@ -52,6 +52,8 @@ export interface StatusView {
   } | null;
   /** When the drill last read the latest archived backup again, and whether it still matched. */
   lastVerified: DrillResult | null;
+  /** Each chat channel's refused messages across checks, as the monitor's own health. */
+  channels: Partial<Record<string, StatusView['health']>>;
   /** Only on a record a check adopted under the org's own key (shared/state/adopt.ts). */
   movedTo?: string;
 }
@@ -102,6 +104,12 @@ export async function readStatus(
     zohoApi: extras.zohoApi ?? null,
     contents: contentsOfState(state),
     lastVerified: backup?.archive ? await lastDrillOf(store, backup.archive.prefix) : null,
+    channels: Object.fromEntries(
+      Object.entries(state.channels ?? {}).map(([channel, h]) => [
+        channel,
+        { consecutiveFailures: h?.consecutiveFailures ?? 0, incident: h?.incident ?? null },
+      ]),
+    ),
     ...(state.movedTo ? { movedTo: state.movedTo } : {}),
   };
 }

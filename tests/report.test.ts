@@ -163,6 +163,7 @@ describe('the report page on hostile and awkward data', () => {
       zohoApi: null,
       contents: null,
       lastVerified: null,
+      channels: {},
       ...over,
     }) as StatusView;
   const model = (orgs: Parameters<typeof renderReport>[0]['orgs']) => ({
@@ -185,7 +186,20 @@ describe('the report page on hostile and awkward data', () => {
           lastDrill: none,
         },
         { name: 'evil\u202Etxt.exe', problem: 'STATE_INVALID: the watch record is not one this app writes', archived: [], lastDrill: none },
-        { name: 'Quiet Org', status: status({}), archived: [], lastDrill: none },
+        {
+          name: 'Quiet Org',
+          status: status({
+            channels: {
+              slack: {
+                consecutiveFailures: 2,
+                incident: { since: '2026-12-01T08:00:00Z', code: 'SLACK_REJECTED', message: 'm', alerted: true },
+              },
+              teams: { consecutiveFailures: 0, incident: null },
+            },
+          }),
+          archived: [],
+          lastDrill: none,
+        },
       ]),
     );
     expect(page).not.toMatch(/<img|<script/);
@@ -193,6 +207,9 @@ describe('the report page on hostile and awkward data', () => {
     expect(page).toContain('evil[U+202E]txt.exe');
     expect(page).toContain('could not be read: STATE_INVALID');
     expect(page).toContain('No backup announced yet.');
+    expect(page).toContain(
+      'Slack: <span class="bad">refusing messages since 2026-12-01 08:00 (SLACK_REJECTED)</span>; Teams: <span class="ok">ok</span>',
+    );
     expect(page).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-[^']+'/);
   });
 

@@ -44,6 +44,15 @@ function health(status: StatusView | undefined, problem: string | undefined): st
     : '<span class="ok">ok</span>';
 }
 
+function channelHealth(s: StatusView): string {
+  return Object.entries(s.channels)
+    .map(
+      ([channel, h]) =>
+        `; ${text(channel === 'slack' ? 'Slack' : channel === 'teams' ? 'Teams' : channel)}: ${h?.incident ? `<span class="bad">refusing messages since ${text(h.incident.since.slice(0, 16).replace('T', ' '))} (${text(h.incident.code)})</span>` : '<span class="ok">ok</span>'}`,
+    )
+    .join('');
+}
+
 function overviewRow(org: OrgReport, i: number, tz: string, linked: boolean): string {
   const s = org.status;
   const name = linked ? `<a href="#org-${i}">${text(org.name)}</a>` : text(org.name);
@@ -96,7 +105,7 @@ function details(org: OrgReport, i: number, model: ReportModel): string {
   const s = org.status;
   const body = !s
     ? `<p role="alert" class="bad">This org's state could not be read: ${text(org.problem ?? 'unknown')}.</p>`
-    : `<p>Health: ${health(s, undefined)}. Last check ${when(s.lastCheck?.at, tz)}${s.lastCheck ? ` (${text(s.lastCheck.outcome)})` : ''}.</p>${links(s, tz)}${
+    : `<p>Health: ${health(s, undefined)}${channelHealth(s)}. Last check ${when(s.lastCheck?.at, tz)}${s.lastCheck ? ` (${text(s.lastCheck.outcome)})` : ''}.</p>${links(s, tz)}${
         s.alerts.length
           ? `<h3>Alerts</h3><ul>${s.alerts.map((a) => `<li>${when(a.raisedAt, tz)}: ${text(a.summary)}</li>`).join('')}</ul>`
           : ''

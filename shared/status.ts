@@ -3,6 +3,7 @@ import { type DrillRecord, type DrillResult, drillKeyOf } from './archive/drillR
 import { type BackupContents, changesSince, type ModuleRecords, totalRecords } from './inspect/backupContents';
 import { formatRelative } from './notify/notice';
 import { unadoptedRecord } from './state/adopt';
+import type { HistoryEvent } from './state/history';
 import type { StateStore } from './state/store';
 import type { ArchiveProgress, ChannelDelivery, WatchState } from './state/watchState';
 import { parseWatchState } from './state/watchStateShape';
@@ -54,6 +55,8 @@ export interface StatusView {
   lastVerified: DrillResult | null;
   /** Each chat channel's refused messages across checks, as the monitor's own health. */
   channels: Partial<Record<string, StatusView['health']>>;
+  /** The past year's backups and alerts, oldest first (shared/state/history.ts). */
+  history: HistoryEvent[];
   /** Only on a record a check adopted under the org's own key (shared/state/adopt.ts). */
   movedTo?: string;
 }
@@ -104,6 +107,7 @@ export async function readStatus(
     zohoApi: extras.zohoApi ?? null,
     contents: contentsOfState(state),
     lastVerified: backup?.archive ? await lastDrillOf(store, backup.archive.prefix) : null,
+    history: state.history ?? [],
     channels: Object.fromEntries(
       Object.entries(state.channels ?? {}).map(([channel, h]) => [
         channel,

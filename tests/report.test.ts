@@ -75,6 +75,8 @@ describe('the report page in a browser', () => {
     expect((await cli(['check'], archiveEnv, cwd)).code).toBe(0);
     zoho.completeBackup({ at: hoursAgo(2), records: { ...SANDBOX_MODULES, Contacts: 310 } });
     expect((await cli(['check'], archiveEnv, cwd)).code).toBe(0);
+    zoho.failBackup(hoursAgo(1));
+    expect((await cli(['check'], archiveEnv, cwd)).code).toBe(0);
 
     const { url, child } = await serve(['--port', '0'], archiveEnv, cwd);
     try {
@@ -86,6 +88,8 @@ describe('the report page in a browser', () => {
       expect(body).toContain('yearly');
       expect(await page.locator('table.numbers').textContent()).toMatch(/Contacts[\s\S]*810[\s\S]*310/);
       expect(await page.locator('svg circle.drop').count()).toBe(1);
+      const timeline = (await page.locator('table', { hasText: 'The past year' }).textContent()) ?? '';
+      expect(timeline).toMatch(/Backup failed[\s\S]*Records dropped[\s\S]*Backup completed/);
       expect(await page.locator('script').count()).toBe(0);
       await page.screenshot({ path: process.env.REPORT_SCREENSHOT ?? join(cwd, 'report.png'), fullPage: true });
       // On a phone the page does not scroll sideways: wide tables scroll inside themselves.
@@ -164,6 +168,7 @@ describe('the report page on hostile and awkward data', () => {
       contents: null,
       lastVerified: null,
       channels: {},
+      history: [],
       ...over,
     }) as StatusView;
   const model = (orgs: Parameters<typeof renderReport>[0]['orgs']) => ({

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULTS } from '../defaults';
 import { describeError, type SafeError, unexpectedStack } from '../errors';
 import type { Logger } from '../log';
+import { withEvent } from '../state/history';
 import type { WatchStateRepository } from '../state/repository';
 import type { AlertKind, ChannelDelivery, WatchState } from '../state/watchState';
 import type { Notifier } from './delivery';
@@ -157,13 +158,17 @@ export function alertTarget(
       const record = state.alerts?.[key];
       return record?.occurrence === occurrence ? record.deliveries : undefined;
     },
-    adopt: (state) => ({
-      ...state,
-      alerts: {
-        ...state.alerts,
-        [key]: { kind, occurrence, raisedAt: now.toISOString(), notice, deliveries: {}, ...(audience ? { audience } : {}) },
-      },
-    }),
+    adopt: (state) =>
+      withEvent(
+        {
+          ...state,
+          alerts: {
+            ...state.alerts,
+            [key]: { kind, occurrence, raisedAt: now.toISOString(), notice, deliveries: {}, ...(audience ? { audience } : {}) },
+          },
+        },
+        { at: now.toISOString(), kind, summary: notice.summary },
+      ),
     record: (state, channel, delivery) => {
       const record = state.alerts?.[key];
       if (!record) return state;

@@ -76,6 +76,44 @@ function links(status: StatusView, tz: string): string {
   return `<p>Latest backup completed ${when(b.completedAt, tz)}; its links are ${validity}.</p>${b.expired || items.length === 0 ? '' : `<ul>${items.join('')}</ul>`}`;
 }
 
+const EVENT_NAMES: Record<string, string> = {
+  'backup-completed': 'Backup completed',
+  'backup-failed': 'Backup failed',
+  'backup-overdue': 'Backup overdue',
+  'schedule-stopped': 'Schedule stopped',
+  'links-expiring': 'Links expiring',
+  'monitor-unhealthy': 'Monitor cannot check',
+  'monitor-recovered': 'Monitor recovered',
+  'backup-archived': 'Backup archived',
+  'records-dropped': 'Records dropped',
+  'archive-failed': 'Part not archived',
+  'archive-unreadable': 'Archived copy unreadable',
+  'channel-failing': 'Channel refusing messages',
+  'channel-recovered': 'Channel recovered',
+};
+const BAD = new Set([
+  'backup-failed',
+  'backup-overdue',
+  'schedule-stopped',
+  'monitor-unhealthy',
+  'records-dropped',
+  'archive-failed',
+  'archive-unreadable',
+  'channel-failing',
+]);
+
+/** The past year, newest first: backups taken up and alerts raised, as the state recorded them. */
+function events(status: StatusView, tz: string, now: Date): string {
+  const since = now.getTime() - 366 * 86_400_000;
+  const recent = status.history.filter((e) => Date.parse(e.at) >= since).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  if (recent.length === 0) return '';
+  const rows = recent.map((e) => {
+    const name = text(EVENT_NAMES[e.kind] ?? e.kind);
+    return `<tr><th scope="row">${when(e.at, tz)}</th><td>${BAD.has(e.kind) ? `<span class="bad">${name}</span>` : name}</td><td class="wrap">${text(e.summary)}</td></tr>`;
+  });
+  return `<table><caption>The past year: backups and alerts, newest first</caption><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Details</th></tr>${rows.join('')}</table>`;
+}
+
 function timeline(org: OrgReport, tz: string): string {
   if (org.archived.length === 0) return '<p>No archived backup yet.</p>';
   const rows = [...org.archived].reverse().map((b) => {
@@ -110,7 +148,8 @@ function details(org: OrgReport, i: number, model: ReportModel): string {
           ? `<h3>Alerts</h3><ul>${s.alerts.map((a) => `<li>${when(a.raisedAt, tz)}: ${text(a.summary)}</li>`).join('')}</ul>`
           : ''
       }`;
-  return `<section id="org-${i}" aria-labelledby="org-${i}-name"><h2 id="org-${i}-name">${text(org.name)}</h2>${body}<h3>Backups</h3>${timeline(org, tz)}${records(org, tz, model.dropPercent)}</section>`;
+  const history = s ? events(s, tz, model.generatedAt) : '';
+  return `<section id="org-${i}" aria-labelledby="org-${i}-name"><h2 id="org-${i}-name">${text(org.name)}</h2>${body}${history ? `<h3>Timeline</h3>${history}` : ''}<h3>Archived backups</h3>${timeline(org, tz)}${records(org, tz, model.dropPercent)}</section>`;
 }
 
 export function renderReport(model: ReportModel): string {

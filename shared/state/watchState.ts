@@ -4,6 +4,7 @@ import type { Generation } from '../archive/retention';
 import type { InspectedBackup } from '../inspect/backupContents';
 import type { PartInspection } from '../inspect/partInspector';
 import type { Channel, Notice } from '../notify/notice';
+import type { HistoryEvent } from './history';
 
 export interface ChannelDelivery {
   status: 'delivered' | 'failed';
@@ -133,6 +134,8 @@ export interface WatchState {
   inspectedBefore?: InspectedBackup;
   /** This record was adopted under the org's own key (shared/state/adopt.ts): read that one. */
   movedTo?: string;
+  /** The past year's backups and alerts, one line each (shared/state/history.ts). */
+  history?: HistoryEvent[];
 }
 
 /** The channels that have not had an announcement yet (a failed delivery is still pending). */

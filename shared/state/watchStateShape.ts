@@ -55,6 +55,7 @@ const watchStateSchema = z.looseObject({
   lastSuccessAt: z.optional(text),
   lastError: z.optional(z.looseObject({ at: text, code: text, message: text })),
   movedTo: z.optional(text),
+  history: z.optional(z.array(z.looseObject({ at: text, kind: text, summary: text }))),
 });
 
 class StateInvalidError extends CodedError {

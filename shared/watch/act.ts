@@ -7,6 +7,7 @@ import { cacheSchedule } from '../alerts/schedule';
 import { archiveGenerationOf, archiveMessages, archivePrefix } from '../archive/plan';
 import { warnOfFailure } from '../log';
 import { type AnnouncementTarget, alertTarget } from '../notify/announcer';
+import { withEvent } from '../state/history';
 import { type TrackedBackup, trackedRecord, type WatchState } from '../state/watchState';
 import { compareRecords } from '../zoho/schemas';
 import type { AlertStep } from './planAlerts';
@@ -114,7 +115,14 @@ function backupTarget(candidate: TrackedBackup): AnnouncementTarget {
     adopt: (state) =>
       state.backup && compareRecords(trackedRecord(state.backup), trackedRecord(candidate)) >= 0
         ? undefined
-        : { ...state, backup: candidate },
+        : withEvent(
+            { ...state, backup: candidate },
+            {
+              at: candidate.logTime,
+              kind: 'backup-completed',
+              summary: `backup completed: ${candidate.links.data.length + candidate.links.attachments.length} files`,
+            },
+          ),
     record: (state, channel, delivery) => {
       const backup = state.backup;
       if (!backup) return state;

@@ -33,6 +33,9 @@ export interface ReportModel {
   detailsUpTo?: number;
 }
 
+const sizeText = (bytes: number) =>
+  bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} KB`;
+
 const when = (iso: string | undefined, tz: string) => (iso ? text(formatDateTime(new Date(iso), tz)) : '–');
 
 function health(status: StatusView | undefined, problem: string | undefined): string {
@@ -121,7 +124,7 @@ function timeline(org: OrgReport, tz: string): string {
     const bytes = m.parts.reduce((n, p) => n + p.size, 0);
     const records = m.modules ? m.modules.reduce((n, x) => n + x.records, 0).toLocaleString('en-US') : 'not inspected';
     const drill = org.lastDrill(b.prefix);
-    return `<tr><th scope="row">${when(m.backupCompletedAt, tz)}</th><td>${m.parts.length}</td><td>${(bytes / 1e6).toFixed(1)} MB</td><td>${records}</td><td>${text(m.generation ?? 'daily')}</td><td>${when(m.keptUntil, tz)}</td><td>${drill ? (drill.ok ? `ok ${when(drill.at, tz)}` : `<span class="bad">failed ${when(drill.at, tz)}</span>`) : 'not yet'}</td></tr>`;
+    return `<tr><th scope="row">${when(m.backupCompletedAt, tz)}</th><td>${m.parts.length}</td><td>${sizeText(bytes)}</td><td>${records}</td><td>${text(m.generation ?? 'daily')}</td><td>${when(m.keptUntil, tz)}</td><td>${drill ? (drill.ok ? `ok ${when(drill.at, tz)}` : `<span class="bad">failed ${when(drill.at, tz)}</span>`) : 'not yet'}</td></tr>`;
   });
   return `<table><caption>Archived backups, newest first</caption><tr><th scope="col">Completed</th><th scope="col">Parts</th><th scope="col">Size</th><th scope="col">Records</th><th scope="col">Generation</th><th scope="col">Kept until</th><th scope="col">Last drill</th></tr>${rows.join('')}</table>`;
 }

@@ -7,5 +7,5 @@ a{color:var(--link)}a:focus{outline:3px solid var(--link);outline-offset:2px}
 table{border-collapse:collapse;width:100%;display:block;overflow-x:auto;margin:.5rem 0}caption{text-align:left;color:var(--muted)}
 th,td{border-bottom:1px solid var(--line);padding:.35rem .6rem;text-align:left;white-space:nowrap}td.wrap{white-space:normal;min-width:16rem}
 .ok{color:var(--ok)}.bad{color:var(--bad);font-weight:600}
-figure{margin:1rem 0}svg{width:100%;max-width:40rem;height:auto}svg .axis{stroke:var(--muted)}svg text{font:11px system-ui,sans-serif;fill:var(--muted)}
+figure{margin:1rem 0}svg{width:100%;max-width:40rem;height:auto}svg .axis{stroke:var(--muted)}svg text{font:11px system-ui,sans-serif}svg .axis-label{fill:var(--muted)}
 svg .drop{fill:none;stroke:var(--bad);stroke-width:2}`;

@@ -80,16 +80,22 @@ async function main(): Promise<void> {
     const gathered = process.hrtime.bigint();
     const overview = renderReport(model);
     const rendered = process.hrtime.bigint();
-    const one = renderReport({ ...model, orgs: model.orgs.slice(0, 1) });
+    const overviewReads = reads;
+    // One org's page reads that org's every manifest (the archive is listed whole, read for its org).
+    const oneStarted = process.hrtime.bigint();
+    const one = renderReport(await gatherReport({ store: counting, orgs: orgs.slice(0, 1), archive, timeZone: 'UTC' }));
+    const oneDone = process.hrtime.bigint();
     const ms = (a: bigint, b: bigint) => (Number(b - a) / 1e6).toFixed(0);
     console.log(`${ORGS} orgs, ${WEEKS} archived backups each (${ORGS * WEEKS} manifests):`);
     console.log(
-      `  gather ${ms(started, gathered)} ms (store reads per org: ${(reads / ORGS).toFixed(2)}), render ${ms(gathered, rendered)} ms`,
+      `  overview: gather ${ms(started, gathered)} ms (store reads per org: ${(overviewReads / ORGS).toFixed(2)}), render ${ms(gathered, rendered)} ms`,
     );
     console.log(
-      `  overview page ${(Buffer.byteLength(overview) / 1024).toFixed(0)} KB (goal: under 1,024 KB); one org's page ${(Buffer.byteLength(one) / 1024).toFixed(0)} KB`,
+      `  overview page ${(Buffer.byteLength(overview) / 1024).toFixed(0)} KB (goal: under 1,024 KB); one org's page ${(Buffer.byteLength(one) / 1024).toFixed(0)} KB in ${ms(oneStarted, oneDone)} ms`,
     );
-    console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    console.log(
+      `  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (this process also wrote the manifests and the records)`,
+    );
   } finally {
     await azurite.stop();
     rmSync(work, { recursive: true, force: true });

@@ -8,7 +8,7 @@
  * no backups, a backup with no inspection, ten thousand links.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,8 +17,10 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { backupReportHandler } from '../functions/backupReport';
 import { SANDBOX_MODULES } from '../sandbox/backupFiles';
 import type { ZohoSandbox } from '../sandbox/zohoSandbox';
-import type { ArchivedBackup } from '../shared/archive/catalog';
+import { type ArchivedBackup, archiveReaderOf } from '../shared/archive/catalog';
+import { gatherReport } from '../shared/report/gather';
 import { renderReport } from '../shared/report/page';
+import { FileStateStore } from '../shared/state/fileStore';
 import type { StatusView } from '../shared/status';
 import { CLI, cli, cliWorldPerTest } from './support/cli';
 import { tempFolders } from './support/tempFolders';
@@ -246,5 +248,33 @@ describe('the report page on hostile and awkward data', () => {
     expect(page).toContain('not inspected');
     expect(page).not.toContain('SECRET');
     expect(page.match(/<li><a href=/g)).toHaveLength(10_000);
+  });
+
+  it('with more than 25 orgs: the overview only, from each org folder newest manifest and its count', async () => {
+    const root = tempFolder('report-many-');
+    const orgs = Array.from({ length: 26 }, (_, i) => ({ key: `k${i}`, name: `Client ${i}` }));
+    for (const [i, org] of orgs.entries())
+      for (const day of ['2026-11-01', '2026-11-08']) {
+        const folder = join(root, String(9000 + i), `${day}_${i}`);
+        mkdirSync(folder, { recursive: true });
+        const manifest = {
+          org: org.name,
+          historyId: `${i}`,
+          backupCompletedAt: `${day}T02:00:00Z`,
+          parts: [{ file: 'Data_001.zip', size: 1, sha256: 'b'.repeat(64) }],
+        };
+        writeFileSync(join(folder, 'manifest.json'), JSON.stringify(manifest));
+      }
+    const store = new FileStateStore(join(root, 'state.json'));
+    const model = await gatherReport({ store, orgs, archive: archiveReaderOf({ folder: root }), timeZone: 'UTC' });
+    expect(model.orgs.map((o) => [o.archived.map((b) => b.manifest.backupCompletedAt.slice(0, 10)), o.archivedCount])[0]).toEqual([
+      ['2026-11-08'],
+      2,
+    ]);
+    const page = renderReport(model);
+    expect(page).toContain('Many orgs: name one');
+    expect(page).not.toContain('id="org-0"');
+    const one = await gatherReport({ store, orgs: orgs.slice(3, 4), archive: archiveReaderOf({ folder: root }), timeZone: 'UTC' });
+    expect(one.orgs[0]?.archived).toHaveLength(2);
   });
 });

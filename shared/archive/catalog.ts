@@ -38,12 +38,22 @@ export interface Catalog {
   backups: ArchivedBackup[];
   /** Manifests that do not read: their place, and why. */
   unreadable: Array<{ prefix: string; problem: string }>;
+  /** With `latestOnly`: how many backups each org folder holds (only its newest is read). */
+  countsByFolder?: Map<string, number>;
+}
+
+export interface CatalogOptions {
+  /** Each org folder's newest backup only, and the counts. */
+  latestOnly?: boolean;
+  /** Only these org folders (zgids). */
+  folders?: string[];
 }
 
 export interface ArchiveReader {
   /** Where the archive is, as people read it. */
   readonly location: string;
-  catalog(): Promise<Catalog>;
+  /** Every backup's manifest; with `latestOnly`, each org folder's newest and the counts (an overview of a thousand orgs). */
+  catalog(options?: CatalogOptions): Promise<Catalog>;
   openPart(prefix: string, file: string): Promise<Readable>;
 }
 
@@ -63,16 +73,37 @@ function parseManifest(prefix: string, text: string): ArchivedBackup | { prefix:
   return { prefix, manifest: parsed.data };
 }
 
-function catalogOf(read: Array<ArchivedBackup | { prefix: string; problem: string }>): Catalog {
+function catalogOf(read: Array<ArchivedBackup | { prefix: string; problem: string }>, countsByFolder?: Map<string, number>): Catalog {
   const backups = read.filter((r): r is ArchivedBackup => 'manifest' in r);
   backups.sort((a, b) => Date.parse(a.manifest.backupCompletedAt) - Date.parse(b.manifest.backupCompletedAt));
-  return { backups, unreadable: read.filter((r): r is { prefix: string; problem: string } => 'problem' in r) };
+  return {
+    backups,
+    unreadable: read.filter((r): r is { prefix: string; problem: string } => 'problem' in r),
+    ...(countsByFolder ? { countsByFolder } : {}),
+  };
+}
+
+/**
+ * The prefixes whose manifests to read: all, or each org folder's newest (`<date>_<job id>`
+ * sorts by date), with each folder's count.
+ */
+function chosenPrefixes(all: string[], options: CatalogOptions): { read: string[]; counts?: Map<string, number> } {
+  const prefixes = options.folders ? all.filter((p) => options.folders?.includes(p.split('/')[0] ?? '')) : all;
+  if (!options.latestOnly) return { read: prefixes };
+  const newest = new Map<string, string>();
+  const counts = new Map<string, number>();
+  for (const prefix of prefixes) {
+    const folder = prefix.split('/')[0] ?? '';
+    counts.set(folder, (counts.get(folder) ?? 0) + 1);
+    if ((newest.get(folder) ?? '') < prefix) newest.set(folder, prefix);
+  }
+  return { read: [...newest.values()], counts };
 }
 
 class FolderReader implements ArchiveReader {
   constructor(readonly location: string) {}
 
-  async catalog(): Promise<Catalog> {
+  async catalog(options: CatalogOptions = {}): Promise<Catalog> {
     const prefixes: string[] = [];
     for (const org of await fs.readdir(this.location, { withFileTypes: true })) {
       if (!org.isDirectory()) continue;
@@ -80,7 +111,8 @@ class FolderReader implements ArchiveReader {
         if (backup.isDirectory()) prefixes.push(`${org.name}/${backup.name}`);
     }
     // A year of a thousand orgs is 52,000 small files: read them a few at a time, not one by one.
-    return catalogOf(await mapWithConcurrency(prefixes, 32, (prefix) => this.manifestAt(prefix)));
+    const { read, counts } = chosenPrefixes(prefixes, options);
+    return catalogOf(await mapWithConcurrency(read, 32, (prefix) => this.manifestAt(prefix)), counts);
   }
 
   private async manifestAt(prefix: string): Promise<ArchivedBackup | { prefix: string; problem: string }> {
@@ -109,17 +141,17 @@ class BlobReader implements ArchiveReader {
     return archiveContainer(this.storage);
   }
 
-  async catalog(): Promise<Catalog> {
+  async catalog(options: CatalogOptions = {}): Promise<Catalog> {
     const container = await this.container();
-    const manifests: Array<{ name: string; size: number }> = [];
+    const sizes = new Map<string, number>();
     for await (const blob of container.listBlobsFlat())
-      if (blob.name.endsWith('/manifest.json')) manifests.push({ name: blob.name, size: blob.properties.contentLength ?? 0 });
-    const read = await mapWithConcurrency(manifests, 16, async ({ name, size }) => {
-      const prefix = name.slice(0, -'/manifest.json'.length);
-      if (size > MAX_MANIFEST_BYTES) return { prefix, problem: 'manifest.json is larger than any this app writes' };
-      return parseManifest(prefix, (await container.getBlockBlobClient(name).downloadToBuffer()).toString('utf8'));
+      if (blob.name.endsWith('/manifest.json')) sizes.set(blob.name.slice(0, -'/manifest.json'.length), blob.properties.contentLength ?? 0);
+    const { read, counts } = chosenPrefixes([...sizes.keys()], options);
+    const manifests = await mapWithConcurrency(read, 16, async (prefix) => {
+      if ((sizes.get(prefix) ?? 0) > MAX_MANIFEST_BYTES) return { prefix, problem: 'manifest.json is larger than any this app writes' };
+      return parseManifest(prefix, (await container.getBlockBlobClient(`${prefix}/manifest.json`).downloadToBuffer()).toString('utf8'));
     });
-    return catalogOf(read);
+    return catalogOf(manifests, counts);
   }
 
   async openPart(prefix: string, file: string): Promise<Readable> {

@@ -18,8 +18,10 @@ export interface OrgReport {
   status?: StatusView;
   /** Why its state could not be read; the other orgs still render. */
   problem?: string;
-  /** Its archived backups, oldest first. */
+  /** Its archived backups, oldest first (for an overview of many orgs: only its newest). */
   archived: ArchivedBackup[];
+  /** How many it has, when `archived` holds only the newest. */
+  archivedCount?: number;
   lastDrill: (prefix: string) => DrillResult | undefined;
 }
 
@@ -32,6 +34,9 @@ export interface ReportModel {
   /** More orgs than this: the overview only (name one org for its page). */
   detailsUpTo?: number;
 }
+
+/** Up to this many orgs, the page has each org's section; beyond, the overview only. */
+export const DETAILS_UP_TO = 25;
 
 const sizeText = (bytes: number) =>
   bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} KB`;
@@ -61,7 +66,7 @@ function overviewRow(org: OrgReport, i: number, tz: string, linked: boolean): st
   const name = linked ? `<a href="#org-${i}">${text(org.name)}</a>` : text(org.name);
   const latest = org.archived.at(-1);
   const drill = latest && org.lastDrill(latest.prefix);
-  return `<tr><th scope="row">${name}</th><td>${when(s?.backup?.completedAt, tz)}</td><td>${s?.backup ? `${when(s.backup.expiresAt, tz)}${s.backup.expired ? ' (expired)' : ''}` : '–'}</td><td>${health(s, org.problem)}</td><td>${s?.alerts.length ?? '–'}</td><td>${org.archived.length}</td><td>${drill ? `${when(drill.at, tz)} ${drill.ok ? '<span class="ok">ok</span>' : '<span class="bad">failed</span>'}` : '–'}</td></tr>`;
+  return `<tr><th scope="row">${name}</th><td>${when(s?.backup?.completedAt, tz)}</td><td>${s?.backup ? `${when(s.backup.expiresAt, tz)}${s.backup.expired ? ' (expired)' : ''}` : '–'}</td><td>${health(s, org.problem)}</td><td>${s?.alerts.length ?? '–'}</td><td>${org.archivedCount ?? org.archived.length}</td><td>${drill ? `${when(drill.at, tz)} ${drill.ok ? '<span class="ok">ok</span>' : '<span class="bad">failed</span>'}` : '–'}</td></tr>`;
 }
 
 function links(status: StatusView, tz: string): string {
@@ -156,7 +161,7 @@ function details(org: OrgReport, i: number, model: ReportModel): string {
 }
 
 export function renderReport(model: ReportModel): string {
-  const withDetails = model.orgs.length <= (model.detailsUpTo ?? 25);
+  const withDetails = model.orgs.length <= (model.detailsUpTo ?? DETAILS_UP_TO);
   const rows = model.orgs.map((o, i) => overviewRow(o, i, model.timeZone, withDetails)).join('');
   const overview = `<section aria-labelledby="overview"><h2 id="overview">Orgs</h2><table><caption>${model.orgs.length} org${model.orgs.length === 1 ? '' : 's'}</caption><tr><th scope="col">Org</th><th scope="col">Last backup</th><th scope="col">Links expire</th><th scope="col">Monitor</th><th scope="col">Open alerts</th><th scope="col">Archived</th><th scope="col">Last drill</th></tr>${rows}</table>${withDetails ? '' : '<p>Many orgs: name one (report --org, or ?org=) for its page.</p>'}</section>`;
   const sections = withDetails ? model.orgs.map((o, i) => details(o, i, model)).join('') : '';
